@@ -1,0 +1,141 @@
+//! Quickstart: the seed's e-commerce API config, loaded from Parameter Store and
+//! Secrets Manager, then again with a local TOML file and an env var on top.
+//!
+//! Run it with `scripts/demo.sh` (starts the emulator and seeds it), or against
+//! your own account with `AWSCONF_ENV=production cargo run -p awsconf-examples --bin quickstart`.
+
+use awsconf::figment::providers::{Env, Format, Toml};
+use awsconf::{AwsConfig, ExposeSecret, SecretString};
+
+/// The API service's configuration: `/<env>/api/...`.
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "api")]
+pub struct ApiConfig {
+    /// `/<env>/api/database/...`
+    #[component]
+    pub database: Database,
+    /// `/<env>/api/redis/...`
+    #[component]
+    pub redis: Redis,
+    /// `/<env>/api/frontend/...`
+    #[component]
+    pub frontend: Frontend,
+    /// `/<env>/api/feature-flags/...`
+    #[component]
+    pub feature_flags: FeatureFlags,
+    /// `/<env>/api/log-level`, `info` when absent.
+    #[param(default = "info")]
+    pub log_level: String,
+    /// Secrets Manager: `<env>/stripe/api-key`.
+    #[secret(id = "{env}/stripe/api-key")]
+    pub stripe_key: SecretString,
+}
+
+/// `/<env>/api/database/...`
+#[derive(AwsConfig, Debug)]
+pub struct Database {
+    /// `host`
+    pub host: String,
+    /// `port`
+    pub port: u16,
+    /// `username`
+    pub username: String,
+    /// `password`: a SecureString parameter, decrypted, never printed.
+    pub password: SecretString,
+    /// `max-connections`, 20 when absent.
+    #[param(default = 20)]
+    pub max_connections: u32,
+}
+
+/// `/<env>/api/redis/...`
+#[derive(AwsConfig, Debug)]
+pub struct Redis {
+    /// `host`
+    pub host: String,
+    /// `port`
+    pub port: u16,
+}
+
+/// `/<env>/api/frontend/...`
+#[derive(AwsConfig, Debug)]
+pub struct Frontend {
+    /// `api-url`
+    pub api_url: String,
+    /// `cdn-url`
+    pub cdn_url: String,
+}
+
+/// `/<env>/api/feature-flags/...`
+#[derive(AwsConfig, Debug)]
+pub struct FeatureFlags {
+    /// `new-checkout`
+    pub new_checkout: bool,
+    /// `recommendations`
+    pub recommendations: bool,
+    /// `dark-mode`, off when absent.
+    #[param(default = false)]
+    pub dark_mode: bool,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), awsconf::Error> {
+    let env = std::env::var("AWSCONF_ENV").unwrap_or_else(|_| "production".to_string());
+    let local = concat!(env!("CARGO_MANIFEST_DIR"), "/config/local.toml");
+
+    println!("== 1. {env}: Parameter Store and Secrets Manager only ==");
+    let config = ApiConfig::loader().env(&env).load().await?;
+    println!("{config:#?}");
+    // The typed value is there for the program to use; printing it redacts it.
+    println!(
+        "(database.password is {} characters, stripe_key {} characters; neither is printed)",
+        config.database.password.expose_secret().len(),
+        config.stripe_key.expose_secret().len()
+    );
+
+    println!("\n== 2. {env} with {local} and API_* env vars on top ==");
+    let (config, origins) = ApiConfig::loader()
+        .env(&env)
+        .merge(Toml::file(local))
+        .merge(Env::prefixed("API_").split("__"))
+        .load_explained()
+        .await?;
+    println!("{:<28} {:<24} {:<26} where", "field", "value", "layer");
+    for o in &origins {
+        let value = if o.secret {
+            "[REDACTED]".to_string()
+        } else {
+            value_of(&config, &o.field)
+        };
+        println!("{:<28} {:<24} {:<26} {}", o.field, value, o.layer, o.location);
+    }
+    Ok(())
+}
+
+/// The printed value of a non-secret field, for the table.
+fn value_of(c: &ApiConfig, field: &str) -> String {
+    match field {
+        "database.host" => c.database.host.clone(),
+        "database.port" => c.database.port.to_string(),
+        "database.username" => c.database.username.clone(),
+        "database.max_connections" => c.database.max_connections.to_string(),
+        "redis.host" => c.redis.host.clone(),
+        "redis.port" => c.redis.port.to_string(),
+        "frontend.api_url" => c.frontend.api_url.clone(),
+        "frontend.cdn_url" => c.frontend.cdn_url.clone(),
+        "feature_flags.new_checkout" => c.feature_flags.new_checkout.to_string(),
+        "feature_flags.recommendations" => c.feature_flags.recommendations.to_string(),
+        "feature_flags.dark_mode" => c.feature_flags.dark_mode.to_string(),
+        "log_level" => c.log_level.clone(),
+        _ => "?".to_string(),
+    }
+}

@@ -1,0 +1,143 @@
+//! The typed model of a `#[derive(AwsConfig)]` struct, borrowing the syn nodes so
+//! every later check can point at the right span.
+
+use crate::attr::{self, ContainerAttrs, FieldAttrs, FieldRole};
+use crate::case::RenameRule;
+use crate::ctxt::Ctxt;
+
+pub struct Container<'a> {
+    pub ident: &'a syn::Ident,
+    pub app: Option<syn::LitStr>,
+    pub fields: Vec<Field<'a>>,
+}
+
+pub struct Field<'a> {
+    pub original: &'a syn::Field,
+    pub ident: &'a syn::Ident,
+    /// The SSM path segment (param name or component segment).
+    pub name: String,
+    /// What to point at when the name is wrong: the `name = ".."` literal or the ident.
+    pub name_span: proc_macro2::Span,
+    pub kind: Kind<'a>,
+    pub option: bool,
+    pub secret_typed: bool,
+    pub default: Option<syn::Expr>,
+}
+
+pub enum Kind<'a> {
+    Param {
+        json: bool,
+        version: Option<syn::LitInt>,
+        label: Option<syn::LitStr>,
+    },
+    Secret {
+        id: Option<syn::LitStr>,
+        key: Option<syn::LitStr>,
+        stage: Option<syn::LitStr>,
+        version_id: Option<syn::LitStr>,
+    },
+    Component,
+    Map {
+        value_ty: &'a syn::Type,
+    },
+}
+
+impl<'a> Container<'a> {
+    /// Parses the input; returns `None` only when the input is not a struct with named
+    /// fields (an error is recorded). Attribute errors are recorded and parsing goes on.
+    pub fn from_ast(cx: &mut Ctxt, input: &'a syn::DeriveInput) -> Option<Self> {
+        let syn::Data::Struct(data) = &input.data else {
+            cx.error_spanned_by(
+                &input.ident,
+                "AwsConfig can only be derived for a struct with named fields",
+            );
+            return None;
+        };
+        let syn::Fields::Named(named) = &data.fields else {
+            cx.error_spanned_by(
+                &input.ident,
+                "AwsConfig can only be derived for a struct with named fields",
+            );
+            return None;
+        };
+        if !input.generics.params.is_empty() {
+            cx.error_spanned_by(
+                &input.generics,
+                "AwsConfig cannot be derived for a generic struct: every SSM path must be known at compile time",
+            );
+        }
+        let attrs = ContainerAttrs::from_ast(cx, &input.attrs);
+        let rename_all = attrs.rename_all.unwrap_or_default();
+        let fields = named
+            .named
+            .iter()
+            .filter_map(|f| Field::from_ast(cx, f, rename_all))
+            .collect();
+        Some(Container {
+            ident: &input.ident,
+            app: attrs.app,
+            fields,
+        })
+    }
+}
+
+impl<'a> Field<'a> {
+    fn from_ast(cx: &mut Ctxt, original: &'a syn::Field, rename_all: RenameRule) -> Option<Self> {
+        let ident = original.ident.as_ref()?;
+        let attrs = FieldAttrs::from_ast(cx, &original.attrs);
+        let option = attr::is_option(&original.ty);
+        let secret_typed = attr::is_secret_type(&original.ty);
+        let (name, name_span) = match &attrs.name {
+            Some(lit) => (lit.value(), lit.span()),
+            None => (rename_all.apply(&ident.to_string()), ident.span()),
+        };
+        let kind = match attrs.role {
+            FieldRole::Param => Kind::Param {
+                json: attrs.json,
+                version: attrs.version,
+                label: attrs.label,
+            },
+            FieldRole::Secret => Kind::Secret {
+                id: attrs.id,
+                key: attrs.key,
+                stage: attrs.stage,
+                version_id: attrs.version_id,
+            },
+            FieldRole::Component => match attr::map_value_type(&original.ty) {
+                Some(value_ty) => Kind::Map { value_ty },
+                None => Kind::Component,
+            },
+        };
+        if attrs.plaintext && secret_typed {
+            cx.error_spanned_by(
+                &original.ty,
+                "#[param(plaintext)] is for String fields; this field is already a secret type",
+            );
+        }
+        if !attrs.plaintext && !secret_typed && matches!(kind, Kind::Param { .. }) {
+            let lower = ident.to_string().to_ascii_lowercase();
+            if attr::is_bare_string(&original.ty) {
+                if let Some(word) = attr::SECRET_WORDS.iter().find(|w| lower.contains(*w)) {
+                    cx.error_spanned_by(
+                        &original.ty,
+                        format!(
+                            "field `{ident}` looks secret (its name contains `{word}`) but is a plain `String`, \
+                             which would print in Debug output and errors; use `awsconf::SecretString` \
+                             (a SecureString parameter) or `#[secret]`, or mark it `#[param(plaintext)]` if it is not secret"
+                        ),
+                    );
+                }
+            }
+        }
+        Some(Field {
+            original,
+            ident,
+            name,
+            name_span,
+            kind,
+            option,
+            secret_typed,
+            default: attrs.default,
+        })
+    }
+}

@@ -1,0 +1,648 @@
+//! Turning the merged value tree into the user's struct, one field at a time, so
+//! that every bad field is reported (serde alone stops at the first).
+//!
+//! Values from Parameter Store and Secrets Manager are text; values from local
+//! layers are typed (TOML numbers, tables). [`LeafDe`] reads either: text is parsed
+//! into what the field asks for (`"8080"` -> `u16`, `"a,b"` -> `Vec<String>`, JSON
+//! text -> a struct), typed values pass through.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use figment::value::{Dict, Num, Value};
+use figment::Figment;
+use serde::de::{self, DeserializeOwned, Deserializer, IntoDeserializer, Visitor};
+
+use crate::error::{Problem, ProblemKind};
+use crate::schema::{Field, Kind, Schema, Scope};
+use crate::AwsConfig;
+
+/// Facts from the fetch that decoding needs.
+#[derive(Default, Debug)]
+pub(crate) struct FetchFacts {
+    /// SSM names whose parameter is a SecureString (always redacted).
+    pub secure: HashSet<String>,
+    /// SSM names and secret ids whose fetch failed: the fetch's problem already
+    /// covers them, so no "missing" problem is added.
+    pub failed: HashSet<String>,
+    /// Why a field's value is absent, by field path (a secret without the stage, a
+    /// JSON secret without the key), for the "missing" message.
+    pub absent: std::collections::HashMap<String, String>,
+    /// Version of each AWS value by SSM name or `secret <id>`, for provenance.
+    pub versions: std::collections::HashMap<String, String>,
+    /// Did the load ask AWS at all?
+    pub online: bool,
+}
+
+/// Which layer supplied a field's value, and from where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The dotted Rust path of the field, e.g. `database.port`.
+    pub field: String,
+    /// The layer: `AWS Parameter Store`, `AWS Secrets Manager`, `TOML file`,
+    /// `environment variable(s)`, `default` or `absent`.
+    pub layer: String,
+    /// Where in that layer: the SSM name and version, the secret id and version id,
+    /// the file path and key, the variable name.
+    pub location: String,
+    /// The value is a secret (never shown).
+    pub secret: bool,
+}
+
+/// What decoding shares across the tree.
+pub(crate) struct DecodeCx {
+    pub figment: Figment,
+    pub facts: FetchFacts,
+    pub problems: Vec<Problem>,
+    pub origins: Vec<Origin>,
+}
+
+/// Builds one struct from its part of the merged tree; used by generated code.
+#[doc(hidden)]
+pub struct Decoder<'a> {
+    schema: &'static Schema,
+    scope: Scope,
+    dict: Option<&'a Dict>,
+    cx: &'a mut DecodeCx,
+}
+
+/// Decodes the root struct; `None` when any problem was recorded.
+pub(crate) fn decode_root<'a, T: AwsConfig>(
+    scope: Scope,
+    root: Option<&'a Dict>,
+    cx: &'a mut DecodeCx,
+) -> Option<T> {
+    let mut d = Decoder {
+        schema: T::schema(),
+        scope,
+        dict: root,
+        cx,
+    };
+    T::__decode(&mut d)
+}
+
+impl<'a> Decoder<'a> {
+    fn child<'b>(&'b mut self, schema: &'static Schema, scope: Scope, dict: Option<&'a Dict>) -> Decoder<'b>
+    where
+        'a: 'b,
+    {
+        Decoder {
+            schema,
+            scope,
+            dict,
+            cx: &mut *self.cx,
+        }
+    }
+
+    fn problem(&mut self, p: Problem) {
+        self.cx.problems.push(p);
+    }
+
+    /// A parameter or secret field.
+    pub fn leaf<T: DeserializeOwned>(&mut self, index: usize) -> Option<T> {
+        let field = &self.schema.fields[index];
+        let path = self.scope.field_path(field);
+        let home = self.home(field);
+        let value = self.dict.and_then(|d| d.get(field.ident));
+        let Some(value) = value else {
+            return self.absent(field, path, home);
+        };
+        let (layer, origin) = self.origin(value, field, &home);
+        let redact = field.is_secret() || self.cx.facts.secure.contains(&home);
+        match decode_value::<T>(value, field) {
+            Ok(v) => {
+                self.cx.origins.push(Origin {
+                    field: path,
+                    layer,
+                    location: origin,
+                    secret: redact,
+                });
+                Some(v)
+            }
+            Err(err) => {
+                let message = if redact {
+                    redacted_message(field, &home, &path)
+                } else {
+                    format!("{err} (expected {})", field.type_name)
+                };
+                self.problem(Problem::new(ProblemKind::Invalid, message).field(path).location(origin));
+                None
+            }
+        }
+    }
+
+    fn absent<T: DeserializeOwned>(&mut self, field: &Field, path: String, home: String) -> Option<T> {
+        if let Some(default) = field.default {
+            let value = match default() {
+                Ok(v) => v,
+                Err(err) => {
+                    let message = format!("the #[param(default)] value cannot be represented: {err}");
+                    self.problem(Problem::new(ProblemKind::Invalid, message).field(path).location(home));
+                    return None;
+                }
+            };
+            return match decode_value::<T>(&value, field) {
+                Ok(v) => {
+                    self.cx.origins.push(Origin {
+                        field: path,
+                        layer: "default".into(),
+                        location: "#[param(default)]".into(),
+                        secret: field.is_secret(),
+                    });
+                    Some(v)
+                }
+                Err(err) => {
+                    let message = format!("the #[param(default)] value is not a valid {}: {err}", field.type_name);
+                    self.problem(Problem::new(ProblemKind::Invalid, message).field(path).location(home));
+                    None
+                }
+            };
+        }
+        if !field.required {
+            return match T::deserialize(Absent) {
+                Ok(v) => {
+                    self.cx.origins.push(Origin {
+                        field: path,
+                        layer: "absent".into(),
+                        location: home,
+                        secret: field.is_secret(),
+                    });
+                    Some(v)
+                }
+                Err(err) => {
+                    self.problem(Problem::new(ProblemKind::Missing, err.0).field(path).location(home));
+                    None
+                }
+            };
+        }
+        if self.cx.facts.failed.contains(home_key(&home)) {
+            return None;
+        }
+        let what = match field.kind {
+            Kind::Secret(_) => "required secret not found in Secrets Manager",
+            _ => "required parameter not found in Parameter Store",
+        };
+        let message = if let Some(reason) = self.cx.facts.absent.get(&path) {
+            format!("required: {reason}, and no local layer sets it")
+        } else if self.cx.facts.online {
+            format!("{what}, and no local layer sets it")
+        } else {
+            "required value not set by any local layer (offline: AWS was not asked)".to_string()
+        };
+        self.problem(Problem::new(ProblemKind::Missing, message).field(path).location(home));
+        None
+    }
+
+    /// Where a field's value lives in AWS: its SSM name or `secret <id>`.
+    fn home(&self, field: &Field) -> String {
+        match &field.kind {
+            Kind::Secret(s) => format!("secret {}", self.scope.secret_id(field, s)),
+            _ => self.scope.ssm_name(field),
+        }
+    }
+
+    /// The layer a present value came from, and where in it, named through its
+    /// figment metadata.
+    fn origin(&self, value: &Value, field: &Field, home: &str) -> (String, String) {
+        let Some(md) = self.cx.figment.get_metadata(value.tag()) else {
+            return ("unknown".into(), home.to_string());
+        };
+        if crate::provider::is_aws(md) {
+            let location = match self.cx.facts.versions.get(home) {
+                Some(version) => format!("{home} ({version})"),
+                None => home.to_string(),
+            };
+            return (md.name.to_string(), location);
+        }
+        let keys = self.scope.field_keys(field);
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let key = md.interpolate(self.cx.figment.profile(), &keys);
+        let location = match &md.source {
+            Some(source) => format!("{source}: {key}"),
+            None => key,
+        };
+        (md.name.to_string(), location)
+    }
+
+    /// A nested `#[component]` struct.
+    pub fn component<T: AwsConfig>(&mut self, index: usize) -> Option<T> {
+        let field = &self.schema.fields[index];
+        let scope = self.scope.child(field);
+        let dict = self.sub_dict(field)?;
+        let mut child = self.child(T::schema(), scope, dict);
+        T::__decode(&mut child)
+    }
+
+    /// A map `#[component]`: one `V` per entry.
+    pub fn map<V: AwsConfig, M: FromIterator<(String, V)>>(&mut self, index: usize) -> Option<M> {
+        let field = &self.schema.fields[index];
+        let entries = self.sub_dict(field)?;
+        let mut out = Vec::new();
+        let mut complete = true;
+        for (key, value) in entries.into_iter().flatten() {
+            let scope = self.scope.entry(field, key);
+            let dict = match value {
+                Value::Dict(_, d) => d,
+                other => {
+                    let path = format!("{}.{key}", self.scope.field_path(field));
+                    let message = format!("expected a table of {} fields, found {}", V::schema().type_name, kind_name(other));
+                    let (_, origin) = self.origin(other, field, &self.scope.map_prefix(field));
+                    self.problem(Problem::new(ProblemKind::Invalid, message).field(path).location(origin));
+                    complete = false;
+                    continue;
+                }
+            };
+            let mut child = self.child(V::schema(), scope, Some(dict));
+            match V::__decode(&mut child) {
+                Some(v) => out.push((key.clone(), v)),
+                None => complete = false,
+            }
+        }
+        complete.then(|| out.into_iter().collect())
+    }
+
+    /// The table under a component field; `Some(None)` when absent (so each missing
+    /// field is reported), `None` when present but not a table (reported here).
+    fn sub_dict(&mut self, field: &Field) -> Option<Option<&'a Dict>> {
+        match self.dict.and_then(|d| d.get(field.ident)) {
+            None => Some(None),
+            Some(Value::Dict(_, d)) => Some(Some(d)),
+            Some(other) => {
+                let path = self.scope.field_path(field);
+                let message = format!("expected a table of fields, found {}", kind_name(other));
+                let (_, origin) = self.origin(other, field, &self.scope.map_prefix(field));
+                self.problem(Problem::new(ProblemKind::Invalid, message).field(path).location(origin));
+                None
+            }
+        }
+    }
+}
+
+/// `secret foo` -> `foo`, SSM names unchanged: the key of `FetchFacts::failed`.
+fn home_key(home: &str) -> &str {
+    home.strip_prefix("secret ").unwrap_or(home)
+}
+
+fn redacted_message(field: &Field, home: &str, path: &str) -> String {
+    match home.strip_prefix("secret ") {
+        Some(id) => format!("secret {id} (field {path}) is not a valid {}", field.type_name),
+        None => format!(
+            "SecureString parameter {home} (field {path}) is not a valid {}; the value is not shown",
+            field.type_name
+        ),
+    }
+}
+
+fn kind_name(v: &Value) -> &'static str {
+    match v {
+        Value::String(..) => "a string",
+        Value::Char(..) => "a character",
+        Value::Bool(..) => "a bool",
+        Value::Num(..) => "a number",
+        Value::Empty(..) => "an empty value",
+        Value::Dict(..) => "a table",
+        Value::Array(..) => "an array",
+    }
+}
+
+/// Decodes one value into a field's type.
+pub(crate) fn decode_value<T: DeserializeOwned>(value: &Value, field: &Field) -> Result<T, DeError> {
+    let json = matches!(&field.kind, Kind::Param(p) if p.json);
+    match value {
+        Value::String(_, text) if json => serde_json::from_str(text).map_err(DeError::json),
+        _ => T::deserialize(LeafDe(value)),
+    }
+}
+
+/// A decoding error; its text may quote the value, so callers redact secrets.
+#[derive(Debug)]
+pub(crate) struct DeError(pub String);
+
+impl DeError {
+    fn json(err: serde_json::Error) -> DeError {
+        DeError(format!("not valid JSON for this type: {err}"))
+    }
+}
+
+impl fmt::Display for DeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DeError {}
+
+impl de::Error for DeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        DeError(msg.to_string())
+    }
+}
+
+/// The deserializer for an absent value: `Option` fields become `None`.
+struct Absent;
+
+impl<'de> Deserializer<'de> for Absent {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, DeError> {
+        Err(DeError("missing".into()))
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_none()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// Reads a figment value as the type asks, parsing text where needed.
+struct LeafDe<'v>(&'v Value);
+
+macro_rules! parse_text {
+    ($($method:ident => $visit:ident : $ty:ty),* $(,)?) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+            match self.0 {
+                Value::String(_, s) => match s.parse::<$ty>() {
+                    Ok(n) => visitor.$visit(n),
+                    Err(_) => Err(number_error::<$ty>(s, stringify!($ty))),
+                },
+                _ => self.deserialize_any(visitor),
+            }
+        }
+    )*};
+}
+
+fn number_error<T>(text: &str, ty: &str) -> DeError {
+    let looks_integer = {
+        let t = text.strip_prefix(['-', '+']).unwrap_or(text);
+        !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())
+    };
+    if text.is_empty() {
+        DeError(format!("empty value is not a valid {ty}"))
+    } else if text.trim() != text {
+        DeError(format!("\"{}\" is not a valid {ty}: remove the spaces around it", text.escape_debug()))
+    } else if looks_integer && !ty.starts_with('f') {
+        DeError(format!("{text} is out of range for {ty}"))
+    } else {
+        DeError(format!("\"{}\" is not a valid {ty}", text.escape_debug()))
+    }
+}
+
+fn visit_num<'de, V: Visitor<'de>>(n: Num, visitor: V) -> Result<V::Value, DeError> {
+    match n {
+        Num::U8(v) => visitor.visit_u8(v),
+        Num::U16(v) => visitor.visit_u16(v),
+        Num::U32(v) => visitor.visit_u32(v),
+        Num::U64(v) => visitor.visit_u64(v),
+        Num::U128(v) => visitor.visit_u128(v),
+        Num::USize(v) => visitor.visit_u64(v as u64),
+        Num::I8(v) => visitor.visit_i8(v),
+        Num::I16(v) => visitor.visit_i16(v),
+        Num::I32(v) => visitor.visit_i32(v),
+        Num::I64(v) => visitor.visit_i64(v),
+        Num::I128(v) => visitor.visit_i128(v),
+        Num::ISize(v) => visitor.visit_i64(v as i64),
+        Num::F32(v) => visitor.visit_f32(v),
+        Num::F64(v) => visitor.visit_f64(v),
+    }
+}
+
+fn num_text(n: Num) -> String {
+    match (n.to_u128(), n.to_i128(), n.to_f64()) {
+        (Some(u), _, _) => u.to_string(),
+        (None, Some(i), _) => i.to_string(),
+        (None, None, Some(f)) => f.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Splits a StringList. Items keep what AWS stores; spaces around a comma are an
+/// error rather than a silent leading space in a host name.
+fn string_list(text: &str) -> Result<Vec<Value>, DeError> {
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut items = Vec::new();
+    for (i, item) in text.split(',').enumerate() {
+        if item.trim() != item {
+            return Err(DeError(format!(
+                "StringList item {} (\"{}\") has spaces around it; write the list as a,b,c",
+                i + 1,
+                item.escape_debug()
+            )));
+        }
+        items.push(Value::from(item.to_string()));
+    }
+    Ok(items)
+}
+
+impl<'de> Deserializer<'de> for LeafDe<'_> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match self.0 {
+            Value::String(_, s) => visitor.visit_str(s),
+            Value::Char(_, c) => visitor.visit_char(*c),
+            Value::Bool(_, b) => visitor.visit_bool(*b),
+            Value::Num(_, n) => visit_num(*n, visitor),
+            Value::Empty(..) => visitor.visit_unit(),
+            Value::Dict(_, d) => visitor.visit_map(MapDe {
+                iter: d.iter(),
+                value: None,
+            }),
+            Value::Array(_, a) => visitor.visit_seq(SeqDe(a.iter())),
+        }
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match self.0 {
+            Value::String(_, s) => match s.as_str() {
+                "true" | "True" | "TRUE" => visitor.visit_bool(true),
+                "false" | "False" | "FALSE" => visitor.visit_bool(false),
+                _ => Err(DeError(format!(
+                    "\"{}\" is not a valid bool (expected true or false)",
+                    s.escape_debug()
+                ))),
+            },
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    parse_text! {
+        deserialize_i8 => visit_i8: i8, deserialize_i16 => visit_i16: i16,
+        deserialize_i32 => visit_i32: i32, deserialize_i64 => visit_i64: i64,
+        deserialize_i128 => visit_i128: i128, deserialize_u8 => visit_u8: u8,
+        deserialize_u16 => visit_u16: u16, deserialize_u32 => visit_u32: u32,
+        deserialize_u64 => visit_u64: u64, deserialize_u128 => visit_u128: u128,
+        deserialize_f32 => visit_f32: f32, deserialize_f64 => visit_f64: f64,
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match self.0 {
+            Value::String(_, s) => {
+                let mut chars = s.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => visitor.visit_char(c),
+                    _ => Err(DeError(format!("\"{}\" is not a single character", s.escape_debug()))),
+                }
+            }
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match self.0 {
+            Value::Num(_, n) => visitor.visit_string(num_text(*n)),
+            Value::Bool(_, b) => visitor.visit_string(b.to_string()),
+            Value::Char(_, c) => visitor.visit_string(c.to_string()),
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match self.0 {
+            Value::String(_, s) => visitor.visit_bytes(s.as_bytes()),
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_bytes(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match self.0 {
+            Value::Empty(..) => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match self.0 {
+            Value::String(_, s) => {
+                let items = string_list(s)?;
+                visitor.visit_seq(SeqDe(items.iter()))
+            }
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _: &'static str, _: usize, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match self.0 {
+            Value::String(_, s) => {
+                let json: serde_json::Value = serde_json::from_str(s).map_err(DeError::json)?;
+                json.deserialize_map(visitor).map_err(|e| DeError(e.to_string()))
+            }
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        self.deserialize_map(visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        match self.0 {
+            Value::String(_, s) => {
+                let de: de::value::StrDeserializer<'_, DeError> = s.as_str().into_deserializer();
+                visitor.visit_enum(de)
+            }
+            Value::Dict(..) => {
+                let json = serde_json::to_value(self.0).map_err(|e| DeError(e.to_string()))?;
+                json.deserialize_enum(name, variants, visitor)
+                    .map_err(|e| DeError(e.to_string()))
+            }
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_unit()
+    }
+}
+
+struct SeqDe<'v>(std::slice::Iter<'v, Value>);
+
+impl<'de> de::SeqAccess<'de> for SeqDe<'_> {
+    type Error = DeError;
+
+    fn next_element_seed<T: de::DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
+        match self.0.next() {
+            Some(v) => seed.deserialize(LeafDe(v)).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.0.len())
+    }
+}
+
+struct MapDe<'v> {
+    iter: std::collections::btree_map::Iter<'v, String, Value>,
+    value: Option<&'v Value>,
+}
+
+impl<'de> de::MapAccess<'de> for MapDe<'_> {
+    type Error = DeError;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+        match self.iter.next() {
+            Some((k, v)) => {
+                self.value = Some(v);
+                let de: de::value::StrDeserializer<'_, DeError> = k.as_str().into_deserializer();
+                seed.deserialize(de).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<T: de::DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, DeError> {
+        match self.value.take() {
+            Some(v) => seed.deserialize(LeafDe(v)),
+            None => Err(DeError("a map value was asked for before its key".into())),
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! Fetching from AWS: every independent call at once, under a cap, each failure
+//! turned into a problem in plain words.
+
+pub(crate) mod secrets;
+pub(crate) mod ssm;
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::error::Error as StdError;
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use aws_sdk_ssm::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use tokio::sync::Semaphore;
+
+use crate::error::{Problem, ProblemKind};
+use crate::plan::{self, MapTarget, SecretRef, Targets};
+
+/// One Parameter Store value as read.
+#[derive(Clone)]
+pub(crate) struct ParamValue {
+    pub value: String,
+    pub secure: bool,
+    pub version: i64,
+}
+
+/// One Secrets Manager value as read. Never printed.
+pub(crate) enum SecretPayload {
+    Text(secrecy::SecretString),
+    Binary(secrecy::SecretBox<Vec<u8>>),
+}
+
+/// A secret as read.
+pub(crate) struct SecretValue {
+    pub payload: SecretPayload,
+    pub version_id: Option<String>,
+}
+
+/// What the fetch produced.
+#[derive(Default)]
+pub(crate) struct Fetched {
+    /// Parameter values by requested name (SSM name plus selector).
+    pub params: BTreeMap<String, ParamValue>,
+    /// Names read under map prefixes.
+    pub by_path_names: BTreeSet<String>,
+    pub secrets: BTreeMap<SecretRef, SecretValue>,
+    /// Secrets that do not exist (or lack the stage): why, for the "missing" message.
+    pub absent_secrets: BTreeMap<SecretRef, String>,
+    pub problems: Vec<Problem>,
+    /// SSM names and secret ids whose call failed.
+    pub failed: HashSet<String>,
+}
+
+/// The clients and settings of one load.
+#[derive(Clone)]
+pub(crate) struct Fetcher {
+    pub ssm: aws_sdk_ssm::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+    pub region: String,
+    pub permits: Arc<Semaphore>,
+    pub max_pages: usize,
+}
+
+impl Fetcher {
+    /// Phase one reads named parameters, map prefixes and static secrets at once;
+    /// phase two reads the secrets of map entries, known only after phase one.
+    pub async fn fetch(&self, targets: &mut Targets) -> Fetched {
+        let mut out = Fetched::default();
+        let batches = plan::parameter_batches(&targets.params);
+        let (secret_batches, pinned) = plan::secret_batches(&targets.secrets);
+
+        let params = futures_util::future::join_all(batches.into_iter().map(|b| self.get_parameters(b)));
+        let maps = futures_util::future::join_all(targets.maps.iter().map(|m| self.by_path(m)));
+        let secrets = self.secrets(secret_batches, pinned);
+        let (params, maps, secrets) = tokio::join!(params, maps, secrets);
+
+        for result in params {
+            out.merge_params(result);
+        }
+        for (map, result) in targets.maps.iter().zip(maps) {
+            match result {
+                Ok(values) => {
+                    out.by_path_names.extend(values.keys().cloned());
+                    out.params.extend(values);
+                }
+                Err(problem) => {
+                    out.failed.insert(map.prefix.clone());
+                    out.problems.push(problem);
+                }
+            }
+        }
+        out.merge_secrets(secrets);
+
+        // Map entries: their parameters are already read; walk them for secrets.
+        let mut entries = Targets::default();
+        for map in &targets.maps {
+            entry_targets(map, &out.by_path_names, &mut entries);
+        }
+        if !entries.secrets.is_empty() {
+            let (secret_batches, pinned) = plan::secret_batches(&entries.secrets);
+            let secrets = self.secrets(secret_batches, pinned).await;
+            out.merge_secrets(secrets);
+        }
+        targets.params.extend(entries.params);
+        targets.secrets.extend(entries.secrets);
+        out
+    }
+}
+
+/// Walks the entries of one map component, read under its prefix.
+fn entry_targets(map: &MapTarget, names: &BTreeSet<String>, out: &mut Targets) {
+    let crate::schema::Kind::Map(element) = &map.field.kind else {
+        return;
+    };
+    for key in plan::map_keys(&map.prefix, names) {
+        plan::walk(element(), &map.scope.entry(map.field, &key), Some(names), out);
+    }
+}
+
+impl Fetched {
+    fn merge_params(&mut self, result: ssm::BatchResult) {
+        match result.outcome {
+            Ok(values) => self.params.extend(values),
+            Err(problem) => {
+                self.failed.extend(result.names.into_iter().map(|n| strip_selector(&n)));
+                self.problems.push(problem);
+            }
+        }
+    }
+
+    fn merge_secrets(&mut self, result: secrets::SecretsResult) {
+        self.secrets.extend(result.values);
+        self.absent_secrets.extend(result.absent);
+        self.failed.extend(result.failed);
+        self.problems.extend(result.problems);
+    }
+}
+
+/// `/a/b:3` -> `/a/b`.
+pub(crate) fn strip_selector(request: &str) -> String {
+    match request.rfind(':') {
+        Some(i) if request[..i].rfind('/').is_some() => request[..i].to_string(),
+        _ => request.to_string(),
+    }
+}
+
+/// A call, for error messages: the IAM action and the resource it needs.
+pub(crate) struct Call<'a> {
+    pub action: &'a str,
+    pub resource: String,
+    /// What the call read, e.g. `parameters /production/api/database/{host,port}`.
+    pub what: String,
+    pub fields: String,
+}
+
+/// Turns an SDK error into a problem in plain words, keeping the error as source.
+pub(crate) fn classify<E, R>(err: SdkError<E, R>, call: &Call<'_>) -> Problem
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    R: Debug + Send + Sync + 'static,
+{
+    let (kind, message) = describe(&err, call);
+    let mut p = Problem::new(kind, message).location(call.what.clone());
+    if !call.fields.is_empty() {
+        p = p.field(call.fields.clone());
+    }
+    match err {
+        // A response that could not be parsed may carry a secret in its raw body:
+        // keep only its description.
+        SdkError::ResponseError(_) => p,
+        other => p.source(other),
+    }
+}
+
+fn describe<E, R>(err: &SdkError<E, R>, call: &Call<'_>) -> (ProblemKind, String)
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    R: Debug,
+{
+    match err {
+        SdkError::ServiceError(_) => {
+            let code = err.code().unwrap_or("Unknown");
+            let msg = err.message().unwrap_or("");
+            service_problem(code, msg, call)
+        }
+        SdkError::TimeoutError(_) => (
+            ProblemKind::Timeout,
+            format!("{} timed out (no answer within the per-attempt timeout)", call.action),
+        ),
+        SdkError::DispatchFailure(d) => {
+            let text = DisplayErrorContext(err).to_string();
+            if d.is_timeout() {
+                (ProblemKind::Timeout, format!("{} timed out: {text}", call.action))
+            } else if text.contains("credentials") || text.contains("Credentials") {
+                (
+                    ProblemKind::NoCredentials,
+                    format!("no AWS credentials could be loaded for {}: {text}", call.action),
+                )
+            } else if d.is_io() {
+                (
+                    ProblemKind::Unreachable,
+                    format!("could not reach the AWS endpoint for {}: {text}", call.action),
+                )
+            } else {
+                (ProblemKind::Aws, format!("{} could not be sent: {text}", call.action))
+            }
+        }
+        SdkError::ResponseError(_) => (
+            ProblemKind::Aws,
+            format!(
+                "{} got a response that is not an AWS answer (an HTML error page or a truncated body); the endpoint or a proxy in between is failing",
+                call.action
+            ),
+        ),
+        SdkError::ConstructionFailure(_) => {
+            let text = DisplayErrorContext(err).to_string();
+            if text.contains("region") {
+                (ProblemKind::NoRegion, format!("no AWS region is configured: {text}"))
+            } else {
+                (ProblemKind::Aws, format!("{} could not be built: {text}", call.action))
+            }
+        }
+        _ => (ProblemKind::Aws, DisplayErrorContext(err).to_string()),
+    }
+}
+
+/// A service error code and message, in plain words.
+pub(crate) fn service_problem(code: &str, msg: &str, call: &Call<'_>) -> (ProblemKind, String) {
+    let is_kms = code.contains("KMS")
+        || code == "InvalidKeyId"
+        || code == "DecryptionFailure"
+        || code == "DecryptionFailureException"
+        || msg.contains("kms:")
+        || msg.contains("KMS");
+    if is_kms {
+        return (
+            ProblemKind::Kms,
+            format!(
+                "KMS could not decrypt ({code}: {msg}); check that the KMS key exists and is enabled, and that the role has kms:Decrypt on it"
+            ),
+        );
+    }
+    match code {
+        "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" | "NotAuthorized" => {
+            let account = account_in(msg).unwrap_or_else(|| "*".to_string());
+            let resource = call.resource.replace("{account}", &account);
+            (
+                ProblemKind::AccessDenied,
+                format!("access denied: needs {} on {resource}", call.action),
+            )
+        }
+        "UnrecognizedClientException" | "InvalidSignatureException" | "ExpiredTokenException" | "InvalidClientTokenId" => (
+            ProblemKind::NoCredentials,
+            format!("AWS rejected the credentials ({code}: {msg})"),
+        ),
+        "ThrottlingException" | "Throttling" | "TooManyRequestsException" | "RequestLimitExceeded"
+        | "ThrottledException" => (
+            ProblemKind::Throttled,
+            format!(
+                "throttled by AWS past the SDK's retries ({code}); Parameter Store allows 40 calls per second per account and region by default"
+            ),
+        ),
+        _ => (ProblemKind::Aws, format!("AWS answered {code}: {msg}")),
+    }
+}
+
+/// The 12-digit account id in an AWS error message's ARN, if any.
+fn account_in(msg: &str) -> Option<String> {
+    msg.split("arn:")
+        .skip(1)
+        .filter_map(|rest| rest.split(':').nth(3))
+        .find(|acct| acct.len() == 12 && acct.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_string)
+}
+
+/// `{a,b}` style summary of names under their common prefix, for messages.
+pub(crate) fn summarize(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        _ => {
+            let first = &names[0];
+            let mut prefix_len = first.rfind('/').map(|i| i + 1).unwrap_or(0);
+            for n in names {
+                while prefix_len > 0 && !n.starts_with(&first[..prefix_len]) {
+                    prefix_len = first[..prefix_len - 1].rfind('/').map(|i| i + 1).unwrap_or(0);
+                }
+            }
+            let rest: Vec<&str> = names.iter().map(|n| &n[prefix_len..]).collect();
+            format!("{}{{{}}}", &first[..prefix_len], rest.join(","))
+        }
+    }
+}
+
+/// The longest common `/`-prefix of SSM names, for a wildcard resource.
+pub(crate) fn common_prefix(names: &[String]) -> String {
+    let Some(first) = names.first() else {
+        return String::new();
+    };
+    if names.len() == 1 {
+        return first.clone();
+    }
+    let mut prefix: &str = first;
+    for n in names {
+        while !n.starts_with(prefix) {
+            prefix = &prefix[..prefix.len() - 1];
+        }
+    }
+    format!("{prefix}*")
+}

@@ -1,0 +1,256 @@
+//! Secrets Manager calls: `BatchGetSecretValue` in batches of at most 20 ids, and
+//! `GetSecretValue` for secrets pinned to a stage or version.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
+use secrecy::{SecretBox, SecretString};
+
+use super::{classify, service_problem, Call, Fetcher, SecretPayload, SecretValue};
+use crate::error::{Problem, ProblemKind};
+use crate::plan::{SecretRef, BATCH_SECRETS_MAX};
+
+/// What the secret calls produced.
+#[derive(Default)]
+pub(crate) struct SecretsResult {
+    pub values: BTreeMap<SecretRef, SecretValue>,
+    pub absent: BTreeMap<SecretRef, String>,
+    pub failed: Vec<String>,
+    pub problems: Vec<Problem>,
+}
+
+impl SecretsResult {
+    fn merge(&mut self, other: SecretsResult) {
+        self.values.extend(other.values);
+        self.absent.extend(other.absent);
+        self.failed.extend(other.failed);
+        self.problems.extend(other.problems);
+    }
+
+    fn fail(&mut self, id: &str, problem: Problem) {
+        self.failed.push(id.to_string());
+        self.problems.push(problem);
+    }
+}
+
+fn plain(id: &str) -> SecretRef {
+    SecretRef {
+        id: id.to_string(),
+        stage: None,
+        version_id: None,
+    }
+}
+
+fn payload(text: Option<&str>, binary: Option<&aws_sdk_secretsmanager::primitives::Blob>) -> Option<SecretPayload> {
+    match (text, binary) {
+        (Some(t), _) => Some(SecretPayload::Text(SecretString::from(t.to_string()))),
+        (None, Some(b)) => Some(SecretPayload::Binary(SecretBox::new(Box::new(b.as_ref().to_vec())))),
+        (None, None) => None,
+    }
+}
+
+fn no_value(id: &str) -> Problem {
+    Problem::new(
+        ProblemKind::Unavailable,
+        "the secret has no value (neither SecretString nor SecretBinary); put one with PutSecretValue",
+    )
+    .location(format!("secret {id}"))
+}
+
+/// Why a `ResourceNotFoundException` means the value is absent.
+fn not_found_reason(message: &str, stage: Option<&str>) -> String {
+    let about_stage = message.contains("staging label") || message.contains("VersionStage") || message.contains("version");
+    match stage {
+        Some(stage) if about_stage => format!(
+            "the secret has no version in stage {stage} (AWSPREVIOUS exists only after a rotation or PutSecretValue)"
+        ),
+        None if about_stage => "the secret exists but has no value in stage AWSCURRENT".to_string(),
+        _ => "secret not found in Secrets Manager".to_string(),
+    }
+}
+
+impl Fetcher {
+    fn secret_arn(&self, id: &str) -> String {
+        if id.starts_with("arn:") {
+            id.to_string()
+        } else {
+            format!("arn:aws:secretsmanager:{}:{{account}}:secret:{id}-??????", self.region)
+        }
+    }
+
+    /// Every secret call at once.
+    pub(crate) async fn secrets(&self, batches: Vec<Vec<String>>, pinned: Vec<SecretRef>) -> SecretsResult {
+        let batch_calls = futures_util::future::join_all(batches.into_iter().map(|ids| self.batch(ids)));
+        let pinned_calls = futures_util::future::join_all(pinned.into_iter().map(|r| self.pinned(r)));
+        let (a, b) = tokio::join!(batch_calls, pinned_calls);
+        let mut out = SecretsResult::default();
+        for r in a.into_iter().chain(b) {
+            out.merge(r);
+        }
+        out
+    }
+
+    /// One `BatchGetSecretValue` call; every entry of its `Errors` list becomes a
+    /// problem or an absent value, and an id AWS says nothing about is reported too.
+    async fn batch(&self, ids: Vec<String>) -> SecretsResult {
+        debug_assert!(ids.len() <= BATCH_SECRETS_MAX);
+        let mut out = SecretsResult::default();
+        let mut pending: BTreeSet<String> = ids.iter().cloned().collect();
+        let mut token: Option<String> = None;
+        for _ in 0..self.max_pages {
+            let result = {
+                let _permit = self.permits.acquire().await;
+                self.secrets
+                    .batch_get_secret_value()
+                    .set_secret_id_list(Some(ids.clone()))
+                    .set_next_token(token.take())
+                    .send()
+                    .await
+            };
+            let page = match result {
+                Ok(page) => page,
+                Err(err) => {
+                    let mut problem = classify(
+                        err,
+                        &Call {
+                            action: "secretsmanager:BatchGetSecretValue",
+                            resource: "*".to_string(),
+                            what: format!("secrets {}", ids.join(", ")),
+                            fields: String::new(),
+                        },
+                    );
+                    if problem.kind() == ProblemKind::AccessDenied {
+                        problem = Problem::new(
+                            ProblemKind::AccessDenied,
+                            format!(
+                                "{} (BatchGetSecretValue needs Resource \"*\"), and secretsmanager:GetSecretValue on each secret",
+                                problem.message()
+                            ),
+                        )
+                        .location(format!("secrets {}", ids.join(", ")));
+                    }
+                    out.failed.extend(ids.iter().cloned());
+                    out.problems.push(problem);
+                    return out;
+                }
+            };
+            for entry in page.secret_values() {
+                let id = [entry.name(), entry.arn()]
+                    .into_iter()
+                    .flatten()
+                    .find(|n| pending.contains(*n))
+                    .map(str::to_string);
+                let Some(id) = id else { continue };
+                pending.remove(&id);
+                match payload(entry.secret_string(), entry.secret_binary()) {
+                    Some(payload) => {
+                        out.values.insert(
+                            plain(&id),
+                            SecretValue {
+                                payload,
+                                version_id: entry.version_id().map(str::to_string),
+                            },
+                        );
+                    }
+                    None => out.fail(&id, no_value(&id)),
+                }
+            }
+            for e in page.errors() {
+                let Some(id) = e.secret_id() else { continue };
+                let id = id.to_string();
+                pending.remove(&id);
+                let code = e.error_code().unwrap_or("Unknown");
+                let msg = e.message().unwrap_or("");
+                self.entry_error(&mut out, &plain(&id), code, msg);
+            }
+            match page.next_token() {
+                Some(t) if !t.is_empty() && !pending.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        for id in pending {
+            let problem = Problem::new(
+                ProblemKind::Aws,
+                "BatchGetSecretValue returned neither a value nor an error for this secret",
+            )
+            .location(format!("secret {id}"));
+            out.fail(&id, problem);
+        }
+        out
+    }
+
+    /// `GetSecretValue` for a secret pinned to a stage or version id.
+    async fn pinned(&self, secret: SecretRef) -> SecretsResult {
+        let mut out = SecretsResult::default();
+        let result = {
+            let _permit = self.permits.acquire().await;
+            self.secrets
+                .get_secret_value()
+                .secret_id(&secret.id)
+                .set_version_stage(secret.stage.map(str::to_string))
+                .set_version_id(secret.version_id.map(str::to_string))
+                .send()
+                .await
+        };
+        match result {
+            Ok(v) => match payload(v.secret_string(), v.secret_binary()) {
+                Some(payload) => {
+                    out.values.insert(
+                        secret.clone(),
+                        SecretValue {
+                            payload,
+                            version_id: v.version_id().map(str::to_string),
+                        },
+                    );
+                }
+                None => out.fail(&secret.id, no_value(&secret.id)),
+            },
+            Err(err) => {
+                if let Some(service) = err.as_service_error() {
+                    let code = service.code().unwrap_or("Unknown").to_string();
+                    let msg = service.message().unwrap_or("").to_string();
+                    if matches!(code.as_str(), "ResourceNotFoundException" | "InvalidRequestException") {
+                        self.entry_error(&mut out, &secret, &code, &msg);
+                        return out;
+                    }
+                }
+                let call = Call {
+                    action: "secretsmanager:GetSecretValue",
+                    resource: self.secret_arn(&secret.id),
+                    what: format!("secret {}", secret.id),
+                    fields: String::new(),
+                };
+                out.fail(&secret.id, classify(err, &call));
+            }
+        }
+        out
+    }
+
+    /// One secret's error, from the `Errors` list or a `GetSecretValue` failure.
+    fn entry_error(&self, out: &mut SecretsResult, secret: &SecretRef, code: &str, msg: &str) {
+        let location = format!("secret {}", secret.id);
+        match code {
+            "ResourceNotFoundException" => {
+                out.absent.insert(secret.clone(), not_found_reason(msg, secret.stage));
+            }
+            "InvalidRequestException" if msg.contains("deletion") || msg.contains("deleted") => {
+                let problem = Problem::new(
+                    ProblemKind::Unavailable,
+                    "the secret is marked for deletion; restore it with RestoreSecret or point the field at another secret",
+                )
+                .location(location);
+                out.fail(&secret.id, problem);
+            }
+            _ => {
+                let call = Call {
+                    action: "secretsmanager:GetSecretValue",
+                    resource: self.secret_arn(&secret.id),
+                    what: location.clone(),
+                    fields: String::new(),
+                };
+                let (kind, message) = service_problem(code, msg, &call);
+                out.fail(&secret.id, Problem::new(kind, message).location(location));
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Parameter Store calls: `GetParameters` batches and `GetParametersByPath` pages.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ssm::types::{Parameter, ParameterType};
+
+use super::{classify, common_prefix, summarize, Call, Fetcher, ParamValue};
+use crate::error::{Problem, ProblemKind};
+use crate::plan::{MapTarget, BY_PATH_MAX_RESULTS, GET_PARAMETERS_MAX};
+
+/// The result of one `GetParameters` batch.
+pub(crate) struct BatchResult {
+    pub names: Vec<String>,
+    pub outcome: Result<BTreeMap<String, ParamValue>, Problem>,
+}
+
+fn value_of(p: &Parameter) -> Option<(String, ParamValue)> {
+    let name = p.name()?;
+    let request = format!("{name}{}", p.selector().unwrap_or_default());
+    Some((
+        request,
+        ParamValue {
+            value: p.value().unwrap_or_default().to_string(),
+            secure: matches!(p.r#type(), Some(ParameterType::SecureString)),
+            version: p.version(),
+        },
+    ))
+}
+
+impl Fetcher {
+    fn ssm_arn(&self, name_or_pattern: &str) -> String {
+        format!("arn:aws:ssm:{}:{{account}}:parameter{name_or_pattern}", self.region)
+    }
+
+    /// One `GetParameters` call (at most 10 names, decryption on). Names AWS reports
+    /// as `InvalidParameters` are simply absent; the decoder names the missing fields.
+    pub(crate) async fn get_parameters(&self, names: Vec<String>) -> BatchResult {
+        debug_assert!(names.len() <= GET_PARAMETERS_MAX);
+        let _permit = self.permits.acquire().await;
+        let result = self
+            .ssm
+            .get_parameters()
+            .set_names(Some(names.clone()))
+            .with_decryption(true)
+            .send()
+            .await;
+        let outcome = match result {
+            Ok(out) => Ok(out.parameters().iter().filter_map(value_of).collect()),
+            Err(err) => {
+                let plain: Vec<String> = names.iter().map(|n| super::strip_selector(n)).collect();
+                Err(classify(
+                    err,
+                    &Call {
+                        action: "ssm:GetParameters",
+                        resource: self.ssm_arn(&common_prefix(&plain)),
+                        what: summarize(&names),
+                        fields: String::new(),
+                    },
+                ))
+            }
+        };
+        BatchResult { names, outcome }
+    }
+
+    /// Every parameter under a map component's prefix, following `NextToken` until it
+    /// is absent (a page may be empty and still carry one), at most `max_pages` pages.
+    pub(crate) async fn by_path(&self, map: &MapTarget) -> Result<BTreeMap<String, ParamValue>, Problem> {
+        let path = format!("{}/", map.prefix);
+        let call = Call {
+            action: "ssm:GetParametersByPath",
+            resource: self.ssm_arn(&format!("{}*", map.prefix)),
+            what: path.clone(),
+            fields: map.field_path.clone(),
+        };
+        let mut values = BTreeMap::new();
+        let mut token: Option<String> = None;
+        for _ in 0..self.max_pages {
+            let page = {
+                let _permit = self.permits.acquire().await;
+                self.ssm
+                    .get_parameters_by_path()
+                    .path(&path)
+                    .recursive(true)
+                    .with_decryption(true)
+                    .max_results(BY_PATH_MAX_RESULTS)
+                    .set_next_token(token.take())
+                    .send()
+                    .await
+            };
+            let page = page.map_err(|err| classify(err, &call))?;
+            values.extend(page.parameters().iter().filter_map(value_of));
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => return Ok(values),
+            }
+        }
+        Err(Problem::new(
+            ProblemKind::Limit,
+            format!(
+                "GetParametersByPath kept returning a NextToken after {} pages; stopped (raise it with .max_pages(..) if the prefix really holds more than {} parameters)",
+                self.max_pages,
+                self.max_pages * BY_PATH_MAX_RESULTS as usize
+            ),
+        )
+        .field(map.field_path.clone())
+        .location(path))
+    }
+}

@@ -1,0 +1,132 @@
+//! # awsconf
+//!
+//! Typed application configuration from AWS Systems Manager Parameter Store and
+//! AWS Secrets Manager, with local overrides through [figment] layers.
+//!
+//! ```no_run
+//! use awsconf::{AwsConfig, SecretString};
+//! use awsconf::figment::providers::{Env, Format, Toml};
+//!
+//! #[derive(AwsConfig, Debug)]
+//! #[aws_config(app = "api")]
+//! pub struct ApiConfig {
+//!     #[component]
+//!     pub database: Database,                  // /<env>/api/database/...
+//!     #[param(default = "info")]
+//!     pub log_level: String,                   // /<env>/api/log-level
+//! }
+//!
+//! #[derive(AwsConfig, Debug)]
+//! pub struct Database {
+//!     pub host: String,                        // /<env>/api/database/host
+//!     pub port: u16,                           // /<env>/api/database/port
+//!     pub password: SecretString,              // a SecureString, decrypted, redacted
+//! }
+//!
+//! # async fn run() -> Result<(), awsconf::Error> {
+//! let config = ApiConfig::loader()
+//!     .env("production")
+//!     .merge(Toml::file("config/local.toml"))
+//!     .merge(Env::prefixed("API_").split("__"))
+//!     .load()
+//!     .await?;
+//! println!("{config:?}"); // the password prints as [REDACTED]
+//! # Ok(()) }
+//! ```
+//!
+//! Every parameter is at `/<env>/<app>/<component...>/<param>`: the env is chosen at
+//! run time, the app comes from `#[aws_config(app = "...")]`, each `#[component]`
+//! field adds its kebab-cased name, and each other field is a parameter named by its
+//! kebab-cased field name (or `#[param(name = "...")]`).
+//!
+//! Precedence, lowest first: `#[param(default)]` < Parameter Store and Secrets
+//! Manager < every `.merge(...)` layer in order.
+//!
+//! A load returns the complete config or one [`Error`] whose
+//! [`problems()`](Error::problems) lists every problem at once, each naming the
+//! field and its SSM name or secret id. Secret values never appear in any message.
+//!
+//! ## Attributes
+//!
+//! - `#[aws_config(app = "...", rename_all = "...")]` on the root struct.
+//! - `#[component]`: a nested struct deriving `AwsConfig`, or a
+//!   `BTreeMap<String, T>` / `HashMap<String, T>` with one entry per child segment.
+//! - `#[param(name = "...", default = <expr>, version = N, label = "...", json, plaintext)]`.
+//! - `#[secret(id = "...", key = "...", stage = "...", version_id = "...")]`: a
+//!   Secrets Manager secret; `{env}`, `{app}` and (inside a map entry) `{key}`
+//!   expand in the id. Without `id`, the id is `<env>/<app>/<component path>/<field-name>`.
+//!
+//! `Option<T>` fields may be absent. Values convert through serde: numbers and
+//! bools from text, `Vec<T>` from a StringList (`a,b,c`), structs and maps from
+//! JSON text, [`SecretString`] from a SecureString or a secret.
+
+#![warn(missing_docs)]
+
+mod decode;
+pub mod error;
+mod fetch;
+pub mod loader;
+pub mod plan;
+pub mod provider;
+pub mod schema;
+
+pub use awsconf_macros::AwsConfig;
+pub use decode::Origin;
+pub use error::{Error, Problem, ProblemKind};
+pub use figment;
+pub use loader::Loader;
+pub use secrecy::{ExposeSecret, SecretBox, SecretString};
+
+/// A config struct: derive it with `#[derive(AwsConfig)]`.
+pub trait AwsConfig: Sized {
+    /// The static description of every field: SSM name, kind, type, required or not.
+    fn schema() -> &'static schema::Schema;
+
+    #[doc(hidden)]
+    const __MAX_DEPTH: usize;
+    #[doc(hidden)]
+    const __MAX_LEN: usize;
+    #[doc(hidden)]
+    fn __decode(decoder: &mut __private::Decoder<'_>) -> Option<Self>;
+
+    /// Starts a load of this config.
+    fn loader() -> Loader<Self>
+    where
+        Self: Root,
+    {
+        Loader::default()
+    }
+}
+
+/// A config struct that can be loaded on its own: it has `#[aws_config(app = "...")]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no `#[aws_config(app = \"...\")]`, so it cannot be loaded on its own",
+    label = "this struct is a component, not a root config",
+    note = "add `#[aws_config(app = \"my-app\")]` to the struct you load; its path is /<env>/<app>/..."
+)]
+pub trait Root: AwsConfig {}
+
+#[doc(hidden)]
+pub mod __private {
+    //! Used by generated code only; not part of the public API.
+    pub use crate::decode::Decoder;
+    pub use figment;
+    pub use serde;
+
+    /// The result of a `#[param(default = ...)]` function.
+    pub type DefaultResult = Result<figment::value::Value, figment::Error>;
+
+    /// A default expression's serde form.
+    pub fn default_value<T: serde::Serialize + ?Sized>(value: &T) -> DefaultResult {
+        figment::value::Value::serialize(value)
+    }
+
+    /// `max` usable in constants.
+    pub const fn max(a: usize, b: usize) -> usize {
+        if a > b {
+            a
+        } else {
+            b
+        }
+    }
+}

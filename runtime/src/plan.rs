@@ -1,0 +1,148 @@
+//! The fetch plan: which names and secret ids a config needs, and how they are
+//! grouped into calls. Computed from the static schema; map components add their
+//! entries once their prefix has been read.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::schema::{Field, Kind, Schema, Scope};
+
+/// AWS's limit of names per `GetParameters` call.
+pub const GET_PARAMETERS_MAX: usize = 10;
+/// AWS's limit of ids per `BatchGetSecretValue` call.
+pub const BATCH_SECRETS_MAX: usize = 20;
+/// AWS's limit of `MaxResults` for `GetParametersByPath`.
+pub const BY_PATH_MAX_RESULTS: i32 = 10;
+
+/// A parameter field whose SSM name is known.
+#[derive(Clone, Debug)]
+pub(crate) struct ParamTarget {
+    /// The name as requested: SSM name plus `:version` / `:label` selector.
+    pub request: String,
+    /// The SSM name without selector.
+    pub name: String,
+    pub keys: Vec<String>,
+}
+
+/// A map component whose entries are read with `GetParametersByPath`.
+#[derive(Clone, Debug)]
+pub(crate) struct MapTarget {
+    pub prefix: String,
+    pub field_path: String,
+    pub scope: Scope,
+    pub field: &'static Field,
+}
+
+/// One secret a field needs.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct SecretRef {
+    pub id: String,
+    pub stage: Option<&'static str>,
+    pub version_id: Option<&'static str>,
+}
+
+impl SecretRef {
+    /// Pinned to a stage or version: needs its own `GetSecretValue`.
+    pub fn pinned(&self) -> bool {
+        self.stage.is_some() || self.version_id.is_some()
+    }
+}
+
+/// A secret field.
+#[derive(Clone, Debug)]
+pub(crate) struct SecretTarget {
+    pub secret: SecretRef,
+    pub key: Option<&'static str>,
+    pub keys: Vec<String>,
+    pub field_path: String,
+}
+
+/// Everything a walk found.
+#[derive(Default, Debug)]
+pub(crate) struct Targets {
+    pub params: Vec<ParamTarget>,
+    pub maps: Vec<MapTarget>,
+    pub secrets: Vec<SecretTarget>,
+}
+
+/// Walks a schema. With `known = None` map components are recorded as
+/// [`MapTarget`]s; with the names read under them, their entries are walked.
+pub(crate) fn walk(schema: &'static Schema, scope: &Scope, known: Option<&BTreeSet<String>>, out: &mut Targets) {
+    for field in schema.fields {
+        match &field.kind {
+            Kind::Param(_) => {
+                let name = scope.ssm_name(field);
+                out.params.push(ParamTarget {
+                    request: format!("{name}{}", field.selector().unwrap_or_default()),
+                    name,
+                    keys: scope.field_keys(field),
+                });
+            }
+            Kind::Secret(s) => out.secrets.push(SecretTarget {
+                secret: SecretRef {
+                    id: scope.secret_id(field, s),
+                    stage: s.stage,
+                    version_id: s.version_id,
+                },
+                key: s.key,
+                keys: scope.field_keys(field),
+                field_path: scope.field_path(field),
+            }),
+            Kind::Component(child) => walk(child(), &scope.child(field), known, out),
+            Kind::Map(element) => match known {
+                None => out.maps.push(MapTarget {
+                    prefix: scope.map_prefix(field),
+                    field_path: scope.field_path(field),
+                    scope: scope.clone(),
+                    field,
+                }),
+                Some(names) => {
+                    for key in map_keys(&scope.map_prefix(field), names) {
+                        walk(element(), &scope.entry(field, &key), known, out);
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// The entry keys of a map: the distinct child segments of `prefix` among `names`.
+pub(crate) fn map_keys(prefix: &str, names: &BTreeSet<String>) -> BTreeSet<String> {
+    let start = format!("{prefix}/");
+    names
+        .range(start.clone()..)
+        .take_while(|n| n.starts_with(&start))
+        .filter_map(|n| n[start.len()..].split('/').next())
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// `GetParameters` batches: sorted, de-duplicated, at most 10 names each, so
+/// N names cost ceil(N / 10) calls.
+pub(crate) fn parameter_batches(params: &[ParamTarget]) -> Vec<Vec<String>> {
+    let unique: BTreeSet<&str> = params.iter().map(|p| p.request.as_str()).collect();
+    let unique: Vec<String> = unique.into_iter().map(str::to_string).collect();
+    unique.chunks(GET_PARAMETERS_MAX).map(<[String]>::to_vec).collect()
+}
+
+/// Secret calls: unpinned ids in `BatchGetSecretValue` batches of at most 20,
+/// pinned ones alone.
+pub(crate) fn secret_batches(secrets: &[SecretTarget]) -> (Vec<Vec<String>>, Vec<SecretRef>) {
+    let unique: BTreeSet<&SecretRef> = secrets.iter().map(|s| &s.secret).collect();
+    let (pinned, plain): (Vec<&SecretRef>, Vec<&SecretRef>) = unique.into_iter().partition(|s| s.pinned());
+    let plain: Vec<String> = plain.into_iter().map(|s| s.id.clone()).collect();
+    (
+        plain.chunks(BATCH_SECRETS_MAX).map(<[String]>::to_vec).collect(),
+        pinned.into_iter().cloned().collect(),
+    )
+}
+
+/// Groups targets by the secret they read, so an id used by several fields is
+/// fetched once.
+pub(crate) fn secrets_by_ref(secrets: &[SecretTarget]) -> BTreeMap<&SecretRef, Vec<&SecretTarget>> {
+    let mut map: BTreeMap<&SecretRef, Vec<&SecretTarget>> = BTreeMap::new();
+    for s in secrets {
+        map.entry(&s.secret).or_default().push(s);
+    }
+    map
+}

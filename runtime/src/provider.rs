@@ -1,0 +1,214 @@
+//! The values read from AWS as figment providers, one layer per service, whose
+//! metadata maps a key path back to its SSM name or secret id: figment's own
+//! messages then say `/production/api/database/port`, not `database.port`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use figment::value::{Dict, Map, Num, Value};
+use figment::{Metadata, Profile, Provider};
+use secrecy::ExposeSecret;
+
+use crate::decode::FetchFacts;
+use crate::error::{Problem, ProblemKind};
+use crate::fetch::{Fetched, SecretPayload};
+use crate::plan::{secrets_by_ref, Targets};
+
+/// The name of the Parameter Store layer's metadata.
+pub const PARAMETER_STORE: &str = "AWS Parameter Store";
+/// The name of the Secrets Manager layer's metadata.
+pub const SECRETS_MANAGER: &str = "AWS Secrets Manager";
+/// Secrets Manager's limit on a secret value.
+pub const SECRET_MAX_BYTES: usize = 65_536;
+
+/// Is this metadata one of awsconf's AWS layers?
+pub(crate) fn is_aws(md: &Metadata) -> bool {
+    md.name == PARAMETER_STORE || md.name == SECRETS_MANAGER
+}
+
+/// Values read from one AWS service, keyed by Rust field path.
+#[derive(Clone)]
+pub(crate) struct AwsLayer {
+    name: &'static str,
+    dict: Dict,
+    /// Dotted key path -> SSM name or `secret <id>`.
+    homes: Arc<BTreeMap<String, String>>,
+}
+
+impl AwsLayer {
+    fn new(name: &'static str) -> AwsLayer {
+        AwsLayer {
+            name,
+            dict: Dict::new(),
+            homes: Arc::new(BTreeMap::new()),
+        }
+    }
+
+    fn insert(&mut self, keys: &[String], value: Value, home: String) {
+        Arc::make_mut(&mut self.homes).insert(keys.join("."), home);
+        insert(&mut self.dict, keys, value);
+    }
+}
+
+/// Inserts at a nested key path, creating tables on the way.
+pub(crate) fn insert(dict: &mut Dict, keys: &[String], value: Value) {
+    let Some((last, parents)) = keys.split_last() else {
+        return;
+    };
+    let mut current = dict;
+    for key in parents {
+        let entry = current
+            .entry(key.clone())
+            .or_insert_with(|| Value::from(Dict::new()));
+        if !matches!(entry, Value::Dict(..)) {
+            *entry = Value::from(Dict::new());
+        }
+        let Value::Dict(_, next) = entry else { return };
+        current = next;
+    }
+    current.insert(last.clone(), value);
+}
+
+impl Provider for AwsLayer {
+    fn metadata(&self) -> Metadata {
+        let homes = Arc::clone(&self.homes);
+        Metadata::named(self.name).interpolater(move |_: &Profile, keys: &[&str]| {
+            let dotted = keys.join(".");
+            homes.get(&dotted).cloned().unwrap_or(dotted)
+        })
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        Ok(Profile::Default.collect(self.dict.clone()))
+    }
+}
+
+/// The two AWS layers, the facts decoding needs, and problems found while
+/// splitting secrets (a JSON secret that is not JSON, say).
+pub(crate) struct AwsLayers {
+    pub params: AwsLayer,
+    pub secrets: AwsLayer,
+    pub facts: FetchFacts,
+    pub problems: Vec<Problem>,
+}
+
+impl AwsLayers {
+    /// Empty layers, for offline loads.
+    pub(crate) fn offline() -> AwsLayers {
+        AwsLayers {
+            params: AwsLayer::new(PARAMETER_STORE),
+            secrets: AwsLayer::new(SECRETS_MANAGER),
+            facts: FetchFacts::default(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Places every fetched value at its field's key path.
+    pub(crate) fn build(targets: &Targets, fetched: Fetched) -> AwsLayers {
+        let mut out = AwsLayers::offline();
+        out.facts.online = true;
+        out.facts.failed = fetched.failed;
+        out.problems = fetched.problems;
+        for t in &targets.params {
+            if let Some(v) = fetched.params.get(&t.request) {
+                if v.secure {
+                    out.facts.secure.insert(t.name.clone());
+                }
+                out.facts.versions.insert(t.name.clone(), format!("version {}", v.version));
+                out.params.insert(&t.keys, Value::from(v.value.clone()), t.name.clone());
+            }
+        }
+        for (secret, fields) in secrets_by_ref(&targets.secrets) {
+            let home = format!("secret {}", secret.id);
+            if let Some(reason) = fetched.absent_secrets.get(secret) {
+                for f in fields {
+                    out.facts.absent.insert(f.field_path.clone(), reason.clone());
+                }
+                continue;
+            }
+            let Some(value) = fetched.secrets.get(secret) else { continue };
+            if let Some(version) = &value.version_id {
+                out.facts.versions.insert(home.clone(), format!("version {version}"));
+            }
+            match &value.payload {
+                SecretPayload::Text(text) => {
+                    let text = text.expose_secret();
+                    if text.len() > SECRET_MAX_BYTES {
+                        out.facts.failed.insert(secret.id.clone());
+                        out.problems.push(
+                            Problem::new(
+                                ProblemKind::Limit,
+                                format!("the secret is {} bytes; Secrets Manager allows at most {SECRET_MAX_BYTES}", text.len()),
+                            )
+                            .location(home.clone()),
+                        );
+                        continue;
+                    }
+                    for f in fields {
+                        match f.key {
+                            None => out.secrets.insert(&f.keys, Value::from(text.to_string()), home.clone()),
+                            Some(key) => match json_key(text, key) {
+                                Ok(Some(v)) => out.secrets.insert(&f.keys, Value::from(v), home.clone()),
+                                Ok(None) => {
+                                    out.facts.absent.insert(
+                                        f.field_path.clone(),
+                                        format!("the JSON of secret {} has no key `{key}`", secret.id),
+                                    );
+                                }
+                                Err(why) => {
+                                    out.facts.failed.insert(secret.id.clone());
+                                    out.problems.push(
+                                        Problem::new(
+                                            ProblemKind::Invalid,
+                                            format!(
+                                                "secret {} (field {}) is {why}, so key `{key}` cannot be read; the value is not shown",
+                                                secret.id, f.field_path
+                                            ),
+                                        )
+                                        .field(f.field_path.clone())
+                                        .location(home.clone()),
+                                    );
+                                }
+                            },
+                        }
+                    }
+                }
+                SecretPayload::Binary(bytes) => {
+                    let bytes: Vec<Value> = bytes
+                        .expose_secret()
+                        .iter()
+                        .map(|b| Value::from(Num::U8(*b)))
+                        .collect();
+                    for f in fields {
+                        if let Some(key) = f.key {
+                            out.facts.failed.insert(secret.id.clone());
+                            out.problems.push(
+                                Problem::new(
+                                    ProblemKind::Invalid,
+                                    format!("secret {} is SecretBinary, so key `{key}` cannot be read", secret.id),
+                                )
+                                .field(f.field_path.clone())
+                                .location(home.clone()),
+                            );
+                            continue;
+                        }
+                        out.secrets.insert(&f.keys, Value::from(bytes.clone()), home.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// One key of a JSON object secret: a string value as is, anything else as JSON text.
+fn json_key(text: &str, key: &str) -> Result<Option<String>, &'static str> {
+    let json: serde_json::Value = serde_json::from_str(text).map_err(|_| "not valid JSON")?;
+    let serde_json::Value::Object(mut map) = json else {
+        return Err("JSON but not an object");
+    };
+    Ok(map.remove(key).map(|v| match v {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    }))
+}

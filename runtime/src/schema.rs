@@ -1,0 +1,197 @@
+//! The static description of a config struct that `#[derive(AwsConfig)]` emits.
+//!
+//! Every tool (the loader's fetch plan, error messages, the IAM policy) reads the
+//! schema, so what it says is exactly what the struct declares.
+
+use figment::value::Value;
+
+/// Builds a field's `#[param(default = ...)]` value.
+pub type DefaultFn = fn() -> Result<Value, figment::Error>;
+
+/// The schema of one struct deriving `AwsConfig`.
+#[derive(Debug)]
+pub struct Schema {
+    /// The Rust type's name, e.g. `"ApiConfig"`.
+    pub type_name: &'static str,
+    /// `#[aws_config(app = "...")]`, set on a root struct.
+    pub app: Option<&'static str>,
+    /// Every field, in declaration order.
+    pub fields: &'static [Field],
+}
+
+/// One field of a config struct.
+#[derive(Debug)]
+pub struct Field {
+    /// The Rust field name, used as the key by local layers (TOML, env vars).
+    pub ident: &'static str,
+    /// The SSM path segment (kebab-cased field name, or `#[param(name = "...")]`).
+    pub name: &'static str,
+    /// The field's type as written, without `Option<..>`, e.g. `"u16"`.
+    pub type_name: &'static str,
+    /// `false` for `Option<T>` fields and fields with a default.
+    pub required: bool,
+    /// The `#[param(default = ...)]` value, if any.
+    pub default: Option<DefaultFn>,
+    /// Where the value comes from.
+    pub kind: Kind,
+}
+
+/// Where a field's value comes from.
+#[derive(Debug)]
+pub enum Kind {
+    /// A Parameter Store parameter at `<prefix>/<name>`.
+    Param(Param),
+    /// A Secrets Manager secret.
+    Secret(Secret),
+    /// A nested struct under `<prefix>/<name>/`.
+    Component(fn() -> &'static Schema),
+    /// `BTreeMap<String, T>` / `HashMap<String, T>`: one `T` per child segment of
+    /// `<prefix>/<name>/`.
+    Map(fn() -> &'static Schema),
+}
+
+/// A Parameter Store field.
+#[derive(Debug)]
+pub struct Param {
+    /// `#[param(json)]`: the value is JSON text.
+    pub json: bool,
+    /// `#[param(version = N)]`: a pinned version.
+    pub version: Option<u64>,
+    /// `#[param(label = "...")]`: a pinned label.
+    pub label: Option<&'static str>,
+    /// The field's type is a secret type (`SecretString`): its value is redacted
+    /// everywhere and it is expected to be a SecureString.
+    pub secret: bool,
+}
+
+/// A Secrets Manager field.
+#[derive(Debug)]
+pub struct Secret {
+    /// The secret id template (`{env}`, `{app}`, `{key}` expand); `None` means the
+    /// default id `<env>/<app>/<component path>/<field name>`.
+    pub id: Option<&'static str>,
+    /// One key of a JSON secret.
+    pub key: Option<&'static str>,
+    /// A pinned version stage, e.g. `AWSPREVIOUS`.
+    pub stage: Option<&'static str>,
+    /// A pinned version id.
+    pub version_id: Option<&'static str>,
+}
+
+impl Field {
+    /// Is this field's value a secret (redacted in every message)?
+    pub fn is_secret(&self) -> bool {
+        match &self.kind {
+            Kind::Secret(_) => true,
+            Kind::Param(p) => p.secret,
+            Kind::Component(_) | Kind::Map(_) => false,
+        }
+    }
+
+    /// The SSM selector suffix (`:3` or `:label`) of a pinned parameter.
+    pub fn selector(&self) -> Option<String> {
+        match &self.kind {
+            Kind::Param(Param {
+                version: Some(v), ..
+            }) => Some(format!(":{v}")),
+            Kind::Param(Param { label: Some(l), .. }) => Some(format!(":{l}")),
+            _ => None,
+        }
+    }
+}
+
+/// Where in the tree a walk is: the pieces every name is derived from. One place
+/// computes SSM names, secret ids and field paths, for the planner, the decoder and
+/// the tools alike.
+#[derive(Clone, Debug)]
+pub(crate) struct Scope {
+    pub env: String,
+    pub app: String,
+    /// SSM path of this struct, e.g. `/production/api/database`.
+    pub ssm_prefix: String,
+    /// Rust key path of this struct, e.g. `["database"]`.
+    pub keys: Vec<String>,
+    /// The key of the innermost map entry, for `{key}` in secret ids.
+    pub map_key: Option<String>,
+}
+
+impl Scope {
+    pub fn root(env: &str, app: &str) -> Scope {
+        Scope {
+            env: env.to_string(),
+            app: app.to_string(),
+            ssm_prefix: format!("/{env}/{app}"),
+            keys: Vec::new(),
+            map_key: None,
+        }
+    }
+
+    /// The scope of a component field.
+    pub fn child(&self, field: &Field) -> Scope {
+        let mut keys = self.keys.clone();
+        keys.push(field.ident.to_string());
+        Scope {
+            ssm_prefix: format!("{}/{}", self.ssm_prefix, field.name),
+            keys,
+            ..self.clone()
+        }
+    }
+
+    /// The SSM path under which a map field's entries live, e.g. `/production/saas/tenants`.
+    pub fn map_prefix(&self, field: &Field) -> String {
+        format!("{}/{}", self.ssm_prefix, field.name)
+    }
+
+    /// The scope of one entry of a map field.
+    pub fn entry(&self, field: &Field, key: &str) -> Scope {
+        let mut keys = self.keys.clone();
+        keys.push(field.ident.to_string());
+        keys.push(key.to_string());
+        Scope {
+            ssm_prefix: format!("{}/{}/{}", self.ssm_prefix, field.name, key),
+            keys,
+            map_key: Some(key.to_string()),
+            ..self.clone()
+        }
+    }
+
+    /// The SSM name of a parameter field, without selector.
+    pub fn ssm_name(&self, field: &Field) -> String {
+        format!("{}/{}", self.ssm_prefix, field.name)
+    }
+
+    /// The dotted Rust path of a field, e.g. `database.max_connections`.
+    pub fn field_path(&self, field: &Field) -> String {
+        let mut path = self.keys.join(".");
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(field.ident);
+        path
+    }
+
+    /// The key path of a field (for figment dictionaries).
+    pub fn field_keys(&self, field: &Field) -> Vec<String> {
+        let mut keys = self.keys.clone();
+        keys.push(field.ident.to_string());
+        keys
+    }
+
+    /// The expanded secret id of a secret field.
+    pub fn secret_id(&self, field: &Field, secret: &Secret) -> String {
+        match secret.id {
+            Some(template) => {
+                let mut id = template.replace("{env}", &self.env).replace("{app}", &self.app);
+                if let Some(key) = &self.map_key {
+                    id = id.replace("{key}", key);
+                }
+                id
+            }
+            None => format!(
+                "{}/{}",
+                self.ssm_prefix.trim_start_matches('/'),
+                field.name
+            ),
+        }
+    }
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Run moto's server on 127.0.0.1 for the awsconf test suite.
+
+Usage: moto_server.py PORT [--detach]
+
+PORT may be 0, in which case the OS picks a free port (no bind race).
+
+Once the server answers HTTP, a single readiness line is printed on stdout:
+
+    MOTO_READY http://127.0.0.1:<port>
+
+By default the server then runs until its stdin reaches EOF and exits (taking
+moto with it). A test process spawns this script with a piped stdin and keeps
+the write end open, so whatever way the test process dies (panic, abort,
+SIGKILL) the kernel closes the pipe and moto goes away with it.
+
+With --detach (used by `scripts/moto.sh start`) stdin is ignored and the
+server runs until SIGTERM / SIGINT.
+"""
+
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+HOST = "127.0.0.1"
+
+
+def usage() -> None:
+    print("usage: moto_server.py PORT [--detach]", file=sys.stderr)
+    sys.exit(2)
+
+
+def wait_until_answering(endpoint: str, deadline_s: float = 30.0) -> None:
+    """Poll moto until it answers an HTTP request (any status counts)."""
+    deadline = time.monotonic() + deadline_s
+    last_err = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(endpoint + "/moto-api/", timeout=2) as resp:
+                resp.read()
+            return
+        except urllib.error.HTTPError:
+            return  # an HTTP error status still means the server answers
+        except Exception as err:  # noqa: BLE001 - anything else: retry
+            last_err = err
+            time.sleep(0.05)
+    raise RuntimeError(f"moto did not answer HTTP on {endpoint}: {last_err}")
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    detach = "--detach" in args
+    args = [a for a in args if a != "--detach"]
+    if len(args) != 1:
+        usage()
+    try:
+        port = int(args[0])
+    except ValueError:
+        usage()
+
+    # Keep test output quiet: werkzeug logs every request on stderr otherwise.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+    server.start()
+    host, bound_port = server.get_host_and_port()
+    endpoint = f"http://{host}:{bound_port}"
+    wait_until_answering(endpoint)
+    print(f"MOTO_READY {endpoint}", flush=True)
+
+    if detach:
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        while not stop.wait(3600):
+            pass
+    else:
+        # Block until the parent closes our stdin (or dies).
+        try:
+            while sys.stdin.buffer.read(65536):
+                pass
+        except (OSError, KeyboardInterrupt):
+            pass
+
+    # Do not wait for in-flight requests or daemon threads: just go.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,733 @@
+//! Tests of the fault-and-latency proxy, in front of a real moto.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use awsconf_testkit::moto::shared_endpoint;
+use awsconf_testkit::proxy::{Fault, Proxy, Recorded, Rule};
+use bytes::Bytes;
+use common::{accepts, aws_request, call, client, get_params, put_param, send, wait_closed};
+use http_body_util::{BodyExt, Full};
+use hyper::StatusCode;
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+
+fn proxy() -> Proxy {
+    Proxy::start(shared_endpoint()).unwrap()
+}
+
+/// Puts `n` parameters named `{prefix}/{i}` directly into moto.
+async fn seed(prefix: &str, n: usize) -> Vec<String> {
+    let c = client();
+    let mut names = Vec::new();
+    for i in 0..n {
+        let name = format!("{prefix}/{i}");
+        put_param(&c, shared_endpoint(), &name, &format!("value-{i}")).await;
+        names.push(name);
+    }
+    names
+}
+
+#[tokio::test]
+async fn forwards_to_moto_and_returns_its_data() {
+    let p = proxy();
+    let c = client();
+    put_param(&c, &p.endpoint(), "/testkit/fwd/a", "alpha").await;
+    put_param(&c, &p.endpoint(), "/testkit/fwd/b", "beta").await;
+    let (found, invalid) = get_params(
+        &c,
+        &p.endpoint(),
+        &["/testkit/fwd/a", "/testkit/fwd/b", "/testkit/fwd/missing"],
+    )
+    .await;
+    assert_eq!(
+        found,
+        vec![
+            ("/testkit/fwd/a".to_string(), "alpha".to_string()),
+            ("/testkit/fwd/b".to_string(), "beta".to_string())
+        ]
+    );
+    assert_eq!(invalid, vec!["/testkit/fwd/missing".to_string()]);
+    // The writes really reached moto.
+    let (direct, _) = get_params(&c, shared_endpoint(), &["/testkit/fwd/a"]).await;
+    assert_eq!(direct, vec![("/testkit/fwd/a".into(), "alpha".into())]);
+    // moto's own response headers come through.
+    let r = call(
+        &c,
+        &p.endpoint(),
+        "AmazonSSM.GetParameters",
+        json!({"Names": ["/testkit/fwd/a"]}),
+    )
+    .await;
+    assert_eq!(
+        r.headers["content-type"], "application/x-amz-json-1.1",
+        "{:?}",
+        r.headers
+    );
+    assert!(r.headers.contains_key("x-amzn-requestid"));
+    // ...but not moto's `Connection: close`.
+    assert!(!r.headers.contains_key("connection"), "{:?}", r.headers);
+}
+
+/// An upstream that echoes what it received, to check nothing is rewritten.
+async fn echo_upstream() -> (String, tokio::task::JoinHandle<()>) {
+    use hyper::service::service_fn;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            tokio::spawn(async move {
+                let svc = service_fn(|req: hyper::Request<hyper::body::Incoming>| async move {
+                    let (parts, body) = req.into_parts();
+                    let body = body.collect().await?.to_bytes();
+                    let headers: BTreeMap<String, Vec<String>> = parts
+                        .headers
+                        .keys()
+                        .map(|k| {
+                            (
+                                k.to_string(),
+                                parts
+                                    .headers
+                                    .get_all(k)
+                                    .iter()
+                                    .map(|v| v.to_str().unwrap().to_string())
+                                    .collect(),
+                            )
+                        })
+                        .collect();
+                    let echo = json!({
+                        "method": parts.method.as_str(),
+                        "uri": parts.uri.to_string(),
+                        "headers": headers,
+                        "body": String::from_utf8_lossy(&body),
+                    });
+                    Ok::<_, hyper::Error>(
+                        hyper::Response::builder()
+                            .header("connection", "close")
+                            .header("x-upstream", "echo")
+                            .body(Full::new(Bytes::from(echo.to_string())))
+                            .unwrap(),
+                    )
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .keep_alive(false)
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    (format!("http://{addr}"), task)
+}
+
+#[tokio::test]
+async fn forwards_method_path_query_headers_and_body_unchanged() {
+    let (upstream, task) = echo_upstream().await;
+    let p = Proxy::start(&upstream).unwrap();
+    let c = client();
+    let req = hyper::Request::put(format!("{}/some/path?a=1&b=two%20words", p.endpoint()))
+        .header("host", "ssm.us-east-1.amazonaws.com")
+        .header("x-amz-target", "AmazonSSM.GetParameters")
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=x/y, Signature=abc",
+        )
+        .header("x-multi", "one")
+        .header("x-multi", "two")
+        .body(Full::new(Bytes::from_static(b"{\"Names\":[\"x\"]}")))
+        .unwrap();
+    let r = send(&c, req).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers["x-upstream"], "echo");
+    let echo = r.json();
+    assert_eq!(echo["method"], "PUT");
+    assert_eq!(echo["uri"], "/some/path?a=1&b=two%20words");
+    assert_eq!(echo["body"], "{\"Names\":[\"x\"]}");
+    let h = &echo["headers"];
+    assert_eq!(h["host"], json!(["ssm.us-east-1.amazonaws.com"]));
+    assert_eq!(h["x-amz-target"], json!(["AmazonSSM.GetParameters"]));
+    assert_eq!(
+        h["authorization"],
+        json!(["AWS4-HMAC-SHA256 Credential=x/y, Signature=abc"])
+    );
+    assert_eq!(h["x-multi"], json!(["one", "two"]));
+    assert_eq!(h["content-length"], json!(["15"]));
+    assert_eq!(p.count("GetParameters"), 1);
+    assert_eq!(p.max_batch("GetParameters"), 1);
+    task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counts_and_max_batch_are_exact_under_concurrency() {
+    let names = seed("/testkit/counts", 10).await;
+    let p = proxy();
+    let c = client();
+    let mut tasks = Vec::new();
+    for i in 0..40usize {
+        let (c, endpoint) = (c.clone(), p.endpoint());
+        let batch: Vec<String> = names[..1 + i % 10].to_vec();
+        tasks.push(tokio::spawn(async move {
+            call(
+                &c,
+                &endpoint,
+                "AmazonSSM.GetParameters",
+                json!({ "Names": batch }),
+            )
+            .await
+        }));
+    }
+    for i in 0..5u64 {
+        let (c, endpoint) = (c.clone(), p.endpoint());
+        tasks.push(tokio::spawn(async move {
+            call(
+                &c,
+                &endpoint,
+                "AmazonSSM.GetParametersByPath",
+                json!({"Path": "/testkit/counts", "MaxResults": 3 + i}),
+            )
+            .await
+        }));
+    }
+    for t in tasks {
+        let r = t.await.unwrap();
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let r = call(
+        &c,
+        &p.endpoint(),
+        "secretsmanager.BatchGetSecretValue",
+        json!({"SecretIdList": ["s1", "s2", "s3"]}),
+    )
+    .await;
+    assert!(!r.body.is_empty());
+    // A request without X-Amz-Target counts under its path.
+    let r = send(
+        &c,
+        hyper::Request::get(format!("{}/moto-api/?x=1", p.endpoint()))
+            .body(Full::new(Bytes::new()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    let expected: BTreeMap<String, u64> = [
+        ("/moto-api/".to_string(), 1),
+        ("BatchGetSecretValue".to_string(), 1),
+        ("GetParameters".to_string(), 40),
+        ("GetParametersByPath".to_string(), 5),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(p.counts(), expected);
+    assert_eq!(p.count("GetParameters"), 40);
+    assert_eq!(p.count("PutParameter"), 0);
+    assert_eq!(p.total(), 47);
+    assert_eq!(p.max_batch("GetParameters"), 10);
+    assert_eq!(p.max_batch("GetParametersByPath"), 7);
+    assert_eq!(p.max_batch("BatchGetSecretValue"), 3);
+    assert_eq!(p.max_batch("PutParameter"), 0);
+
+    let recorded = p.requests();
+    assert_eq!(recorded.len(), 47);
+    assert_eq!(
+        recorded.iter().filter(|r| r.op == "GetParameters").count(),
+        40
+    );
+    assert!(recorded.contains(&Recorded {
+        op: "BatchGetSecretValue".into(),
+        body: json!({"SecretIdList": ["s1", "s2", "s3"]}).to_string(),
+    }));
+    assert!(recorded.contains(&Recorded {
+        op: "/moto-api/".into(),
+        body: String::new(),
+    }));
+
+    p.reset_stats();
+    assert!(p.counts().is_empty());
+    assert_eq!(p.total(), 0);
+    assert_eq!(p.max_batch("GetParameters"), 0);
+    assert!(p.requests().is_empty());
+}
+
+#[tokio::test]
+async fn throttle_returns_aws_throttling_error_and_does_not_forward() {
+    let p = proxy();
+    let c = client();
+    p.add_rule(Rule::always(Some("PutParameter"), Fault::Throttle));
+    let r = call(
+        &c,
+        &p.endpoint(),
+        "AmazonSSM.PutParameter",
+        json!({"Name": "/testkit/throttled", "Value": "v", "Type": "String"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.headers["content-type"], "application/x-amz-json-1.1");
+    assert_eq!(
+        r.json(),
+        json!({"__type": "ThrottlingException", "message": "Rate exceeded"})
+    );
+    assert_eq!(p.count("PutParameter"), 1, "faulted requests are counted");
+    // Other operations are unaffected, and the faulted write never reached moto.
+    let (found, invalid) = get_params(&c, &p.endpoint(), &["/testkit/throttled"]).await;
+    assert!(found.is_empty());
+    assert_eq!(invalid, vec!["/testkit/throttled".to_string()]);
+    p.clear_rules();
+    put_param(&c, &p.endpoint(), "/testkit/throttled", "v").await;
+}
+
+#[tokio::test]
+async fn status_faults_return_json_errors() {
+    let p = proxy();
+    let c = client();
+    for (code, kind) in [
+        (500, "InternalServerError"),
+        (503, "ServiceUnavailable"),
+        (502, "InternalServerError"),
+    ] {
+        p.clear_rules();
+        p.add_rule(Rule::always(None, Fault::Status(code)));
+        let r = call(
+            &c,
+            &p.endpoint(),
+            "AmazonSSM.GetParameters",
+            json!({"Names": ["x"]}),
+        )
+        .await;
+        assert_eq!(r.status.as_u16(), code);
+        assert_eq!(r.headers["content-type"], "application/x-amz-json-1.1");
+        assert_eq!(r.json(), json!({"__type": kind, "message": "injected"}));
+    }
+    assert_eq!(p.count("GetParameters"), 3);
+}
+
+#[tokio::test]
+async fn respond_returns_the_given_status_and_body() {
+    let p = proxy();
+    let c = client();
+    let body = json!({
+        "__type": "AccessDeniedException",
+        "message": "User: arn:aws:iam::123456789012:user/x is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:us-east-1:123456789012:parameter/x"
+    })
+    .to_string();
+    p.add_rule(Rule::always(
+        Some("GetParameters"),
+        Fault::Respond {
+            status: 400,
+            body: body.clone(),
+        },
+    ));
+    let r = call(
+        &c,
+        &p.endpoint(),
+        "AmazonSSM.GetParameters",
+        json!({"Names": ["x"]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.headers["content-type"], "application/x-amz-json-1.1");
+    assert_eq!(r.body, body);
+}
+
+#[tokio::test]
+async fn html500_looks_like_a_moto_crash() {
+    let p = proxy();
+    let c = client();
+    p.add_rule(Rule::always(Some("GetParametersByPath"), Fault::Html500));
+    let injected = call(
+        &c,
+        &p.endpoint(),
+        "AmazonSSM.GetParametersByPath",
+        json!({"Path": "/testkit"}),
+    )
+    .await;
+    assert_eq!(injected.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(injected.headers["content-type"], "text/html; charset=utf-8");
+    assert!(injected
+        .body
+        .contains("<title>500 Internal Server Error</title>"));
+    // Same status, content type and page as moto's own crash on a bad NextToken.
+    let real = call(
+        &c,
+        shared_endpoint(),
+        "AmazonSSM.GetParametersByPath",
+        json!({"Path": "/testkit", "NextToken": "not-a-number"}),
+    )
+    .await;
+    assert_eq!(real.status, injected.status);
+    assert_eq!(
+        real.headers["content-type"],
+        injected.headers["content-type"]
+    );
+    assert_eq!(real.body, injected.body);
+}
+
+/// Writes one raw HTTP/1.1 request on a fresh TCP connection to `endpoint`.
+fn raw_request(endpoint: &str, target: &str, body: &str) -> TcpStream {
+    let addr = endpoint.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(
+        s,
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: {target}\r\n\
+         Content-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    s
+}
+
+#[test]
+fn reset_drops_the_connection_without_answering() {
+    let p = proxy();
+    p.add_rule(Rule::always(Some("GetParameters"), Fault::Reset));
+    let mut s = raw_request(
+        &p.endpoint(),
+        "AmazonSSM.GetParameters",
+        r#"{"Names":["x"]}"#,
+    );
+    let mut buf = Vec::new();
+    let res = s.read_to_end(&mut buf);
+    assert!(
+        buf.is_empty(),
+        "got an answer: {:?}",
+        String::from_utf8_lossy(&buf)
+    );
+    match res {
+        Err(e) => assert_eq!(e.kind(), ErrorKind::ConnectionReset, "{e}"),
+        Ok(_) => panic!("connection closed gracefully, expected a reset"),
+    }
+    assert_eq!(p.count("GetParameters"), 1);
+    assert_eq!(
+        p.requests()[0].body,
+        r#"{"Names":["x"]}"#,
+        "request was read"
+    );
+}
+
+#[tokio::test]
+async fn reset_fails_an_http_client_request() {
+    let p = proxy();
+    p.add_rule(Rule::always(None, Fault::Reset).times(1));
+    let c = client();
+    let req = aws_request(
+        &p.endpoint(),
+        "AmazonSSM.GetParameters",
+        &json!({"Names": ["x"]}),
+    );
+    let res = tokio::time::timeout(Duration::from_secs(10), c.request(req))
+        .await
+        .expect("reset must not hang");
+    assert!(res.is_err(), "expected a connection error, got {res:?}");
+    // The next request goes through.
+    let (_, invalid) = get_params(&c, &p.endpoint(), &["/testkit/after-reset"]).await;
+    assert_eq!(invalid, vec!["/testkit/after-reset".to_string()]);
+}
+
+#[tokio::test]
+async fn stall_never_answers() {
+    let p = proxy();
+    p.add_rule(Rule::always(Some("GetParameters"), Fault::Stall));
+    let c = client();
+    let req = aws_request(
+        &p.endpoint(),
+        "AmazonSSM.GetParameters",
+        &json!({"Names": ["x"]}),
+    );
+    let started = Instant::now();
+    let res = tokio::time::timeout(Duration::from_secs(1), c.request(req)).await;
+    assert!(res.is_err(), "stalled request was answered: {res:?}");
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(p.count("GetParameters"), 1, "stalled request was seen");
+    // Other operations still work while a request is stalled.
+    let r = call(
+        &c,
+        &p.endpoint(),
+        "AmazonSSM.GetParametersByPath",
+        json!({"Path": "/testkit/stall"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Dropping the proxy releases the stalled connection.
+    let mut s = raw_request(&p.endpoint(), "AmazonSSM.GetParameters", "{}");
+    std::thread::sleep(Duration::from_millis(200));
+    drop(p);
+    let mut buf = Vec::new();
+    let res = s.read_to_end(&mut buf);
+    assert!(buf.is_empty());
+    assert!(
+        res.is_ok()
+            || res
+                .as_ref()
+                .is_err_and(|e| e.kind() != ErrorKind::WouldBlock),
+        "stalled connection still open after drop: {res:?}"
+    );
+}
+
+#[tokio::test]
+async fn times_limits_the_number_of_injected_faults() {
+    let p = proxy();
+    let c = client();
+    p.add_rule(Rule::always(Some("GetParameters"), Fault::Throttle).times(2));
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let r = call(
+            &c,
+            &p.endpoint(),
+            "AmazonSSM.GetParameters",
+            json!({"Names": ["x"]}),
+        )
+        .await;
+        statuses.push(r.status.as_u16());
+    }
+    assert_eq!(statuses, vec![400, 400, 200, 200, 200]);
+    assert_eq!(p.count("GetParameters"), 5);
+}
+
+#[tokio::test]
+async fn rules_apply_in_order_and_only_to_their_operation() {
+    let p = proxy();
+    let c = client();
+    p.add_rule(Rule::always(Some("GetParameters"), Fault::Status(503)).times(1));
+    p.add_rule(Rule::always(None, Fault::Throttle).times(2));
+    let ops = [
+        "AmazonSSM.GetParameters",       // 503 (first rule)
+        "AmazonSSM.GetParameters",       // throttled (second rule, 1/2)
+        "AmazonSSM.GetParametersByPath", // throttled (second rule, 2/2)
+        "AmazonSSM.GetParameters",       // forwarded
+        "AmazonSSM.GetParametersByPath", // forwarded
+    ];
+    let mut statuses = Vec::new();
+    for op in ops {
+        let r = call(&c, &p.endpoint(), op, json!({"Names": ["x"], "Path": "/x"})).await;
+        statuses.push(r.status.as_u16());
+    }
+    assert_eq!(statuses, vec![503, 400, 400, 200, 200]);
+}
+
+#[tokio::test]
+async fn probability_injects_about_that_share() {
+    let p = proxy();
+    let c = client();
+    // Never and always.
+    p.add_rule(Rule::always(None, Fault::Status(500)).probability(0.0));
+    let r = call(
+        &c,
+        &p.endpoint(),
+        "AmazonSSM.GetParameters",
+        json!({"Names": ["x"]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    p.clear_rules();
+    // Half: faulted requests are answered by the proxy without reaching moto,
+    // use a path moto would answer 200.
+    p.add_rule(Rule::always(None, Fault::Status(500)).probability(0.5));
+    let mut faulted = 0;
+    for _ in 0..200 {
+        let r = call(
+            &c,
+            &p.endpoint(),
+            "AmazonSSM.GetParameters",
+            json!({"Names": ["x"]}),
+        )
+        .await;
+        if r.status == StatusCode::INTERNAL_SERVER_ERROR {
+            faulted += 1;
+        } else {
+            assert_eq!(r.status, StatusCode::OK);
+        }
+    }
+    // P(outside 60..=140) for Binomial(200, 0.5) is about 5e-9.
+    assert!((60..=140).contains(&faulted), "faulted {faulted}/200");
+    // Probability combined with times: at most `times` injections.
+    p.clear_rules();
+    p.add_rule(
+        Rule::always(None, Fault::Status(500))
+            .probability(0.5)
+            .times(3),
+    );
+    let mut faulted = 0;
+    for _ in 0..60 {
+        let r = call(
+            &c,
+            &p.endpoint(),
+            "AmazonSSM.GetParameters",
+            json!({"Names": ["x"]}),
+        )
+        .await;
+        if r.status == StatusCode::INTERNAL_SERVER_ERROR {
+            faulted += 1;
+        }
+    }
+    assert_eq!(faulted, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delay_is_added_per_request_and_concurrently() {
+    let p = proxy();
+    let c = client();
+    let delay = Duration::from_millis(500);
+    p.set_delay(delay);
+    let started = Instant::now();
+    let r = call(
+        &c,
+        &p.endpoint(),
+        "AmazonSSM.GetParameters",
+        json!({"Names": ["x"]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(started.elapsed() >= delay, "{:?}", started.elapsed());
+
+    // Faults are delayed too.
+    p.add_rule(Rule::always(None, Fault::Throttle).times(1));
+    let started = Instant::now();
+    let r = call(
+        &c,
+        &p.endpoint(),
+        "AmazonSSM.GetParameters",
+        json!({"Names": ["x"]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(started.elapsed() >= delay);
+
+    // Ten concurrent requests take about one delay, not ten.
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let (c, endpoint) = (c.clone(), p.endpoint());
+            tokio::spawn(async move {
+                call(
+                    &c,
+                    &endpoint,
+                    "AmazonSSM.GetParameters",
+                    json!({"Names": ["x"]}),
+                )
+                .await
+            })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap().status, StatusCode::OK);
+    }
+    let elapsed = started.elapsed();
+    assert!(elapsed >= delay, "{elapsed:?}");
+    assert!(
+        elapsed < delay * 5,
+        "requests were delayed serially: {elapsed:?}"
+    );
+
+    p.set_delay(Duration::ZERO);
+    let started = Instant::now();
+    call(
+        &c,
+        &p.endpoint(),
+        "AmazonSSM.GetParameters",
+        json!({"Names": ["x"]}),
+    )
+    .await;
+    assert!(started.elapsed() < delay);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_over_one_keep_alive_client_all_succeed() {
+    let names = seed("/testkit/concurrent", 5).await;
+    let p = proxy();
+    p.set_delay(Duration::from_millis(20));
+    let c = client(); // one pooled keep-alive client
+    let mut tasks = Vec::new();
+    for round in 0..4 {
+        for i in 0..25usize {
+            let (c, endpoint, names) = (c.clone(), p.endpoint(), names.clone());
+            tasks.push(tokio::spawn(async move {
+                let want = &names[(round + i) % names.len()];
+                let (found, _) = get_params(&c, &endpoint, &[want.as_str()]).await;
+                assert_eq!(found.len(), 1);
+                assert_eq!(&found[0].0, want);
+            }));
+        }
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(p.count("GetParameters"), 100);
+}
+
+#[tokio::test]
+async fn one_client_connection_serves_many_requests() {
+    // moto closes every connection; the proxy must keep the client's open.
+    let p = proxy();
+    let stream = tokio::net::TcpStream::connect(p.local_addr())
+        .await
+        .unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    for i in 0..20 {
+        sender.ready().await.expect("connection was closed");
+        let req = aws_request(
+            &p.endpoint(),
+            "AmazonSSM.GetParameters",
+            &json!({"Names": [format!("/x/{i}")]}),
+        );
+        let resp = sender.send_request(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(resp.headers().get("connection").is_none());
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        assert!(String::from_utf8_lossy(&body).contains(&format!("/x/{i}")));
+    }
+    assert_eq!(p.count("GetParameters"), 20);
+}
+
+#[tokio::test]
+async fn upstream_down_answers_502() {
+    // A port that was free a moment ago.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let p = Proxy::start(&format!("http://127.0.0.1:{port}")).unwrap();
+    let r = call(
+        &client(),
+        &p.endpoint(),
+        "AmazonSSM.GetParameters",
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(p.count("GetParameters"), 1);
+}
+
+#[test]
+fn invalid_upstream_is_rejected() {
+    for bad in ["", "not a url", "https://127.0.0.1:1", "ftp://x", "/path"] {
+        let err = Proxy::start(bad).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad:?}");
+    }
+    assert!(Proxy::start("http://127.0.0.1:5000/").is_ok());
+}
+
+#[test]
+fn drop_stops_the_listener() {
+    let p = proxy();
+    let endpoint = p.endpoint();
+    assert!(accepts(&endpoint));
+    drop(p);
+    assert!(wait_closed(&endpoint, Duration::from_secs(2)));
+}
+
+#[test]
+fn handles_can_be_shared_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Proxy>();
+    assert_send_sync::<awsconf_testkit::Moto>();
+}
