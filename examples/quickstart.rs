@@ -109,14 +109,14 @@ async fn run() -> Result<(), awsconf::Error> {
         .merge(Env::prefixed("API_").split("__"))
         .load_explained()
         .await?;
-    println!("{:<28} {:<24} {:<26} where", "field", "value", "layer");
+    println!("{:<30} {:<25} {:<31} where", "field", "value", "layer");
     for o in &origins {
         let value = if o.secret {
             "[REDACTED]".to_string()
         } else {
             value_of(&config, &o.field)
         };
-        println!("{:<28} {:<24} {:<26} {}", o.field, value, o.layer, o.location);
+        println!("{:<30} {:<25} {:<31} {}", o.field, value, o.layer, o.location);
     }
     Ok(())
 }

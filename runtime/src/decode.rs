@@ -217,6 +217,7 @@ impl<'a> Decoder<'a> {
         let keys = self.scope.field_keys(field);
         let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
         let key = md.interpolate(self.cx.figment.profile(), &keys);
+        let key = key.strip_prefix("default.").map(str::to_string).unwrap_or(key);
         let location = match &md.source {
             Some(source) => format!("{source}: {key}"),
             None => key,
