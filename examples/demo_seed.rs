@@ -7,13 +7,29 @@ const PARAMS: &[(&str, &str, ParameterType)] = &[
     ("database/host", "db.prod.internal", ParameterType::String),
     ("database/port", "5432", ParameterType::String),
     ("database/username", "api_user", ParameterType::String),
-    ("database/password", "s3cr3t-db-password", ParameterType::SecureString),
+    (
+        "database/password",
+        "s3cr3t-db-password",
+        ParameterType::SecureString,
+    ),
     ("redis/host", "cache.prod.internal", ParameterType::String),
     ("redis/port", "6379", ParameterType::String),
-    ("frontend/api-url", "https://api.shop.example", ParameterType::String),
-    ("frontend/cdn-url", "https://cdn.shop.example", ParameterType::String),
+    (
+        "frontend/api-url",
+        "https://api.shop.example",
+        ParameterType::String,
+    ),
+    (
+        "frontend/cdn-url",
+        "https://cdn.shop.example",
+        ParameterType::String,
+    ),
     ("feature-flags/new-checkout", "true", ParameterType::String),
-    ("feature-flags/recommendations", "false", ParameterType::String),
+    (
+        "feature-flags/recommendations",
+        "false",
+        ParameterType::String,
+    ),
 ];
 
 #[tokio::main]
@@ -46,6 +62,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .send()
             .await?;
     }
-    println!("seeded {} parameters under /{env}/api and secret {id}", PARAMS.len());
+    println!(
+        "seeded {} parameters under /{env}/api and secret {id}",
+        PARAMS.len()
+    );
     Ok(())
 }

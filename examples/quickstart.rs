@@ -116,7 +116,10 @@ async fn run() -> Result<(), awsconf::Error> {
         } else {
             value_of(&config, &o.field)
         };
-        println!("{:<30} {:<25} {:<31} {}", o.field, value, o.layer, o.location);
+        println!(
+            "{:<30} {:<25} {:<31} {}",
+            o.field, value, o.layer, o.location
+        );
     }
     Ok(())
 }

@@ -26,7 +26,11 @@ pub fn sdk_config(endpoint: &str) -> SdkConfig {
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "testing", "testing", None, None, "awsconf-tests",
+            "testing",
+            "testing",
+            None,
+            None,
+            "awsconf-tests",
         )))
         .retry_config(RetryConfig::standard())
         .timeout_config(
@@ -72,7 +76,12 @@ impl Seed {
             .overwrite(true)
             .send()
             .await
-            .unwrap_or_else(|e| panic!("seeding {name}: {}", aws_sdk_ssm::error::DisplayErrorContext(e)));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "seeding {name}: {}",
+                    aws_sdk_ssm::error::DisplayErrorContext(e)
+                )
+            });
     }
 
     /// A String parameter.
@@ -104,7 +113,12 @@ impl Seed {
             .secret_string(value)
             .send()
             .await
-            .unwrap_or_else(|e| panic!("seeding secret {id}: {}", aws_sdk_ssm::error::DisplayErrorContext(e)));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "seeding secret {id}: {}",
+                    aws_sdk_ssm::error::DisplayErrorContext(e)
+                )
+            });
     }
 
     /// A secret with a binary value.
@@ -112,10 +126,17 @@ impl Seed {
         self.secrets
             .create_secret()
             .name(id)
-            .secret_binary(aws_sdk_secretsmanager::primitives::Blob::new(value.to_vec()))
+            .secret_binary(aws_sdk_secretsmanager::primitives::Blob::new(
+                value.to_vec(),
+            ))
             .send()
             .await
-            .unwrap_or_else(|e| panic!("seeding secret {id}: {}", aws_sdk_ssm::error::DisplayErrorContext(e)));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "seeding secret {id}: {}",
+                    aws_sdk_ssm::error::DisplayErrorContext(e)
+                )
+            });
     }
 
     /// A new version of a secret (the old one moves to AWSPREVIOUS).
@@ -126,7 +147,12 @@ impl Seed {
             .secret_string(value)
             .send()
             .await
-            .unwrap_or_else(|e| panic!("rotating secret {id}: {}", aws_sdk_ssm::error::DisplayErrorContext(e)));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "rotating secret {id}: {}",
+                    aws_sdk_ssm::error::DisplayErrorContext(e)
+                )
+            });
     }
 }
 

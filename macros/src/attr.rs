@@ -36,7 +36,10 @@ impl ContainerAttrs {
                         Some(rule) => out.rename_all = Some(rule),
                         None => cx.error_spanned_by(
                             &lit,
-                            format!("unknown rename_all rule; expected one of {}", RenameRule::NAMES),
+                            format!(
+                                "unknown rename_all rule; expected one of {}",
+                                RenameRule::NAMES
+                            ),
                         ),
                     }
                 } else {
@@ -127,7 +130,11 @@ impl FieldAttrs {
         out
     }
 
-    fn param_key(&mut self, cx: &mut Ctxt, meta: syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
+    fn param_key(
+        &mut self,
+        cx: &mut Ctxt,
+        meta: syn::meta::ParseNestedMeta<'_>,
+    ) -> syn::Result<()> {
         if meta.path.is_ident("name") {
             let lit: syn::LitStr = meta.value()?.parse()?;
             set_once(cx, &mut self.name, lit, "name");
@@ -137,7 +144,10 @@ impl FieldAttrs {
         } else if meta.path.is_ident("version") {
             let lit: syn::LitInt = meta.value()?.parse()?;
             if lit.base10_parse::<u64>().map(|v| v == 0).unwrap_or(true) {
-                cx.error_spanned_by(&lit, "a parameter version is a positive integer (1, 2, ...)");
+                cx.error_spanned_by(
+                    &lit,
+                    "a parameter version is a positive integer (1, 2, ...)",
+                );
             }
             set_once(cx, &mut self.version, lit, "version");
         } else if meta.path.is_ident("label") {
@@ -156,7 +166,11 @@ impl FieldAttrs {
         Ok(())
     }
 
-    fn secret_key(&mut self, cx: &mut Ctxt, meta: syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
+    fn secret_key(
+        &mut self,
+        cx: &mut Ctxt,
+        meta: syn::meta::ParseNestedMeta<'_>,
+    ) -> syn::Result<()> {
         if meta.path.is_ident("id") {
             let lit: syn::LitStr = meta.value()?.parse()?;
             set_once(cx, &mut self.id, lit, "id");
@@ -236,8 +250,9 @@ pub fn strip_option(ty: &syn::Type) -> &syn::Type {
 
 /// `SecretString`, `SecretBox<..>` (or `Option` of them): redacted everywhere.
 pub fn is_secret_type(ty: &syn::Type) -> bool {
-    last_segment(strip_option(ty))
-        .is_some_and(|s| s.ident == "SecretString" || s.ident == "SecretBox" || s.ident == "SecretSlice")
+    last_segment(strip_option(ty)).is_some_and(|s| {
+        s.ident == "SecretString" || s.ident == "SecretBox" || s.ident == "SecretSlice"
+    })
 }
 
 /// A bare `String` (or `Option<String>`).

@@ -52,7 +52,10 @@ pub fn check(cx: &mut Ctxt, cont: &Container<'_>) {
         if let Err(msg) = ssm_segment(&field.name) {
             cx.syn_error(syn::Error::new(
                 field.name_span,
-                format!("SSM name `{}` for field `{}` {msg}", field.name, field.ident),
+                format!(
+                    "SSM name `{}` for field `{}` {msg}",
+                    field.name, field.ident
+                ),
             ));
         }
         if let Some(previous) = seen.insert(field.name.as_str(), field.ident) {
@@ -78,7 +81,10 @@ pub fn check(cx: &mut Ctxt, cont: &Container<'_>) {
                     );
                 }
                 if let Some(default) = &field.default {
-                    cx.error_spanned_by(default, "a #[component] takes its defaults from its own fields");
+                    cx.error_spanned_by(
+                        default,
+                        "a #[component] takes its defaults from its own fields",
+                    );
                 }
             }
             Kind::Secret { .. } => {}
@@ -102,7 +108,7 @@ fn ssm_segment(name: &str) -> Result<(), String> {
     let lower = name.to_ascii_lowercase();
     if lower.starts_with("aws") || lower.starts_with("ssm") {
         return Err(
-            "starts with `aws` or `ssm`, which SSM reserves (case-insensitive); choose another name with #[param(name = \"...\")]"
+            "starts with `aws` or `ssm`, which SSM reserves (case-insensitive); choose another name"
                 .into(),
         );
     }
@@ -119,7 +125,10 @@ fn secret_id(id: &str) -> Result<(), String> {
         rest = rest.replace(p, "x");
     }
     if let Some(start) = rest.find('{') {
-        let end = rest[start..].find('}').map(|e| start + e + 1).unwrap_or(rest.len());
+        let end = rest[start..]
+            .find('}')
+            .map(|e| start + e + 1)
+            .unwrap_or(rest.len());
         return Err(format!(
             "unknown placeholder `{}` in secret id; use {{env}}, {{app}} or {{key}}",
             &rest[start..end]

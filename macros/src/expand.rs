@@ -190,7 +190,12 @@ fn descriptor(field: &Field<'_>, default: &TokenStream) -> TokenStream {
             stage,
             version_id,
         } => {
-            let (id, key, stage, version_id) = (opt_str(id), opt_str(key), opt_str(stage), opt_str(version_id));
+            let (id, key, stage, version_id) = (
+                opt_str(id),
+                opt_str(key),
+                opt_str(stage),
+                opt_str(version_id),
+            );
             quote!(::awsconf::schema::Kind::Secret(::awsconf::schema::Secret {
                 id: #id,
                 key: #key,

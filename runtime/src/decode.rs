@@ -82,7 +82,12 @@ pub(crate) fn decode_root<'a, T: AwsConfig>(
 }
 
 impl<'a> Decoder<'a> {
-    fn child<'b>(&'b mut self, schema: &'static Schema, scope: Scope, dict: Option<&'a Dict>) -> Decoder<'b>
+    fn child<'b>(
+        &'b mut self,
+        schema: &'static Schema,
+        scope: Scope,
+        dict: Option<&'a Dict>,
+    ) -> Decoder<'b>
     where
         'a: 'b,
     {
@@ -107,7 +112,7 @@ impl<'a> Decoder<'a> {
         let Some(value) = value else {
             return self.absent(field, path, home);
         };
-        let (layer, origin) = self.origin(value, field, &home);
+        let (layer, origin, in_problem) = self.origin(value, field, &home);
         let redact = field.is_secret() || self.cx.facts.secure.contains(&home);
         match decode_value::<T>(value, field) {
             Ok(v) => {
@@ -122,22 +127,38 @@ impl<'a> Decoder<'a> {
             Err(err) => {
                 let message = if redact {
                     redacted_message(field, &home, &path)
+                } else if err.0.contains(field.type_name) {
+                    err.0
                 } else {
-                    format!("{err} (expected {})", field.type_name)
+                    format!("{err} (field type {})", field.type_name)
                 };
-                self.problem(Problem::new(ProblemKind::Invalid, message).field(path).location(origin));
+                self.problem(
+                    Problem::new(ProblemKind::Invalid, message)
+                        .field(path)
+                        .location(in_problem),
+                );
                 None
             }
         }
     }
 
-    fn absent<T: DeserializeOwned>(&mut self, field: &Field, path: String, home: String) -> Option<T> {
+    fn absent<T: DeserializeOwned>(
+        &mut self,
+        field: &Field,
+        path: String,
+        home: String,
+    ) -> Option<T> {
         if let Some(default) = field.default {
             let value = match default() {
                 Ok(v) => v,
                 Err(err) => {
-                    let message = format!("the #[param(default)] value cannot be represented: {err}");
-                    self.problem(Problem::new(ProblemKind::Invalid, message).field(path).location(home));
+                    let message =
+                        format!("the #[param(default)] value cannot be represented: {err}");
+                    self.problem(
+                        Problem::new(ProblemKind::Invalid, message)
+                            .field(path)
+                            .location(home),
+                    );
                     return None;
                 }
             };
@@ -152,8 +173,15 @@ impl<'a> Decoder<'a> {
                     Some(v)
                 }
                 Err(err) => {
-                    let message = format!("the #[param(default)] value is not a valid {}: {err}", field.type_name);
-                    self.problem(Problem::new(ProblemKind::Invalid, message).field(path).location(home));
+                    let message = format!(
+                        "the #[param(default)] value is not a valid {}: {err}",
+                        field.type_name
+                    );
+                    self.problem(
+                        Problem::new(ProblemKind::Invalid, message)
+                            .field(path)
+                            .location(home),
+                    );
                     None
                 }
             };
@@ -170,7 +198,11 @@ impl<'a> Decoder<'a> {
                     Some(v)
                 }
                 Err(err) => {
-                    self.problem(Problem::new(ProblemKind::Missing, err.0).field(path).location(home));
+                    self.problem(
+                        Problem::new(ProblemKind::Missing, err.0)
+                            .field(path)
+                            .location(home),
+                    );
                     None
                 }
             };
@@ -189,7 +221,11 @@ impl<'a> Decoder<'a> {
         } else {
             "required value not set by any local layer (offline: AWS was not asked)".to_string()
         };
-        self.problem(Problem::new(ProblemKind::Missing, message).field(path).location(home));
+        self.problem(
+            Problem::new(ProblemKind::Missing, message)
+                .field(path)
+                .location(home),
+        );
         None
     }
 
@@ -201,28 +237,35 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    /// The layer a present value came from, and where in it, named through its
-    /// figment metadata.
-    fn origin(&self, value: &Value, field: &Field, home: &str) -> (String, String) {
+    /// The layer a present value came from and where in it, named through its
+    /// figment metadata: `(layer, location for provenance, location for problems)`.
+    fn origin(&self, value: &Value, field: &Field, home: &str) -> (String, String, String) {
         let Some(md) = self.cx.figment.get_metadata(value.tag()) else {
-            return ("unknown".into(), home.to_string());
+            return ("unknown".into(), home.to_string(), home.to_string());
         };
         if crate::provider::is_aws(md) {
             let location = match self.cx.facts.versions.get(home) {
                 Some(version) => format!("{home} ({version})"),
                 None => home.to_string(),
             };
-            return (md.name.to_string(), location);
+            return (md.name.to_string(), location, home.to_string());
         }
         let keys = self.scope.field_keys(field);
         let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
         let key = md.interpolate(self.cx.figment.profile(), &keys);
-        let key = key.strip_prefix("default.").map(str::to_string).unwrap_or(key);
+        let key = key
+            .strip_prefix("default.")
+            .map(str::to_string)
+            .unwrap_or(key);
         let location = match &md.source {
             Some(source) => format!("{source}: {key}"),
             None => key,
         };
-        (md.name.to_string(), location)
+        let in_problem = match md.source {
+            Some(_) => format!("{} {location}", md.name),
+            None => format!("{}: {location}", md.name),
+        };
+        (md.name.to_string(), location, in_problem)
     }
 
     /// A nested `#[component]` struct.
@@ -246,9 +289,17 @@ impl<'a> Decoder<'a> {
                 Value::Dict(_, d) => d,
                 other => {
                     let path = format!("{}.{key}", self.scope.field_path(field));
-                    let message = format!("expected a table of {} fields, found {}", V::schema().type_name, kind_name(other));
-                    let (_, origin) = self.origin(other, field, &self.scope.map_prefix(field));
-                    self.problem(Problem::new(ProblemKind::Invalid, message).field(path).location(origin));
+                    let message = format!(
+                        "expected a table of {} fields, found {}",
+                        V::schema().type_name,
+                        kind_name(other)
+                    );
+                    let (_, _, origin) = self.origin(other, field, &self.scope.map_prefix(field));
+                    self.problem(
+                        Problem::new(ProblemKind::Invalid, message)
+                            .field(path)
+                            .location(origin),
+                    );
                     complete = false;
                     continue;
                 }
@@ -271,8 +322,12 @@ impl<'a> Decoder<'a> {
             Some(other) => {
                 let path = self.scope.field_path(field);
                 let message = format!("expected a table of fields, found {}", kind_name(other));
-                let (_, origin) = self.origin(other, field, &self.scope.map_prefix(field));
-                self.problem(Problem::new(ProblemKind::Invalid, message).field(path).location(origin));
+                let (_, _, origin) = self.origin(other, field, &self.scope.map_prefix(field));
+                self.problem(
+                    Problem::new(ProblemKind::Invalid, message)
+                        .field(path)
+                        .location(origin),
+                );
                 None
             }
         }
@@ -307,7 +362,10 @@ fn kind_name(v: &Value) -> &'static str {
 }
 
 /// Decodes one value into a field's type.
-pub(crate) fn decode_value<T: DeserializeOwned>(value: &Value, field: &Field) -> Result<T, DeError> {
+pub(crate) fn decode_value<T: DeserializeOwned>(
+    value: &Value,
+    field: &Field,
+) -> Result<T, DeError> {
     let json = matches!(&field.kind, Kind::Param(p) if p.json);
     match value {
         Value::String(_, text) if json => serde_json::from_str(text).map_err(DeError::json),
@@ -369,7 +427,7 @@ macro_rules! parse_text {
             match self.0 {
                 Value::String(_, s) => match s.parse::<$ty>() {
                     Ok(n) => visitor.$visit(n),
-                    Err(_) => Err(number_error::<$ty>(s, stringify!($ty))),
+                    Err(_) => Err(number_error(s, stringify!($ty))),
                 },
                 _ => self.deserialize_any(visitor),
             }
@@ -377,7 +435,7 @@ macro_rules! parse_text {
     )*};
 }
 
-fn number_error<T>(text: &str, ty: &str) -> DeError {
+fn number_error(text: &str, ty: &str) -> DeError {
     let looks_integer = {
         let t = text.strip_prefix(['-', '+']).unwrap_or(text);
         !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())
@@ -385,7 +443,10 @@ fn number_error<T>(text: &str, ty: &str) -> DeError {
     if text.is_empty() {
         DeError(format!("empty value is not a valid {ty}"))
     } else if text.trim() != text {
-        DeError(format!("\"{}\" is not a valid {ty}: remove the spaces around it", text.escape_debug()))
+        DeError(format!(
+            "\"{}\" is not a valid {ty}: remove the spaces around it",
+            text.escape_debug()
+        ))
     } else if looks_integer && !ty.starts_with('f') {
         DeError(format!("{text} is out of range for {ty}"))
     } else {
@@ -488,7 +549,10 @@ impl<'de> Deserializer<'de> for LeafDe<'_> {
                 let mut chars = s.chars();
                 match (chars.next(), chars.next()) {
                     (Some(c), None) => visitor.visit_char(c),
-                    _ => Err(DeError(format!("\"{}\" is not a single character", s.escape_debug()))),
+                    _ => Err(DeError(format!(
+                        "\"{}\" is not a single character",
+                        s.escape_debug()
+                    ))),
                 }
             }
             _ => self.deserialize_any(visitor),
@@ -530,11 +594,19 @@ impl<'de> Deserializer<'de> for LeafDe<'_> {
         self.deserialize_any(visitor)
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_any(visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         visitor.visit_newtype_struct(self)
     }
 
@@ -552,7 +624,12 @@ impl<'de> Deserializer<'de> for LeafDe<'_> {
         self.deserialize_seq(visitor)
     }
 
-    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _: &'static str, _: usize, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_seq(visitor)
     }
 
@@ -560,7 +637,8 @@ impl<'de> Deserializer<'de> for LeafDe<'_> {
         match self.0 {
             Value::String(_, s) => {
                 let json: serde_json::Value = serde_json::from_str(s).map_err(DeError::json)?;
-                json.deserialize_map(visitor).map_err(|e| DeError(e.to_string()))
+                json.deserialize_map(visitor)
+                    .map_err(|e| DeError(e.to_string()))
             }
             _ => self.deserialize_any(visitor),
         }
@@ -609,7 +687,10 @@ struct SeqDe<'v>(std::slice::Iter<'v, Value>);
 impl<'de> de::SeqAccess<'de> for SeqDe<'_> {
     type Error = DeError;
 
-    fn next_element_seed<T: de::DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
+    fn next_element_seed<T: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
         match self.0.next() {
             Some(v) => seed.deserialize(LeafDe(v)).map(Some),
             None => Ok(None),
@@ -629,7 +710,10 @@ struct MapDe<'v> {
 impl<'de> de::MapAccess<'de> for MapDe<'_> {
     type Error = DeError;
 
-    fn next_key_seed<K: de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         match self.iter.next() {
             Some((k, v)) => {
                 self.value = Some(v);
@@ -640,7 +724,10 @@ impl<'de> de::MapAccess<'de> for MapDe<'_> {
         }
     }
 
-    fn next_value_seed<T: de::DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, DeError> {
+    fn next_value_seed<T: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<T::Value, DeError> {
         match self.value.take() {
             Some(v) => seed.deserialize(LeafDe(v)),
             None => Err(DeError("a map value was asked for before its key".into())),

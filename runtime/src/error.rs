@@ -128,7 +128,11 @@ pub struct Error {
 }
 
 impl Error {
-    pub(crate) fn new(type_name: &'static str, env: Option<String>, problems: Vec<Problem>) -> Error {
+    pub(crate) fn new(
+        type_name: &'static str,
+        env: Option<String>,
+        problems: Vec<Problem>,
+    ) -> Error {
         Error {
             type_name,
             env,

@@ -114,11 +114,11 @@ pub mod __private {
     pub use serde;
 
     /// The result of a `#[param(default = ...)]` function.
-    pub type DefaultResult = Result<figment::value::Value, figment::Error>;
+    pub type DefaultResult = Result<figment::value::Value, Box<figment::Error>>;
 
     /// A default expression's serde form.
     pub fn default_value<T: serde::Serialize + ?Sized>(value: &T) -> DefaultResult {
-        figment::value::Value::serialize(value)
+        figment::value::Value::serialize(value).map_err(Box::new)
     }
 
     /// `max` usable in constants.

@@ -142,7 +142,10 @@ impl<T: AwsConfig + Root> Loader<T> {
             return Err(Error::new(
                 schema.type_name,
                 Some(env.clone()),
-                vec![Problem::new(ProblemKind::Limit, format!("env `{env}` {why}"))],
+                vec![Problem::new(
+                    ProblemKind::Limit,
+                    format!("env `{env}` {why}"),
+                )],
             ));
         }
         let offline = self.offline || env_flag(OFFLINE_VAR);
@@ -176,14 +179,20 @@ impl<T: AwsConfig + Root> Loader<T> {
             facts,
             mut problems,
         } = aws;
-        let figment = Figment::new().merge(params).merge(secrets).merge(self.layers);
+        let figment = Figment::new()
+            .merge(params)
+            .merge(secrets)
+            .merge(self.layers);
         let root: Value = match figment.extract() {
             Ok(v) => v,
             Err(err) => {
                 for e in err {
                     problems.push(
-                        Problem::new(ProblemKind::Layer, format!("a local layer could not be read: {e}"))
-                            .source(e),
+                        Problem::new(
+                            ProblemKind::Layer,
+                            format!("a local layer could not be read: {e}"),
+                        )
+                        .source(e),
                     );
                 }
                 return Err(Error::new(schema.type_name, Some(env), problems));

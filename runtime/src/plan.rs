@@ -66,7 +66,12 @@ pub(crate) struct Targets {
 
 /// Walks a schema. With `known = None` map components are recorded as
 /// [`MapTarget`]s; with the names read under them, their entries are walked.
-pub(crate) fn walk(schema: &'static Schema, scope: &Scope, known: Option<&BTreeSet<String>>, out: &mut Targets) {
+pub(crate) fn walk(
+    schema: &'static Schema,
+    scope: &Scope,
+    known: Option<&BTreeSet<String>>,
+    out: &mut Targets,
+) {
     for field in schema.fields {
         match &field.kind {
             Kind::Param(_) => {
@@ -122,17 +127,24 @@ pub(crate) fn map_keys(prefix: &str, names: &BTreeSet<String>) -> BTreeSet<Strin
 pub(crate) fn parameter_batches(params: &[ParamTarget]) -> Vec<Vec<String>> {
     let unique: BTreeSet<&str> = params.iter().map(|p| p.request.as_str()).collect();
     let unique: Vec<String> = unique.into_iter().map(str::to_string).collect();
-    unique.chunks(GET_PARAMETERS_MAX).map(<[String]>::to_vec).collect()
+    unique
+        .chunks(GET_PARAMETERS_MAX)
+        .map(<[String]>::to_vec)
+        .collect()
 }
 
 /// Secret calls: unpinned ids in `BatchGetSecretValue` batches of at most 20,
 /// pinned ones alone.
 pub(crate) fn secret_batches(secrets: &[SecretTarget]) -> (Vec<Vec<String>>, Vec<SecretRef>) {
     let unique: BTreeSet<&SecretRef> = secrets.iter().map(|s| &s.secret).collect();
-    let (pinned, plain): (Vec<&SecretRef>, Vec<&SecretRef>) = unique.into_iter().partition(|s| s.pinned());
+    let (pinned, plain): (Vec<&SecretRef>, Vec<&SecretRef>) =
+        unique.into_iter().partition(|s| s.pinned());
     let plain: Vec<String> = plain.into_iter().map(|s| s.id.clone()).collect();
     (
-        plain.chunks(BATCH_SECRETS_MAX).map(<[String]>::to_vec).collect(),
+        plain
+            .chunks(BATCH_SECRETS_MAX)
+            .map(<[String]>::to_vec)
+            .collect(),
         pinned.into_iter().cloned().collect(),
     )
 }

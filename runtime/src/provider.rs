@@ -114,21 +114,30 @@ impl AwsLayers {
                 if v.secure {
                     out.facts.secure.insert(t.name.clone());
                 }
-                out.facts.versions.insert(t.name.clone(), format!("version {}", v.version));
-                out.params.insert(&t.keys, Value::from(v.value.clone()), t.name.clone());
+                out.facts
+                    .versions
+                    .insert(t.name.clone(), format!("version {}", v.version));
+                out.params
+                    .insert(&t.keys, Value::from(v.value.clone()), t.name.clone());
             }
         }
         for (secret, fields) in secrets_by_ref(&targets.secrets) {
             let home = format!("secret {}", secret.id);
             if let Some(reason) = fetched.absent_secrets.get(secret) {
                 for f in fields {
-                    out.facts.absent.insert(f.field_path.clone(), reason.clone());
+                    out.facts
+                        .absent
+                        .insert(f.field_path.clone(), reason.clone());
                 }
                 continue;
             }
-            let Some(value) = fetched.secrets.get(secret) else { continue };
+            let Some(value) = fetched.secrets.get(secret) else {
+                continue;
+            };
             if let Some(version) = &value.version_id {
-                out.facts.versions.insert(home.clone(), format!("version {version}"));
+                out.facts
+                    .versions
+                    .insert(home.clone(), format!("version {version}"));
             }
             match &value.payload {
                 SecretPayload::Text(text) => {
@@ -146,13 +155,22 @@ impl AwsLayers {
                     }
                     for f in fields {
                         match f.key {
-                            None => out.secrets.insert(&f.keys, Value::from(text.to_string()), home.clone()),
+                            None => out.secrets.insert(
+                                &f.keys,
+                                Value::from(text.to_string()),
+                                home.clone(),
+                            ),
                             Some(key) => match json_key(text, key) {
-                                Ok(Some(v)) => out.secrets.insert(&f.keys, Value::from(v), home.clone()),
+                                Ok(Some(v)) => {
+                                    out.secrets.insert(&f.keys, Value::from(v), home.clone())
+                                }
                                 Ok(None) => {
                                     out.facts.absent.insert(
                                         f.field_path.clone(),
-                                        format!("the JSON of secret {} has no key `{key}`", secret.id),
+                                        format!(
+                                            "the JSON of secret {} has no key `{key}`",
+                                            secret.id
+                                        ),
                                     );
                                 }
                                 Err(why) => {
@@ -185,14 +203,18 @@ impl AwsLayers {
                             out.problems.push(
                                 Problem::new(
                                     ProblemKind::Invalid,
-                                    format!("secret {} is SecretBinary, so key `{key}` cannot be read", secret.id),
+                                    format!(
+                                        "secret {} is SecretBinary, so key `{key}` cannot be read",
+                                        secret.id
+                                    ),
                                 )
                                 .field(f.field_path.clone())
                                 .location(home.clone()),
                             );
                             continue;
                         }
-                        out.secrets.insert(&f.keys, Value::from(bytes.clone()), home.clone());
+                        out.secrets
+                            .insert(&f.keys, Value::from(bytes.clone()), home.clone());
                     }
                 }
             }

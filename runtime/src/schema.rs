@@ -6,7 +6,7 @@
 use figment::value::Value;
 
 /// Builds a field's `#[param(default = ...)]` value.
-pub type DefaultFn = fn() -> Result<Value, figment::Error>;
+pub type DefaultFn = fn() -> Result<Value, Box<figment::Error>>;
 
 /// The schema of one struct deriving `AwsConfig`.
 #[derive(Debug)]
@@ -181,17 +181,15 @@ impl Scope {
     pub fn secret_id(&self, field: &Field, secret: &Secret) -> String {
         match secret.id {
             Some(template) => {
-                let mut id = template.replace("{env}", &self.env).replace("{app}", &self.app);
+                let mut id = template
+                    .replace("{env}", &self.env)
+                    .replace("{app}", &self.app);
                 if let Some(key) = &self.map_key {
                     id = id.replace("{key}", key);
                 }
                 id
             }
-            None => format!(
-                "{}/{}",
-                self.ssm_prefix.trim_start_matches('/'),
-                field.name
-            ),
+            None => format!("{}/{}", self.ssm_prefix.trim_start_matches('/'), field.name),
         }
     }
 }

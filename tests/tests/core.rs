@@ -34,12 +34,15 @@ struct Database {
 async fn seed_shop(env: &str) {
     let seed = Seed::new();
     let p = format!("/{env}/shop");
-    seed.param(&format!("{p}/database/host"), "db.internal").await;
+    seed.param(&format!("{p}/database/host"), "db.internal")
+        .await;
     seed.param(&format!("{p}/database/port"), "5432").await;
-    seed.secure(&format!("{p}/database/password"), "pg-pass-1").await;
+    seed.secure(&format!("{p}/database/password"), "pg-pass-1")
+        .await;
     seed.param(&format!("{p}/database/ratio"), "0.75").await;
     seed.param(&format!("{p}/database/tls"), "true").await;
-    seed.list(&format!("{p}/hosts"), "a.internal,b.internal,c.internal").await;
+    seed.list(&format!("{p}/hosts"), "a.internal,b.internal,c.internal")
+        .await;
 }
 
 #[tokio::test]
@@ -55,7 +58,10 @@ async fn loads_nested_typed_config_with_securestring_option_and_defaults() {
     assert_eq!(config.database.host, "db.internal");
     assert_eq!(config.database.port, 5432);
     assert_eq!(config.database.password.expose_secret(), "pg-pass-1");
-    assert_eq!(config.database.max_connections, 100, "default applies when absent");
+    assert_eq!(
+        config.database.max_connections, 100,
+        "default applies when absent"
+    );
     assert_eq!(config.database.ratio, 0.75);
     assert!(config.database.tls);
     assert_eq!(config.log_level, "info");
@@ -63,7 +69,10 @@ async fn loads_nested_typed_config_with_securestring_option_and_defaults() {
     assert_eq!(config.retries, 3);
     assert_eq!(config.hosts, vec!["a.internal", "b.internal", "c.internal"]);
     let debug = format!("{config:?}");
-    assert!(!debug.contains("pg-pass-1"), "Debug must redact the SecureString: {debug}");
+    assert!(
+        !debug.contains("pg-pass-1"),
+        "Debug must redact the SecureString: {debug}"
+    );
 }
 
 #[tokio::test]
@@ -73,8 +82,14 @@ async fn aws_values_beat_defaults_and_present_option_is_some() {
     let seed = Seed::new();
     seed.param(&format!("/{env}/shop/log-level"), "debug").await;
     seed.param(&format!("/{env}/shop/timeout-ms"), "2500").await;
-    seed.param(&format!("/{env}/shop/database/max-connections"), "7").await;
-    let config = Shop::loader().env(&env).sdk_config(&sdk_config(moto())).load().await.unwrap_or_else(|e| panic!("{e}"));
+    seed.param(&format!("/{env}/shop/database/max-connections"), "7")
+        .await;
+    let config = Shop::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(moto()))
+        .load()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config.log_level, "debug");
     assert_eq!(config.timeout_ms, Some(2500));
     assert_eq!(config.database.max_connections, 7);
@@ -104,14 +119,31 @@ async fn toml_and_later_layers_beat_aws_values() {
     assert_eq!(config.database.host, "localhost", "TOML beats AWS");
     assert_eq!(config.database.port, 7777, "later layer beats TOML and AWS");
     assert_eq!(config.retries, 9, "TOML beats the default");
-    assert_eq!(config.database.ratio, 0.75, "AWS value kept where no layer sets it");
-    let layer = |f: &str| origins.iter().find(|o| o.field == f).map(|o| (o.layer.clone(), o.location.clone()));
-    assert_eq!(layer("database.host").map(|l| l.0), Some("TOML source string".to_string()));
+    assert_eq!(
+        config.database.ratio, 0.75,
+        "AWS value kept where no layer sets it"
+    );
+    let layer = |f: &str| {
+        origins
+            .iter()
+            .find(|o| o.field == f)
+            .map(|o| (o.layer.clone(), o.location.clone()))
+    };
+    assert_eq!(
+        layer("database.host").map(|l| l.0),
+        Some("TOML source string".to_string())
+    );
     assert_eq!(
         layer("database.ratio"),
-        Some(("AWS Parameter Store".to_string(), format!("/{env}/shop/database/ratio (version 1)")))
+        Some((
+            "AWS Parameter Store".to_string(),
+            format!("/{env}/shop/database/ratio (version 1)")
+        ))
     );
-    assert_eq!(layer("database.max_connections").map(|l| l.0), Some("default".to_string()));
+    assert_eq!(
+        layer("database.max_connections").map(|l| l.0),
+        Some("default".to_string())
+    );
 }
 
 // Four levels of components: /<env>/deep/one/two/three/four/value.
@@ -147,9 +179,16 @@ struct Four {
 async fn four_levels_of_components_map_to_nested_paths() {
     let env = unique_env("deep");
     let seed = Seed::new();
-    seed.param(&format!("/{env}/deep/one/two/three/four/value"), "bottom").await;
-    seed.param(&format!("/{env}/deep/one/two/three/label"), "renamed").await;
-    let config = Deep::loader().env(&env).sdk_config(&sdk_config(moto())).load().await.unwrap_or_else(|e| panic!("{e}"));
+    seed.param(&format!("/{env}/deep/one/two/three/four/value"), "bottom")
+        .await;
+    seed.param(&format!("/{env}/deep/one/two/three/label"), "renamed")
+        .await;
+    let config = Deep::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(moto()))
+        .load()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config.one.two.three.four.value, "bottom");
     assert_eq!(config.one.two.three.three_label, "renamed");
 }
@@ -182,10 +221,19 @@ async fn map_component_with_50_entries_is_paged_by_path() {
     let seed = Seed::new();
     let mut items = Vec::new();
     for i in 0..50 {
-        items.push((format!("/{env}/saas/tenants/tenant-{i:03}/plan"), if i % 2 == 0 { "pro" } else { "free" }.to_string()));
+        items.push((
+            format!("/{env}/saas/tenants/tenant-{i:03}/plan"),
+            if i % 2 == 0 { "pro" } else { "free" }.to_string(),
+        ));
     }
-    items.push((format!("/{env}/saas/tenants/tenant-007/seats"), "70".to_string()));
-    items.push((format!("/{env}/saas/regions/eu-west-1/bucket"), "b-eu".to_string()));
+    items.push((
+        format!("/{env}/saas/tenants/tenant-007/seats"),
+        "70".to_string(),
+    ));
+    items.push((
+        format!("/{env}/saas/regions/eu-west-1/bucket"),
+        "b-eu".to_string(),
+    ));
     // Present under the app prefix but not declared: ignored.
     items.push((format!("/{env}/saas/undeclared"), "x".to_string()));
     seed.params(&items).await;
@@ -207,14 +255,23 @@ async fn map_component_with_50_entries_is_paged_by_path() {
     // 51 parameters under tenants/ at 10 a page: 6 pages, one after another; 1 page
     // for regions/; the named `home` costs one GetParameters.
     assert_eq!(proxy.count("GetParametersByPath"), 6 + 1);
-    assert_eq!(proxy.max_batch("GetParametersByPath"), 10, "MaxResults is 10");
+    assert_eq!(
+        proxy.max_batch("GetParametersByPath"),
+        10,
+        "MaxResults is 10"
+    );
     assert_eq!(proxy.count("GetParameters"), 1);
 }
 
 #[tokio::test]
 async fn empty_map_component_is_empty() {
     let env = unique_env("saas-empty");
-    let config = Saas::loader().env(&env).sdk_config(&sdk_config(moto())).load().await.unwrap_or_else(|e| panic!("{e}"));
+    let config = Saas::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(moto()))
+        .load()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(config.tenants.is_empty());
     assert!(config.regions.is_empty());
 }
@@ -243,16 +300,30 @@ async fn offline_mode_makes_no_request_and_uses_local_layers() {
     assert_eq!(config.database.host, "localhost");
     assert_eq!(config.hosts, vec!["h1", "h2"]);
     assert_eq!(config.retries, 3);
-    assert_eq!(proxy.total(), 0, "offline must not call AWS: {:?}", proxy.counts());
+    assert_eq!(
+        proxy.total(),
+        0,
+        "offline must not call AWS: {:?}",
+        proxy.counts()
+    );
 }
 
 #[tokio::test]
 async fn offline_mode_reports_what_no_layer_sets() {
     let env = unique_env("offline-missing");
-    let err = Shop::loader().env(&env).offline().load().await.expect_err("nothing set");
+    let err = Shop::loader()
+        .env(&env)
+        .offline()
+        .load()
+        .await
+        .expect_err("nothing set");
     let p = problems(&err);
     assert!(p.contains(&format!(
         "database.host (/{env}/shop/database/host): required value not set by any local layer (offline: AWS was not asked)"
     )), "{p:#?}");
-    assert_eq!(err.problems().len(), 6, "host, port, password, ratio, tls, hosts: {p:#?}");
+    assert_eq!(
+        err.problems().len(),
+        6,
+        "host, port, password, ratio, tls, hosts: {p:#?}"
+    );
 }

@@ -68,7 +68,8 @@ impl Fetcher {
         let batches = plan::parameter_batches(&targets.params);
         let (secret_batches, pinned) = plan::secret_batches(&targets.secrets);
 
-        let params = futures_util::future::join_all(batches.into_iter().map(|b| self.get_parameters(b)));
+        let params =
+            futures_util::future::join_all(batches.into_iter().map(|b| self.get_parameters(b)));
         let maps = futures_util::future::join_all(targets.maps.iter().map(|m| self.by_path(m)));
         let secrets = self.secrets(secret_batches, pinned);
         let (params, maps, secrets) = tokio::join!(params, maps, secrets);
@@ -112,7 +113,12 @@ fn entry_targets(map: &MapTarget, names: &BTreeSet<String>, out: &mut Targets) {
         return;
     };
     for key in plan::map_keys(&map.prefix, names) {
-        plan::walk(element(), &map.scope.entry(map.field, &key), Some(names), out);
+        plan::walk(
+            element(),
+            &map.scope.entry(map.field, &key),
+            Some(names),
+            out,
+        );
     }
 }
 
@@ -121,7 +127,8 @@ impl Fetched {
         match result.outcome {
             Ok(values) => self.params.extend(values),
             Err(problem) => {
-                self.failed.extend(result.names.into_iter().map(|n| strip_selector(&n)));
+                self.failed
+                    .extend(result.names.into_iter().map(|n| strip_selector(&n)));
                 self.problems.push(problem);
             }
         }
@@ -282,7 +289,10 @@ pub(crate) fn summarize(names: &[String]) -> String {
             let mut prefix_len = first.rfind('/').map(|i| i + 1).unwrap_or(0);
             for n in names {
                 while prefix_len > 0 && !n.starts_with(&first[..prefix_len]) {
-                    prefix_len = first[..prefix_len - 1].rfind('/').map(|i| i + 1).unwrap_or(0);
+                    prefix_len = first[..prefix_len - 1]
+                        .rfind('/')
+                        .map(|i| i + 1)
+                        .unwrap_or(0);
                 }
             }
             let rest: Vec<&str> = names.iter().map(|n| &n[prefix_len..]).collect();

@@ -41,10 +41,15 @@ fn plain(id: &str) -> SecretRef {
     }
 }
 
-fn payload(text: Option<&str>, binary: Option<&aws_sdk_secretsmanager::primitives::Blob>) -> Option<SecretPayload> {
+fn payload(
+    text: Option<&str>,
+    binary: Option<&aws_sdk_secretsmanager::primitives::Blob>,
+) -> Option<SecretPayload> {
     match (text, binary) {
         (Some(t), _) => Some(SecretPayload::Text(SecretString::from(t.to_string()))),
-        (None, Some(b)) => Some(SecretPayload::Binary(SecretBox::new(Box::new(b.as_ref().to_vec())))),
+        (None, Some(b)) => Some(SecretPayload::Binary(SecretBox::new(Box::new(
+            b.as_ref().to_vec(),
+        )))),
         (None, None) => None,
     }
 }
@@ -59,7 +64,9 @@ fn no_value(id: &str) -> Problem {
 
 /// Why a `ResourceNotFoundException` means the value is absent.
 fn not_found_reason(message: &str, stage: Option<&str>) -> String {
-    let about_stage = message.contains("staging label") || message.contains("VersionStage") || message.contains("version");
+    let about_stage = message.contains("staging label")
+        || message.contains("VersionStage")
+        || message.contains("version");
     match stage {
         Some(stage) if about_stage => format!(
             "the secret has no version in stage {stage} (AWSPREVIOUS exists only after a rotation or PutSecretValue)"
@@ -74,14 +81,23 @@ impl Fetcher {
         if id.starts_with("arn:") {
             id.to_string()
         } else {
-            format!("arn:aws:secretsmanager:{}:{{account}}:secret:{id}-??????", self.region)
+            format!(
+                "arn:aws:secretsmanager:{}:{{account}}:secret:{id}-??????",
+                self.region
+            )
         }
     }
 
     /// Every secret call at once.
-    pub(crate) async fn secrets(&self, batches: Vec<Vec<String>>, pinned: Vec<SecretRef>) -> SecretsResult {
-        let batch_calls = futures_util::future::join_all(batches.into_iter().map(|ids| self.batch(ids)));
-        let pinned_calls = futures_util::future::join_all(pinned.into_iter().map(|r| self.pinned(r)));
+    pub(crate) async fn secrets(
+        &self,
+        batches: Vec<Vec<String>>,
+        pinned: Vec<SecretRef>,
+    ) -> SecretsResult {
+        let batch_calls =
+            futures_util::future::join_all(batches.into_iter().map(|ids| self.batch(ids)));
+        let pinned_calls =
+            futures_util::future::join_all(pinned.into_iter().map(|r| self.pinned(r)));
         let (a, b) = tokio::join!(batch_calls, pinned_calls);
         let mut out = SecretsResult::default();
         for r in a.into_iter().chain(b) {
@@ -209,7 +225,10 @@ impl Fetcher {
                 if let Some(service) = err.as_service_error() {
                     let code = service.code().unwrap_or("Unknown").to_string();
                     let msg = service.message().unwrap_or("").to_string();
-                    if matches!(code.as_str(), "ResourceNotFoundException" | "InvalidRequestException") {
+                    if matches!(
+                        code.as_str(),
+                        "ResourceNotFoundException" | "InvalidRequestException"
+                    ) {
                         self.entry_error(&mut out, &secret, &code, &msg);
                         return out;
                     }
@@ -231,7 +250,8 @@ impl Fetcher {
         let location = format!("secret {}", secret.id);
         match code {
             "ResourceNotFoundException" => {
-                out.absent.insert(secret.clone(), not_found_reason(msg, secret.stage));
+                out.absent
+                    .insert(secret.clone(), not_found_reason(msg, secret.stage));
             }
             "InvalidRequestException" if msg.contains("deletion") || msg.contains("deleted") => {
                 let problem = Problem::new(

@@ -29,7 +29,10 @@ fn value_of(p: &Parameter) -> Option<(String, ParamValue)> {
 
 impl Fetcher {
     fn ssm_arn(&self, name_or_pattern: &str) -> String {
-        format!("arn:aws:ssm:{}:{{account}}:parameter{name_or_pattern}", self.region)
+        format!(
+            "arn:aws:ssm:{}:{{account}}:parameter{name_or_pattern}",
+            self.region
+        )
     }
 
     /// One `GetParameters` call (at most 10 names, decryption on). Names AWS reports
@@ -64,7 +67,10 @@ impl Fetcher {
 
     /// Every parameter under a map component's prefix, following `NextToken` until it
     /// is absent (a page may be empty and still carry one), at most `max_pages` pages.
-    pub(crate) async fn by_path(&self, map: &MapTarget) -> Result<BTreeMap<String, ParamValue>, Problem> {
+    pub(crate) async fn by_path(
+        &self,
+        map: &MapTarget,
+    ) -> Result<BTreeMap<String, ParamValue>, Problem> {
         let path = format!("{}/", map.prefix);
         let call = Call {
             action: "ssm:GetParametersByPath",

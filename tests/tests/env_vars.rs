@@ -1,0 +1,105 @@
+//! Behaviour that reads the process environment (AWSCONF_ENV, AWSCONF_OFFLINE,
+//! figment's Env layer). One test in its own binary, so nothing else reads the
+//! environment while it changes.
+
+use awsconf::figment::providers::{Env, Format, Toml};
+use awsconf::{AwsConfig, ProblemKind};
+use awsconf_tests::{moto, sdk_config, unique_env, Proxy, Seed};
+
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "envy")]
+struct Envy {
+    #[component]
+    database: Database,
+    #[param(default = "info")]
+    log_level: String,
+}
+
+#[derive(AwsConfig, Debug)]
+struct Database {
+    host: String,
+    port: u16,
+}
+
+fn set(key: &str, value: &str) {
+    // SAFETY of the environment: this binary has one test and sets variables
+    // before any other thread reads them for the next step.
+    std::env::set_var(key, value);
+}
+
+#[test]
+fn environment_variables_choose_env_offline_mode_and_override_values() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let env = unique_env("envy");
+    let proxy = Proxy::start(moto()).expect("proxy");
+    let sdk = sdk_config(&proxy.endpoint());
+    rt.block_on(async {
+        let seed = Seed::new();
+        seed.param(&format!("/{env}/envy/database/host"), "db.aws")
+            .await;
+        seed.param(&format!("/{env}/envy/database/port"), "5432")
+            .await;
+    });
+
+    // 1. No env anywhere: an error, not a guess.
+    std::env::remove_var("AWSCONF_ENV");
+    std::env::remove_var("AWSCONF_OFFLINE");
+    let err = rt
+        .block_on(Envy::loader().sdk_config(&sdk).load())
+        .expect_err("no env");
+    assert_eq!(err.problems().len(), 1);
+    assert_eq!(err.problems()[0].kind(), ProblemKind::NoEnv);
+    assert_eq!(
+        err.to_string(),
+        "could not load Envy: 1 problem\n  - no environment given: call .env(\"production\") or set AWSCONF_ENV"
+    );
+    assert_eq!(proxy.total(), 0, "no call without an env");
+
+    // 2. AWSCONF_ENV names the env when .env() is not called.
+    set("AWSCONF_ENV", &env);
+    let config = rt
+        .block_on(Envy::loader().sdk_config(&sdk).load())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.database.host, "db.aws");
+    assert!(proxy.total() > 0);
+
+    // 3. An env var layer beats AWS and TOML (API_DATABASE__PORT -> database.port).
+    set("ENVY_DATABASE__PORT", "6000");
+    set("ENVY_LOG_LEVEL", "debug");
+    let config = rt
+        .block_on(
+            Envy::loader()
+                .sdk_config(&sdk)
+                .merge(Toml::string(
+                    "[database]\nport = 5555\nhost = \"toml.local\"",
+                ))
+                .merge(Env::prefixed("ENVY_").split("__"))
+                .load(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.database.port, 6000, "env var beats TOML and AWS");
+    assert_eq!(config.database.host, "toml.local", "TOML beats AWS");
+    assert_eq!(config.log_level, "debug");
+
+    // 4. AWSCONF_OFFLINE=1 makes no AWS call at all: local layers only.
+    proxy.reset_stats();
+    set("AWSCONF_OFFLINE", "1");
+    let config = rt
+        .block_on(
+            Envy::loader()
+                .sdk_config(&sdk)
+                .merge(Toml::string("[database]\nhost = \"offline.local\""))
+                .merge(Env::prefixed("ENVY_").split("__"))
+                .load(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.database.host, "offline.local");
+    assert_eq!(config.database.port, 6000);
+    assert_eq!(
+        proxy.total(),
+        0,
+        "AWSCONF_OFFLINE=1 must not call AWS: {:?}",
+        proxy.counts()
+    );
+    std::env::remove_var("AWSCONF_OFFLINE");
+}

@@ -1,0 +1,46 @@
+// A user crate that depends on awsconf alone (no serde, no figment) can derive,
+// use every attribute and build a loader.
+use std::collections::BTreeMap;
+
+use awsconf::{AwsConfig, SecretString};
+
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "api", rename_all = "snake_case")]
+pub struct Config {
+    #[component]
+    pub database: Database,
+    #[component]
+    pub tenants: BTreeMap<String, Tenant>,
+    #[param(default = "info")]
+    pub log_level: String,
+    #[param(version = 3)]
+    pub pinned: Option<u32>,
+    #[param(label = "stable", json)]
+    pub limits: Option<Vec<u32>>,
+    #[secret(id = "{env}/stripe/api-key")]
+    pub stripe_key: SecretString,
+    #[secret(id = "{env}/db/postgres", key = "password", stage = "AWSPREVIOUS")]
+    pub previous_password: Option<SecretString>,
+    #[param(plaintext)]
+    pub token_url: String,
+}
+
+#[derive(AwsConfig, Debug)]
+pub struct Database {
+    pub host: String,
+    pub password: SecretString,
+}
+
+#[derive(AwsConfig, Debug)]
+pub struct Tenant {
+    pub plan: String,
+    #[secret(id = "{env}/tenants/{key}/rds")]
+    pub rds: Option<SecretString>,
+}
+
+fn main() {
+    let schema = <Config as AwsConfig>::schema();
+    assert_eq!(schema.app, Some("api"));
+    assert_eq!(schema.fields.len(), 8);
+    let _loader = Config::loader().env("production").offline();
+}

@@ -1,0 +1,8 @@
+use awsconf::AwsConfig;
+
+#[derive(AwsConfig)]
+enum Config {
+    A,
+}
+
+fn main() {}
