@@ -126,7 +126,11 @@ impl<'a> Decoder<'a> {
             }
             Err(err) => {
                 let message = if redact {
-                    redacted_message(field, &home, &path)
+                    let mut m = redacted_message(field, &home, &path);
+                    if matches!(field.kind, Kind::Secret(_)) && matches!(value, Value::Array(..)) {
+                        m.push_str(" (it is SecretBinary, not text)");
+                    }
+                    m
                 } else if err.0.contains(field.type_name) {
                     err.0
                 } else {

@@ -62,17 +62,32 @@ fn no_value(id: &str) -> Problem {
     .location(format!("secret {id}"))
 }
 
+/// A batch-level error that concerns one secret rather than the call.
+fn per_secret_error<E: ProvideErrorMetadata, R>(
+    err: &aws_sdk_secretsmanager::error::SdkError<E, R>,
+) -> bool {
+    err.as_service_error().is_some()
+        && matches!(
+            err.code(),
+            Some("ResourceNotFoundException" | "InvalidRequestException" | "DecryptionFailure")
+        )
+}
+
 /// Why a `ResourceNotFoundException` means the value is absent.
-fn not_found_reason(message: &str, stage: Option<&str>) -> String {
+fn not_found_reason(message: &str, stage: Option<&str>, version_id: Option<&str>) -> String {
     let about_stage = message.contains("staging label")
         || message.contains("VersionStage")
-        || message.contains("version");
-    match stage {
-        Some(stage) if about_stage => format!(
+        || message.contains("VersionId");
+    match (stage, version_id) {
+        (Some(stage), _) if about_stage => format!(
             "the secret has no version in stage {stage} (AWSPREVIOUS exists only after a rotation or PutSecretValue)"
         ),
-        None if about_stage => "the secret exists but has no value in stage AWSCURRENT".to_string(),
-        _ => "secret not found in Secrets Manager".to_string(),
+        (Some(stage), _) => format!(
+            "the secret has no version in stage {stage}, or does not exist (AWSPREVIOUS exists only after a rotation or PutSecretValue)"
+        ),
+        (None, Some(version)) => format!("the secret has no version {version}, or does not exist"),
+        (None, None) if about_stage => "the secret exists but has no value in stage AWSCURRENT".to_string(),
+        (None, None) => "secret not found in Secrets Manager".to_string(),
     }
 }
 
@@ -125,6 +140,25 @@ impl Fetcher {
             };
             let page = match result {
                 Ok(page) => page,
+                Err(err) if per_secret_error(&err) => {
+                    // One bad secret failed the whole call (moto does this for a
+                    // secret without a value): ask for each id alone, so every
+                    // secret gets its own answer and none is dropped.
+                    if let [id] = ids.as_slice() {
+                        let code = err.code().unwrap_or("Unknown");
+                        let msg = err.message().unwrap_or("");
+                        self.entry_error(&mut out, &plain(id), code, msg);
+                    } else {
+                        let singles = ids
+                            .iter()
+                            .filter(|id| pending.contains(*id))
+                            .map(|id| self.pinned(plain(id)));
+                        for r in futures_util::future::join_all(singles).await {
+                            out.merge(r);
+                        }
+                    }
+                    return out;
+                }
                 Err(err) => {
                     let mut problem = classify(
                         err,
@@ -250,8 +284,10 @@ impl Fetcher {
         let location = format!("secret {}", secret.id);
         match code {
             "ResourceNotFoundException" => {
-                out.absent
-                    .insert(secret.clone(), not_found_reason(msg, secret.stage));
+                out.absent.insert(
+                    secret.clone(),
+                    not_found_reason(msg, secret.stage, secret.version_id),
+                );
             }
             "InvalidRequestException" if msg.contains("deletion") || msg.contains("deleted") => {
                 let problem = Problem::new(
