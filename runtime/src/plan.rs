@@ -21,6 +21,7 @@ pub(crate) struct ParamTarget {
     /// The SSM name without selector.
     pub name: String,
     pub keys: Vec<String>,
+    pub field_path: String,
 }
 
 /// A map component whose entries are read with `GetParametersByPath`.
@@ -80,6 +81,7 @@ pub(crate) fn walk(
                     request: format!("{name}{}", field.selector().unwrap_or_default()),
                     name,
                     keys: scope.field_keys(field),
+                    field_path: scope.field_path(field),
                 });
             }
             Kind::Secret(s) => out.secrets.push(SecretTarget {
@@ -122,14 +124,33 @@ pub(crate) fn map_keys(prefix: &str, names: &BTreeSet<String>) -> BTreeSet<Strin
         .collect()
 }
 
+/// One `GetParameters` call: the names it asks for and the fields they feed.
+#[derive(Clone, Debug)]
+pub(crate) struct ParamBatch {
+    pub names: Vec<String>,
+    pub fields: Vec<String>,
+}
+
 /// `GetParameters` batches: sorted, de-duplicated, at most 10 names each, so
 /// N names cost ceil(N / 10) calls.
-pub(crate) fn parameter_batches(params: &[ParamTarget]) -> Vec<Vec<String>> {
-    let unique: BTreeSet<&str> = params.iter().map(|p| p.request.as_str()).collect();
-    let unique: Vec<String> = unique.into_iter().map(str::to_string).collect();
+pub(crate) fn parameter_batches(params: &[ParamTarget]) -> Vec<ParamBatch> {
+    let mut by_name: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for p in params {
+        by_name
+            .entry(p.request.as_str())
+            .or_default()
+            .push(p.field_path.as_str());
+    }
+    let unique: Vec<(&str, Vec<&str>)> = by_name.into_iter().collect();
     unique
         .chunks(GET_PARAMETERS_MAX)
-        .map(<[String]>::to_vec)
+        .map(|chunk| ParamBatch {
+            names: chunk.iter().map(|(n, _)| n.to_string()).collect(),
+            fields: chunk
+                .iter()
+                .flat_map(|(_, f)| f.iter().map(|f| f.to_string()))
+                .collect(),
+        })
         .collect()
 }
 

@@ -301,6 +301,12 @@ pub(crate) fn summarize(names: &[String]) -> String {
     }
 }
 
+/// Dotted field paths under their common prefix: `database.{host,port}`.
+pub(crate) fn summarize_fields(fields: &[String]) -> String {
+    let slashed: Vec<String> = fields.iter().map(|f| f.replace('.', "/")).collect();
+    summarize(&slashed).replace('/', ".")
+}
+
 /// The longest common `/`-prefix of SSM names, for a wildcard resource.
 pub(crate) fn common_prefix(names: &[String]) -> String {
     let Some(first) = names.first() else {

@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ssm::types::{Parameter, ParameterType};
 
-use super::{classify, common_prefix, summarize, Call, Fetcher, ParamValue};
+use super::{classify, common_prefix, summarize, summarize_fields, Call, Fetcher, ParamValue};
 use crate::error::{Problem, ProblemKind};
-use crate::plan::{MapTarget, BY_PATH_MAX_RESULTS, GET_PARAMETERS_MAX};
+use crate::plan::{MapTarget, ParamBatch, BY_PATH_MAX_RESULTS, GET_PARAMETERS_MAX};
 
 /// The result of one `GetParameters` batch.
 pub(crate) struct BatchResult {
@@ -37,7 +37,8 @@ impl Fetcher {
 
     /// One `GetParameters` call (at most 10 names, decryption on). Names AWS reports
     /// as `InvalidParameters` are simply absent; the decoder names the missing fields.
-    pub(crate) async fn get_parameters(&self, names: Vec<String>) -> BatchResult {
+    pub(crate) async fn get_parameters(&self, batch: ParamBatch) -> BatchResult {
+        let ParamBatch { names, fields } = batch;
         debug_assert!(names.len() <= GET_PARAMETERS_MAX);
         let _permit = self.permits.acquire().await;
         let result = self
@@ -57,7 +58,7 @@ impl Fetcher {
                         action: "ssm:GetParameters",
                         resource: self.ssm_arn(&common_prefix(&plain)),
                         what: summarize(&names),
-                        fields: String::new(),
+                        fields: summarize_fields(&fields),
                     },
                 ))
             }

@@ -1,0 +1,198 @@
+//! A canary secret value is planted everywhere a secret can live, every error is
+//! provoked, the config's `Debug` printed and all tracing output captured at
+//! TRACE (the SDK's included); the canary must appear nowhere. One test in its
+//! own binary, because it installs the global tracing subscriber.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use awsconf::{AwsConfig, SecretString};
+use awsconf_tests::{moto, sdk_config, unique_env, Fault, Proxy, Rule, Seed};
+use serde::Deserialize;
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+    type Writer = Capture;
+    fn make_writer(&'a self) -> Capture {
+        self.clone()
+    }
+}
+
+#[derive(Deserialize, Debug)]
+struct DbCredentials {
+    username: String,
+    password: SecretString,
+    port: u16,
+}
+
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "canary")]
+struct Good {
+    #[component]
+    database: Database,
+    #[secret(id = "{env}/api-key")]
+    api_key: SecretString,
+    #[secret(id = "{env}/db")]
+    credentials: DbCredentials,
+}
+
+#[derive(AwsConfig, Debug)]
+struct Database {
+    host: String,
+    password: SecretString,
+}
+
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "canary")]
+struct Bad {
+    /// A SecureString holding the canary, read as a number.
+    pin: u16,
+    /// A SecureString holding the canary, read as a list of numbers.
+    pins: Vec<u16>,
+    /// JSON secret whose `port` is the canary.
+    #[secret(id = "{env}/bad-port")]
+    bad_port: DbCredentials,
+    /// A secret that is the canary, not JSON, read by key.
+    #[secret(id = "{env}/api-key", key = "password")]
+    by_key: SecretString,
+    /// A secret that is the canary, read as a struct.
+    #[secret(id = "{env}/api-key")]
+    as_struct: DbCredentials,
+    /// Binary secret with the canary's bytes, read as a number.
+    #[secret(id = "{env}/binary")]
+    binary: u32,
+    #[secret(id = "{env}/no-such")]
+    missing: SecretString,
+}
+
+#[test]
+fn canary_secret_appears_in_no_debug_display_error_or_log() {
+    let capture = Capture::default();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(capture.clone())
+        .with_ansi(false)
+        .init();
+
+    let canary = format!("CANARY-{}-b8f3e1", std::process::id());
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let env = unique_env("canary");
+    let mut printed = String::new();
+
+    rt.block_on(async {
+        let seed = Seed::new();
+        let p = format!("/{env}/canary");
+        seed.param(&format!("{p}/database/host"), "db.internal")
+            .await;
+        seed.secure(&format!("{p}/database/password"), &canary)
+            .await;
+        seed.secure(&format!("{p}/pin"), &canary).await;
+        seed.secure(&format!("{p}/pins"), &format!("1,{canary}"))
+            .await;
+        seed.secret(&format!("{env}/api-key"), &canary).await;
+        seed.secret(
+            &format!("{env}/db"),
+            &format!(r#"{{"username":"u","password":"{canary}","port":5432}}"#),
+        )
+        .await;
+        seed.secret(
+            &format!("{env}/bad-port"),
+            &format!(r#"{{"username":"u","password":"x","port":"{canary}"}}"#),
+        )
+        .await;
+        seed.secret_binary(&format!("{env}/binary"), canary.as_bytes())
+            .await;
+
+        // A good load: the whole config's Debug.
+        let good = Good::loader()
+            .env(&env)
+            .sdk_config(&sdk_config(moto()))
+            .load()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        printed.push_str(&format!("{good:?}\n{good:#?}\n"));
+
+        // Every conversion error at once.
+        let err = Bad::loader()
+            .env(&env)
+            .sdk_config(&sdk_config(moto()))
+            .load()
+            .await
+            .expect_err("bad");
+        assert!(err.problems().len() >= 7, "{err}");
+        print_error(&mut printed, &err);
+
+        // AWS errors through the proxy: access denied, KMS, throttling, an HTML 500.
+        let proxy = Proxy::start(moto()).expect("proxy");
+        for fault in [
+            Fault::Respond {
+                status: 400,
+                body: r#"{"__type":"AccessDeniedException","message":"denied"}"#.into(),
+            },
+            Fault::Respond {
+                status: 400,
+                body: r#"{"__type":"InvalidKeyId","message":"key disabled"}"#.into(),
+            },
+            Fault::Throttle,
+            Fault::Html500,
+        ] {
+            proxy.clear_rules();
+            proxy.add_rule(Rule::always(None, fault));
+            let err = Good::loader()
+                .env(&env)
+                .sdk_config(&sdk_config(&proxy.endpoint()))
+                .load()
+                .await
+                .expect_err("fault");
+            print_error(&mut printed, &err);
+        }
+    });
+
+    let logs = String::from_utf8_lossy(&capture.0.lock().expect("capture").clone()).to_string();
+    assert!(
+        logs.len() > 1000,
+        "TRACE output was captured ({} bytes)",
+        logs.len()
+    );
+    assert!(printed.contains("[REDACTED]"));
+    assert!(
+        !printed.contains(&canary),
+        "canary in printed output:\n{printed}"
+    );
+    if let Some(at) = logs.find(&canary) {
+        let from = at.saturating_sub(300);
+        panic!(
+            "canary in TRACE logs: ...{}...",
+            &logs[from..(at + canary.len()).min(logs.len())]
+        );
+    }
+}
+
+fn print_error(out: &mut String, err: &awsconf::Error) {
+    out.push_str(&format!("{err}\n{err:?}\n"));
+    for p in err.problems() {
+        out.push_str(&format!("{p}\n{p:?}\n"));
+        let mut source = std::error::Error::source(p);
+        while let Some(s) = source {
+            out.push_str(&format!("{s}\n{s:?}\n"));
+            source = s.source();
+        }
+    }
+}
