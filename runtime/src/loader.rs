@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 use crate::decode::{decode_root, DecodeCx, Origin};
 use crate::error::{Error, Problem, ProblemKind};
 use crate::fetch::Fetcher;
-use crate::plan::{self, Targets};
+use crate::plan::{self, Plan, Targets};
 use crate::provider::AwsLayers;
 use crate::schema::Scope;
 use crate::{AwsConfig, Root};
@@ -115,15 +115,22 @@ impl<T: AwsConfig + Root> Loader<T> {
         self
     }
 
-    /// Loads the config: all of it, or an [`Error`] listing every problem.
-    pub async fn load(self) -> Result<T, Error> {
-        self.load_explained().await.map(|(config, _)| config)
+    /// The calls a load would make for this env, without making any.
+    pub fn plan(&self) -> Result<Plan, Error> {
+        let schema = T::schema();
+        let env = self.resolve_env()?;
+        let mut targets = Targets::default();
+        plan::walk(
+            schema,
+            &Scope::root(&env, schema.app.unwrap_or_default()),
+            None,
+            &mut targets,
+        );
+        Ok(Plan::from_targets(&targets))
     }
 
-    /// Like [`load`](Self::load), and also says which layer supplied each field.
-    pub async fn load_explained(self) -> Result<(T, Vec<Origin>), Error> {
+    fn resolve_env(&self) -> Result<String, Error> {
         let schema = T::schema();
-        let app = schema.app.unwrap_or_default();
         let env = self
             .env
             .clone()
@@ -148,6 +155,19 @@ impl<T: AwsConfig + Root> Loader<T> {
                 )],
             ));
         }
+        Ok(env)
+    }
+
+    /// Loads the config: all of it, or an [`Error`] listing every problem.
+    pub async fn load(self) -> Result<T, Error> {
+        self.load_explained().await.map(|(config, _)| config)
+    }
+
+    /// Like [`load`](Self::load), and also says which layer supplied each field.
+    pub async fn load_explained(self) -> Result<(T, Vec<Origin>), Error> {
+        let schema = T::schema();
+        let app = schema.app.unwrap_or_default();
+        let env = self.resolve_env()?;
         let offline = self.offline || env_flag(OFFLINE_VAR);
         let scope = Scope::root(&env, app);
         let mut targets = Targets::default();

@@ -13,6 +13,91 @@ pub const BATCH_SECRETS_MAX: usize = 20;
 /// AWS's limit of `MaxResults` for `GetParametersByPath`.
 pub const BY_PATH_MAX_RESULTS: i32 = 10;
 
+/// One AWS call of a load, as planned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PlannedCall {
+    /// `GetParameters` with at most 10 names (with `:version` / `:label` selectors).
+    GetParameters {
+        /// The names asked for.
+        names: Vec<String>,
+    },
+    /// A `GetParametersByPath` page chain (recursive, 10 a page) under a map component.
+    GetParametersByPath {
+        /// The path, ending in `/`.
+        path: String,
+    },
+    /// `BatchGetSecretValue` with at most 20 ids.
+    BatchGetSecretValue {
+        /// The secret ids asked for.
+        ids: Vec<String>,
+    },
+    /// `GetSecretValue` for a secret pinned to a stage or version id.
+    GetSecretValue {
+        /// The secret id.
+        id: String,
+        /// The pinned stage, if any.
+        stage: Option<String>,
+        /// The pinned version id, if any.
+        version_id: Option<String>,
+    },
+}
+
+/// The calls a load makes before it knows any map component's entries: N named
+/// parameters and M secrets cost ceil(N/10) + ceil(M/20) calls (plus pinned
+/// secrets), all concurrent; each map component adds one page chain, and the
+/// secrets of its entries one more round of batches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// Every call, in the order they are started (all run concurrently).
+    pub calls: Vec<PlannedCall>,
+}
+
+impl Plan {
+    pub(crate) fn from_targets(targets: &Targets) -> Plan {
+        let mut calls: Vec<PlannedCall> = parameter_batches(&targets.params)
+            .into_iter()
+            .map(|b| PlannedCall::GetParameters { names: b.names })
+            .collect();
+        calls.extend(
+            targets
+                .maps
+                .iter()
+                .map(|m| PlannedCall::GetParametersByPath {
+                    path: format!("{}/", m.prefix),
+                }),
+        );
+        let (batches, pinned) = secret_batches(&targets.secrets);
+        calls.extend(
+            batches
+                .into_iter()
+                .map(|ids| PlannedCall::BatchGetSecretValue { ids }),
+        );
+        calls.extend(pinned.into_iter().map(|s| PlannedCall::GetSecretValue {
+            id: s.id,
+            stage: s.stage.map(str::to_string),
+            version_id: s.version_id.map(str::to_string),
+        }));
+        Plan { calls }
+    }
+
+    /// How many calls of an operation (`"GetParameters"`, ...) the plan makes.
+    pub fn count(&self, operation: &str) -> usize {
+        self.calls
+            .iter()
+            .filter(|c| {
+                let name = match c {
+                    PlannedCall::GetParameters { .. } => "GetParameters",
+                    PlannedCall::GetParametersByPath { .. } => "GetParametersByPath",
+                    PlannedCall::BatchGetSecretValue { .. } => "BatchGetSecretValue",
+                    PlannedCall::GetSecretValue { .. } => "GetSecretValue",
+                };
+                name == operation
+            })
+            .count()
+    }
+}
+
 /// A parameter field whose SSM name is known.
 #[derive(Clone, Debug)]
 pub(crate) struct ParamTarget {

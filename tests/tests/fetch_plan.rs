@@ -1,0 +1,160 @@
+//! The fetch plan: N named parameters and M secrets cost exactly
+//! ceil(N/10) + ceil(M/20) calls, counted by the proxy, with AWS's batch limits
+//! respected (moto would accept more, so our code must enforce them).
+
+#![allow(dead_code)]
+
+use awsconf::plan::PlannedCall;
+use awsconf::{AwsConfig, SecretString};
+use awsconf_tests::{moto, sdk_config, unique_env, Proxy, Seed};
+
+/// 23 parameters in three components and on the root, 25 secrets, 1 pinned secret.
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "plan")]
+struct Wide {
+    #[component]
+    a: Ten,
+    #[component]
+    b: Ten,
+    r1: String,
+    r2: String,
+    r3: String,
+    #[component]
+    s: Secrets25,
+    #[secret(id = "{env}/s/0", stage = "AWSCURRENT")]
+    pinned: SecretString,
+}
+
+#[derive(AwsConfig, Debug)]
+struct Ten {
+    p0: String,
+    p1: String,
+    p2: String,
+    p3: String,
+    p4: String,
+    p5: String,
+    p6: String,
+    p7: String,
+    p8: String,
+    p9: String,
+}
+
+macro_rules! secrets25 {
+    ($($f:ident = $i:literal),*) => {
+        #[derive(AwsConfig, Debug)]
+        struct Secrets25 { $( #[secret(id = $i)] $f: SecretString, )* }
+    };
+}
+secrets25!(
+    s0 = "{env}/s/0",
+    s1 = "{env}/s/1",
+    s2 = "{env}/s/2",
+    s3 = "{env}/s/3",
+    s4 = "{env}/s/4",
+    s5 = "{env}/s/5",
+    s6 = "{env}/s/6",
+    s7 = "{env}/s/7",
+    s8 = "{env}/s/8",
+    s9 = "{env}/s/9",
+    s10 = "{env}/s/10",
+    s11 = "{env}/s/11",
+    s12 = "{env}/s/12",
+    s13 = "{env}/s/13",
+    s14 = "{env}/s/14",
+    s15 = "{env}/s/15",
+    s16 = "{env}/s/16",
+    s17 = "{env}/s/17",
+    s18 = "{env}/s/18",
+    s19 = "{env}/s/19",
+    s20 = "{env}/s/20",
+    s21 = "{env}/s/21",
+    s22 = "{env}/s/22",
+    s23 = "{env}/s/23",
+    s24 = "{env}/s/24"
+);
+
+#[tokio::test]
+async fn calls_are_exactly_ceil_n_over_10_plus_ceil_m_over_20() {
+    let env = unique_env("plan");
+    let seed = Seed::new();
+    let mut params = Vec::new();
+    for c in ["a", "b"] {
+        for i in 0..10 {
+            params.push((format!("/{env}/plan/{c}/p{i}"), format!("{c}{i}")));
+        }
+    }
+    for i in 1..=3 {
+        params.push((format!("/{env}/plan/r{i}"), format!("r{i}")));
+    }
+    seed.params(&params).await;
+    let secrets = (0..25).map(|i| {
+        let seed = &seed;
+        let env = &env;
+        async move {
+            seed.secret(&format!("{env}/s/{i}"), &format!("secret-{i}"))
+                .await
+        }
+    });
+    futures_util::future::join_all(secrets).await;
+
+    let loader = Wide::loader().env(&env);
+    let plan = loader.plan().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(plan.count("GetParameters"), 3, "ceil(23/10)");
+    assert_eq!(plan.count("BatchGetSecretValue"), 2, "ceil(25/20)");
+    assert_eq!(plan.count("GetSecretValue"), 1, "the pinned one");
+    assert_eq!(plan.calls.len(), 6);
+    for call in &plan.calls {
+        match call {
+            PlannedCall::GetParameters { names } => assert!(names.len() <= 10),
+            PlannedCall::BatchGetSecretValue { ids } => assert!(ids.len() <= 20),
+            _ => {}
+        }
+    }
+
+    let proxy = Proxy::start(moto()).expect("proxy");
+    let config = loader
+        .sdk_config(&sdk_config(&proxy.endpoint()))
+        .load()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.b.p7, "b7");
+    assert_eq!(config.r3, "r3");
+    let counts = proxy.counts();
+    assert_eq!(proxy.count("GetParameters"), 3, "{counts:?}");
+    assert_eq!(proxy.count("BatchGetSecretValue"), 2, "{counts:?}");
+    assert_eq!(proxy.count("GetSecretValue"), 1, "{counts:?}");
+    assert_eq!(
+        proxy.total(),
+        6,
+        "nothing else: no DescribeParameters, ListSecrets or GetParameter: {counts:?}"
+    );
+    assert_eq!(proxy.max_batch("GetParameters"), 10);
+    assert_eq!(proxy.max_batch("BatchGetSecretValue"), 20);
+}
+
+#[tokio::test]
+async fn the_same_name_in_two_places_is_asked_for_once() {
+    #[derive(AwsConfig, Debug)]
+    #[aws_config(app = "dup")]
+    struct Dup {
+        #[secret(id = "{env}/shared")]
+        whole: SecretString,
+        #[secret(id = "{env}/shared", key = "k")]
+        part: SecretString,
+    }
+    let env = unique_env("dup");
+    Seed::new()
+        .secret(&format!("{env}/shared"), r#"{"k":"v"}"#)
+        .await;
+    let proxy = Proxy::start(moto()).expect("proxy");
+    let config = Dup::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(&proxy.endpoint()))
+        .load()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    use awsconf::ExposeSecret;
+    assert_eq!(config.part.expose_secret(), "v");
+    assert_eq!(proxy.max_batch("BatchGetSecretValue"), 1);
+    assert_eq!(proxy.total(), 1);
+}
