@@ -738,3 +738,99 @@ impl<'de> de::MapAccess<'de> for MapDe<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Param;
+
+    static TEXT: Field = Field {
+        ident: "f",
+        name: "f",
+        type_name: "T",
+        required: true,
+        default: None,
+        kind: Kind::Param(Param {
+            json: false,
+            version: None,
+            label: None,
+            secret: false,
+        }),
+    };
+
+    fn text<T: DeserializeOwned>(s: &str) -> Result<T, String> {
+        decode_value::<T>(&Value::from(s.to_string()), &TEXT).map_err(|e| e.0)
+    }
+
+    #[test]
+    fn text_converts_to_numbers_bools_and_lists() {
+        assert_eq!(text::<u16>("8080"), Ok(8080));
+        assert_eq!(text::<i64>("-5"), Ok(-5));
+        assert_eq!(text::<f64>("0.25"), Ok(0.25));
+        assert_eq!(text::<bool>("true"), Ok(true));
+        assert_eq!(text::<Vec<u16>>("1,2,3"), Ok(vec![1, 2, 3]));
+        assert_eq!(text::<Vec<String>>(""), Ok(vec![]));
+        assert_eq!(text::<Option<String>>("x"), Ok(Some("x".into())));
+        assert_eq!(text::<char>("x"), Ok('x'));
+    }
+
+    #[test]
+    fn bad_text_gets_a_message_that_names_the_type() {
+        assert_eq!(text::<u16>("abc"), Err("\"abc\" is not a valid u16".into()));
+        assert_eq!(text::<u8>("256"), Err("256 is out of range for u8".into()));
+        assert_eq!(
+            text::<u8>(" 5"),
+            Err("\" 5\" is not a valid u8: remove the spaces around it".into())
+        );
+        assert_eq!(text::<u8>(""), Err("empty value is not a valid u8".into()));
+        assert_eq!(
+            text::<bool>("yes"),
+            Err("\"yes\" is not a valid bool (expected true or false)".into())
+        );
+        assert_eq!(
+            text::<Vec<String>>("a ,b"),
+            Err("StringList item 1 (\"a \") has spaces around it; write the list as a,b,c".into())
+        );
+    }
+
+    #[test]
+    fn json_text_becomes_a_struct_or_map() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Creds {
+            user: String,
+            port: u16,
+        }
+        assert_eq!(
+            text::<Creds>(r#"{"user":"u","port":5}"#),
+            Ok(Creds {
+                user: "u".into(),
+                port: 5
+            })
+        );
+        let map: std::collections::BTreeMap<String, u32> = text(r#"{"a":1}"#).unwrap_or_default();
+        assert_eq!(map.get("a"), Some(&1));
+        assert!(text::<Creds>("{nope").is_err());
+    }
+
+    #[test]
+    fn deeply_nested_json_is_an_error_not_a_crash() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let r = text::<std::collections::BTreeMap<String, String>>(&deep);
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn typed_local_values_pass_through_and_numbers_read_as_strings() {
+        let n = Value::from(5u32);
+        assert_eq!(decode_value::<u64>(&n, &TEXT).map_err(|e| e.0), Ok(5));
+        assert_eq!(
+            decode_value::<String>(&n, &TEXT).map_err(|e| e.0),
+            Ok("5".into())
+        );
+        let b = Value::from(true);
+        assert_eq!(
+            decode_value::<String>(&b, &TEXT).map_err(|e| e.0),
+            Ok("true".into())
+        );
+    }
+}

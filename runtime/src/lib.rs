@@ -65,6 +65,7 @@
 mod decode;
 pub mod error;
 mod fetch;
+pub mod live;
 pub mod loader;
 pub mod plan;
 pub mod provider;
@@ -74,6 +75,7 @@ pub use awsconf_macros::AwsConfig;
 pub use decode::Origin;
 pub use error::{Error, Problem, ProblemKind};
 pub use figment;
+pub use live::Live;
 pub use loader::Loader;
 pub use secrecy::{ExposeSecret, SecretBox, SecretString};
 

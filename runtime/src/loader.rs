@@ -11,7 +11,7 @@ use tokio::sync::Semaphore;
 
 use crate::decode::{decode_root, DecodeCx, Origin};
 use crate::error::{Error, Problem, ProblemKind};
-use crate::fetch::Fetcher;
+use crate::fetch::{Fetcher, SecretCache};
 use crate::plan::{self, Plan, Targets};
 use crate::provider::AwsLayers;
 use crate::schema::Scope;
@@ -165,79 +165,63 @@ impl<T: AwsConfig + Root> Loader<T> {
 
     /// Like [`load`](Self::load), and also says which layer supplied each field.
     pub async fn load_explained(self) -> Result<(T, Vec<Origin>), Error> {
-        let schema = T::schema();
-        let app = schema.app.unwrap_or_default();
-        let env = self.resolve_env()?;
-        let offline = self.offline || env_flag(OFFLINE_VAR);
-        let scope = Scope::root(&env, app);
-        let mut targets = Targets::default();
-        plan::walk(schema, &scope, None, &mut targets);
-
-        let aws = if offline {
-            tracing::debug!(env = %env, app, "awsconf: offline, no AWS call");
-            AwsLayers::offline()
-        } else {
-            let timeout = self.timeout;
-            match tokio::time::timeout(timeout, self.fetch(&mut targets)).await {
-                Ok(Ok(layers)) => layers,
-                Ok(Err(problems)) => return Err(Error::new(schema.type_name, Some(env), problems)),
-                Err(_) => {
-                    let problem = Problem::new(
-                        ProblemKind::Timeout,
-                        format!(
-                            "the load did not finish within {timeout:?}: AWS (or the endpoint) did not answer in time; raise it with .timeout(..) or check the network"
-                        ),
-                    );
-                    return Err(Error::new(schema.type_name, Some(env), vec![problem]));
-                }
-            }
+        let timeout = self.timeout;
+        let type_name = T::schema().type_name;
+        let env = self.env.clone();
+        let load = async {
+            let session = self.session().await?;
+            session.run(None).await
         };
-
-        let AwsLayers {
-            params,
-            secrets,
-            facts,
-            mut problems,
-        } = aws;
-        let figment = Figment::new()
-            .merge(params)
-            .merge(secrets)
-            .merge(self.layers);
-        let root: Value = match figment.extract() {
-            Ok(v) => v,
-            Err(err) => {
-                for e in err {
-                    problems.push(
-                        Problem::new(
-                            ProblemKind::Layer,
-                            format!("a local layer could not be read: {e}"),
-                        )
-                        .source(e),
-                    );
-                }
-                return Err(Error::new(schema.type_name, Some(env), problems));
-            }
-        };
-        let dict = match &root {
-            Value::Dict(_, d) => Some(d),
-            _ => None,
-        };
-        let mut cx = DecodeCx {
-            figment,
-            facts,
-            problems: Vec::new(),
-            origins: Vec::new(),
-        };
-        let config = decode_root::<T>(scope, dict, &mut cx);
-        problems.extend(cx.problems);
-        match config {
-            Some(config) if problems.is_empty() => Ok((config, cx.origins)),
-            _ => Err(Error::new(schema.type_name, Some(env), problems)),
+        match tokio::time::timeout(timeout, load).await {
+            Ok(Ok(loaded)) => Ok((loaded.config, loaded.origins)),
+            Ok(Err(err)) => Err(err),
+            Err(_) => Err(timeout_error(type_name, env, timeout)),
         }
     }
 
-    /// Reads every value the config needs from AWS.
-    async fn fetch(&self, targets: &mut Targets) -> Result<AwsLayers, Vec<Problem>> {
+    /// Loads once, then keeps the config current: see [`Live`](crate::Live). The
+    /// first load has the same guarantees as [`load`](Self::load).
+    pub async fn watch(self, every: Duration) -> Result<crate::Live<T>, Error>
+    where
+        T: Send + Sync + 'static,
+    {
+        let timeout = self.timeout;
+        let type_name = T::schema().type_name;
+        let env = self.env.clone();
+        let session = match tokio::time::timeout(timeout, self.session()).await {
+            Ok(session) => session?,
+            Err(_) => return Err(timeout_error(type_name, env, timeout)),
+        };
+        crate::Live::start(session, every.max(Duration::from_millis(10))).await
+    }
+
+    /// Resolves the env and, unless offline, builds the AWS clients: once per
+    /// load, or once for all refreshes of a `Live`.
+    pub(crate) async fn session(self) -> Result<Session<T>, Error> {
+        let schema = T::schema();
+        let env = self.resolve_env()?;
+        let scope = Scope::root(&env, schema.app.unwrap_or_default());
+        let fetcher = if self.offline || env_flag(OFFLINE_VAR) {
+            tracing::debug!(env = %env, "awsconf: offline, no AWS call");
+            None
+        } else {
+            match self.fetcher().await {
+                Ok(f) => Some(f),
+                Err(problems) => return Err(Error::new(schema.type_name, Some(env), problems)),
+            }
+        };
+        Ok(Session {
+            layers: self.layers,
+            timeout: self.timeout,
+            env,
+            scope,
+            fetcher,
+            _config: PhantomData,
+        })
+    }
+
+    /// The clients and settings every fetch of this load (or `Live`) shares.
+    async fn fetcher(&self) -> Result<Fetcher, Vec<Problem>> {
         let sdk_config = match &self.sdk_config {
             Some(c) => c.clone(),
             None => aws_config::load_defaults(BehaviorVersion::latest()).await,
@@ -254,22 +238,155 @@ impl<T: AwsConfig + Root> Loader<T> {
                 "no AWS credentials provider is configured: pass .sdk_config(..) with credentials, or use .offline() for local development",
             )]);
         }
-        let fetcher = Fetcher {
+        Ok(Fetcher {
             ssm: aws_sdk_ssm::Client::new(&sdk_config),
             secrets: aws_sdk_secretsmanager::Client::new(&sdk_config),
             region: region.to_string(),
             permits: Arc::new(Semaphore::new(self.concurrency)),
             max_pages: self.max_pages,
-        };
-        tracing::debug!(
-            params = targets.params.len(),
-            maps = targets.maps.len(),
-            secrets = targets.secrets.len(),
-            "awsconf: fetching"
-        );
-        let fetched = fetcher.fetch(targets).await;
-        Ok(AwsLayers::build(targets, fetched))
+        })
     }
+}
+
+fn timeout_error(type_name: &'static str, env: Option<String>, timeout: Duration) -> Error {
+    let problem = Problem::new(
+        ProblemKind::Timeout,
+        format!(
+            "the load did not finish within {timeout:?}: AWS (or the endpoint) did not answer in time; raise it with .timeout(..) or check the network"
+        ),
+    );
+    Error::new(type_name, env, vec![problem])
+}
+
+/// A load's fixed parts: env, local layers and the AWS clients.
+pub(crate) struct Session<T> {
+    layers: Figment,
+    timeout: Duration,
+    env: String,
+    scope: Scope,
+    fetcher: Option<Fetcher>,
+    _config: PhantomData<fn() -> T>,
+}
+
+/// The result of one successful run.
+pub(crate) struct Loaded<T> {
+    pub config: T,
+    pub origins: Vec<Origin>,
+    /// A hash of every value the config was built from: equal fingerprints, equal
+    /// configs. Holds no secret.
+    pub fingerprint: u64,
+    pub secrets: SecretCache,
+}
+
+impl<T: AwsConfig> Session<T> {
+    /// The env this session loads.
+    pub(crate) fn env(&self) -> &str {
+        &self.env
+    }
+
+    /// [`run`](Self::run) within the load's timeout.
+    pub(crate) async fn run_bounded(
+        &self,
+        cache: Option<&SecretCache>,
+    ) -> Result<Loaded<T>, Error> {
+        match tokio::time::timeout(self.timeout, self.run(cache)).await {
+            Ok(result) => result,
+            Err(_) => Err(timeout_error(
+                T::schema().type_name,
+                Some(self.env.clone()),
+                self.timeout,
+            )),
+        }
+    }
+
+    /// Fetches (reusing unchanged secrets from `cache`), merges the layers and
+    /// decodes: the complete config, or every problem.
+    pub(crate) async fn run(&self, cache: Option<&SecretCache>) -> Result<Loaded<T>, Error> {
+        let schema = T::schema();
+        let mut targets = Targets::default();
+        plan::walk(schema, &self.scope, None, &mut targets);
+        let aws = match &self.fetcher {
+            None => AwsLayers::offline(),
+            Some(fetcher) => {
+                tracing::debug!(
+                    params = targets.params.len(),
+                    maps = targets.maps.len(),
+                    secrets = targets.secrets.len(),
+                    "awsconf: fetching"
+                );
+                let fetched = fetcher.fetch(&mut targets, cache).await;
+                AwsLayers::build(&targets, fetched)
+            }
+        };
+        let env = Some(self.env.clone());
+        let AwsLayers {
+            params,
+            secrets,
+            facts,
+            mut problems,
+            secrets_cache,
+        } = aws;
+        let figment = Figment::new()
+            .merge(params)
+            .merge(secrets)
+            .merge(self.layers.clone());
+        let root: Value = match figment.extract() {
+            Ok(v) => v,
+            Err(err) => {
+                for e in err {
+                    problems.push(
+                        Problem::new(
+                            ProblemKind::Layer,
+                            format!("a local layer could not be read: {e}"),
+                        )
+                        .source(e),
+                    );
+                }
+                return Err(Error::new(schema.type_name, env, problems));
+            }
+        };
+        let fingerprint = fingerprint(&root);
+        let dict = match &root {
+            Value::Dict(_, d) => Some(d),
+            _ => None,
+        };
+        let mut cx = DecodeCx {
+            figment,
+            facts,
+            problems: Vec::new(),
+            origins: Vec::new(),
+        };
+        let config = decode_root::<T>(self.scope.clone(), dict, &mut cx);
+        problems.extend(cx.problems);
+        match config {
+            Some(config) if problems.is_empty() => Ok(Loaded {
+                config,
+                origins: cx.origins,
+                fingerprint,
+                secrets: secrets_cache,
+            }),
+            _ => Err(Error::new(schema.type_name, env, problems)),
+        }
+    }
+}
+
+/// Hashes a value tree through its serde form, streamed into the hasher.
+fn fingerprint(value: &Value) -> u64 {
+    use std::hash::Hasher;
+    struct HashWriter(std::collections::hash_map::DefaultHasher);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.write(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut w = HashWriter(std::collections::hash_map::DefaultHasher::new());
+    // A Value always serializes; on the impossible error the hash is still usable.
+    let _ = serde_json::to_writer(&mut w, value);
+    w.0.finish()
 }
 
 fn env_flag(name: &str) -> bool {

@@ -264,3 +264,42 @@ pub(crate) fn secrets_by_ref(secrets: &[SecretTarget]) -> BTreeMap<&SecretRef, V
     }
     map
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn map_keys_are_the_distinct_child_segments() {
+        let names: BTreeSet<String> = [
+            "/e/a/tenants/acme/plan",
+            "/e/a/tenants/acme/db/host",
+            "/e/a/tenants/globex/plan",
+            "/e/a/tenantsx/other/plan",
+            "/e/a/zzz",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        let keys: Vec<String> = map_keys("/e/a/tenants", &names).into_iter().collect();
+        assert_eq!(keys, vec!["acme", "globex"]);
+    }
+
+    #[test]
+    fn parameter_batches_hold_at_most_ten_unique_names() {
+        let params: Vec<ParamTarget> = (0..25)
+            .chain(0..5)
+            .map(|i| ParamTarget {
+                request: format!("/e/a/p{i:02}"),
+                name: format!("/e/a/p{i:02}"),
+                keys: vec![format!("p{i:02}")],
+                field_path: format!("p{i:02}"),
+            })
+            .collect();
+        let batches = parameter_batches(&params);
+        assert_eq!(
+            batches.iter().map(|b| b.names.len()).collect::<Vec<_>>(),
+            vec![10, 10, 5]
+        );
+    }
+}

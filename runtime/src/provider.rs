@@ -11,7 +11,7 @@ use secrecy::ExposeSecret;
 
 use crate::decode::FetchFacts;
 use crate::error::{Problem, ProblemKind};
-use crate::fetch::{Fetched, SecretPayload};
+use crate::fetch::{Fetched, SecretCache, SecretPayload};
 use crate::plan::{secrets_by_ref, Targets};
 
 /// The name of the Parameter Store layer's metadata.
@@ -90,6 +90,8 @@ pub(crate) struct AwsLayers {
     pub secrets: AwsLayer,
     pub facts: FetchFacts,
     pub problems: Vec<Problem>,
+    /// The secret values read, for the next refresh of a `Live`.
+    pub secrets_cache: SecretCache,
 }
 
 impl AwsLayers {
@@ -100,6 +102,7 @@ impl AwsLayers {
             secrets: AwsLayer::new(SECRETS_MANAGER),
             facts: FetchFacts::default(),
             problems: Vec::new(),
+            secrets_cache: SecretCache::new(),
         }
     }
 
@@ -219,6 +222,7 @@ impl AwsLayers {
                 }
             }
         }
+        out.secrets_cache = fetched.secrets;
         out
     }
 }

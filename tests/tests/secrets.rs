@@ -430,3 +430,42 @@ async fn kms_decryption_failure_is_reported_as_kms() {
         format!("secret {id}: KMS could not decrypt (DecryptionFailure: Secrets Manager can't decrypt the protected secret text using the provided KMS key.); check that the KMS key exists and is enabled, and that the role has kms:Decrypt on it")
     );
 }
+
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "ver")]
+struct Versioned {
+    #[secret(
+        id = "{env}/versioned",
+        version_id = "11111111-2222-3333-4444-555555555555"
+    )]
+    first: SecretString,
+    #[secret(id = "{env}/versioned")]
+    current: SecretString,
+}
+
+#[tokio::test]
+async fn version_id_pins_one_version() {
+    let env = unique_env("ver");
+    let seed = Seed::new();
+    let id = format!("{env}/versioned");
+    seed.secrets
+        .create_secret()
+        .name(&id)
+        .secret_string("v1")
+        .client_request_token("11111111-2222-3333-4444-555555555555")
+        .send()
+        .await
+        .expect("create");
+    seed.rotate(&id, "v2").await;
+    let proxy = Proxy::start(moto()).expect("proxy");
+    let config = Versioned::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(&proxy.endpoint()))
+        .load()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.first.expose_secret(), "v1");
+    assert_eq!(config.current.expose_secret(), "v2");
+    assert_eq!(proxy.count("GetSecretValue"), 1);
+    assert_eq!(proxy.count("BatchGetSecretValue"), 1);
+}

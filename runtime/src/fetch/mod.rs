@@ -35,6 +35,10 @@ pub(crate) struct SecretValue {
     pub version_id: Option<String>,
 }
 
+/// Secret values by what was asked for, kept by a `Live` between refreshes so an
+/// unchanged secret is not fetched again.
+pub(crate) type SecretCache = BTreeMap<SecretRef, Arc<SecretValue>>;
+
 /// What the fetch produced.
 #[derive(Default)]
 pub(crate) struct Fetched {
@@ -42,7 +46,7 @@ pub(crate) struct Fetched {
     pub params: BTreeMap<String, ParamValue>,
     /// Names read under map prefixes.
     pub by_path_names: BTreeSet<String>,
-    pub secrets: BTreeMap<SecretRef, SecretValue>,
+    pub secrets: SecretCache,
     /// Secrets that do not exist (or lack the stage): why, for the "missing" message.
     pub absent_secrets: BTreeMap<SecretRef, String>,
     pub problems: Vec<Problem>,
@@ -63,7 +67,7 @@ pub(crate) struct Fetcher {
 impl Fetcher {
     /// Phase one reads named parameters, map prefixes and static secrets at once;
     /// phase two reads the secrets of map entries, known only after phase one.
-    pub async fn fetch(&self, targets: &mut Targets) -> Fetched {
+    pub async fn fetch(&self, targets: &mut Targets, cache: Option<&SecretCache>) -> Fetched {
         let mut out = Fetched::default();
         let batches = plan::parameter_batches(&targets.params);
         let (secret_batches, pinned) = plan::secret_batches(&targets.secrets);
@@ -71,7 +75,7 @@ impl Fetcher {
         let params =
             futures_util::future::join_all(batches.into_iter().map(|b| self.get_parameters(b)));
         let maps = futures_util::future::join_all(targets.maps.iter().map(|m| self.by_path(m)));
-        let secrets = self.secrets(secret_batches, pinned);
+        let secrets = self.secrets(secret_batches, pinned, cache);
         let (params, maps, secrets) = tokio::join!(params, maps, secrets);
 
         for result in params {
@@ -98,7 +102,7 @@ impl Fetcher {
         }
         if !entries.secrets.is_empty() {
             let (secret_batches, pinned) = plan::secret_batches(&entries.secrets);
-            let secrets = self.secrets(secret_batches, pinned).await;
+            let secrets = self.secrets(secret_batches, pinned, cache).await;
             out.merge_secrets(secrets);
         }
         targets.params.extend(entries.params);
@@ -322,4 +326,74 @@ pub(crate) fn common_prefix(names: &[String]) -> String {
         }
     }
     format!("{prefix}*")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summarize_groups_names_under_their_common_prefix() {
+        let names = vec!["/p/api/db/host".to_string(), "/p/api/db/port".to_string()];
+        assert_eq!(summarize(&names), "/p/api/db/{host,port}");
+        let names = vec![
+            "/p/api/db/host".to_string(),
+            "/p/api/redis/port".to_string(),
+        ];
+        assert_eq!(summarize(&names), "/p/api/{db/host,redis/port}");
+        assert_eq!(summarize(&["/p/a".to_string()]), "/p/a");
+        assert_eq!(
+            summarize_fields(&["db.host".into(), "db.port".into()]),
+            "db.{host,port}"
+        );
+    }
+
+    #[test]
+    fn common_prefix_becomes_a_wildcard_resource() {
+        let names = vec!["/p/api/db/host".to_string(), "/p/api/db/port".to_string()];
+        assert_eq!(common_prefix(&names), "/p/api/db/*");
+        assert_eq!(common_prefix(&["/p/x".to_string()]), "/p/x");
+    }
+
+    #[test]
+    fn selectors_are_stripped_but_colons_in_names_are_not_selectors_before_a_slash() {
+        assert_eq!(strip_selector("/p/api/port:3"), "/p/api/port");
+        assert_eq!(strip_selector("/p/api/port:stable"), "/p/api/port");
+        assert_eq!(strip_selector("/p/api/port"), "/p/api/port");
+    }
+
+    #[test]
+    fn account_is_read_from_an_arn_in_the_message() {
+        let msg = "User: arn:aws:sts::123456789012:assumed-role/x/y is not authorized";
+        assert_eq!(account_in(msg).as_deref(), Some("123456789012"));
+        assert_eq!(account_in("denied"), None);
+    }
+
+    #[test]
+    fn service_codes_map_to_problem_kinds() {
+        let call = Call {
+            action: "ssm:GetParameters",
+            resource: "arn:aws:ssm:us-east-1:{account}:parameter/p/*".into(),
+            what: String::new(),
+            fields: String::new(),
+        };
+        let (kind, msg) = service_problem("AccessDeniedException", "no", &call);
+        assert_eq!(kind, ProblemKind::AccessDenied);
+        assert_eq!(
+            msg,
+            "access denied: needs ssm:GetParameters on arn:aws:ssm:us-east-1:*:parameter/p/*"
+        );
+        assert_eq!(
+            service_problem("ThrottlingException", "", &call).0,
+            ProblemKind::Throttled
+        );
+        assert_eq!(
+            service_problem("InvalidKeyId", "", &call).0,
+            ProblemKind::Kms
+        );
+        assert_eq!(
+            service_problem("Weird", "x", &call).1,
+            "AWS answered Weird: x"
+        );
+    }
 }

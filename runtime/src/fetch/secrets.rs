@@ -6,14 +6,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
 use secrecy::{SecretBox, SecretString};
 
-use super::{classify, service_problem, Call, Fetcher, SecretPayload, SecretValue};
+use std::sync::Arc;
+
+use super::{classify, service_problem, Call, Fetcher, SecretCache, SecretPayload, SecretValue};
 use crate::error::{Problem, ProblemKind};
 use crate::plan::{SecretRef, BATCH_SECRETS_MAX};
 
 /// What the secret calls produced.
 #[derive(Default)]
 pub(crate) struct SecretsResult {
-    pub values: BTreeMap<SecretRef, SecretValue>,
+    pub values: SecretCache,
     pub absent: BTreeMap<SecretRef, String>,
     pub failed: Vec<String>,
     pub problems: Vec<Problem>,
@@ -103,8 +105,87 @@ impl Fetcher {
         }
     }
 
-    /// Every secret call at once.
+    /// Every secret call at once. With a cache from an earlier load, each secret is
+    /// described first (`DescribeSecret`, no value transferred) and fetched only when
+    /// the version behind its stage changed, as AWS's caching clients do.
     pub(crate) async fn secrets(
+        &self,
+        batches: Vec<Vec<String>>,
+        pinned: Vec<SecretRef>,
+        cache: Option<&SecretCache>,
+    ) -> SecretsResult {
+        let mut reused = SecretsResult::default();
+        let (batches, pinned) = match cache {
+            None => (batches, pinned),
+            Some(cache) => {
+                let plain_refs = batches.into_iter().flatten().map(|id| plain(&id));
+                let all: Vec<SecretRef> = plain_refs.chain(pinned).collect();
+                let checks = futures_util::future::join_all(
+                    all.into_iter().map(|r| self.unchanged(r, cache)),
+                );
+                let mut plain_ids = Vec::new();
+                let mut pinned = Vec::new();
+                for (secret, kept) in checks.await {
+                    match kept {
+                        Some(value) => {
+                            reused.values.insert(secret, value);
+                        }
+                        None if secret.pinned() => pinned.push(secret),
+                        None => plain_ids.push(secret.id),
+                    }
+                }
+                let batches = plain_ids
+                    .chunks(BATCH_SECRETS_MAX)
+                    .map(<[String]>::to_vec)
+                    .collect();
+                (batches, pinned)
+            }
+        };
+        let mut out = self.fetch_secrets(batches, pinned).await;
+        out.merge(reused);
+        out
+    }
+
+    /// The cached value of a secret when `DescribeSecret` shows the version behind
+    /// its stage (or its pinned version id) is the one cached.
+    async fn unchanged(
+        &self,
+        secret: SecretRef,
+        cache: &SecretCache,
+    ) -> (SecretRef, Option<Arc<SecretValue>>) {
+        let Some(cached) = cache.get(&secret) else {
+            return (secret, None);
+        };
+        if let (Some(pinned), Some(have)) = (secret.version_id, &cached.version_id) {
+            let kept = (pinned == have).then(|| Arc::clone(cached));
+            return (secret, kept);
+        }
+        let described = {
+            let _permit = self.permits.acquire().await;
+            self.secrets
+                .describe_secret()
+                .secret_id(&secret.id)
+                .send()
+                .await
+        };
+        let Ok(described) = described else {
+            // Fetch for real: that call reports the problem in its own words.
+            return (secret, None);
+        };
+        let stage = secret.stage.unwrap_or("AWSCURRENT");
+        let current = described
+            .version_ids_to_stages()
+            .and_then(|m| {
+                m.iter()
+                    .find(|(_, stages)| stages.iter().any(|s| s == stage))
+            })
+            .map(|(version, _)| version.as_str());
+        let kept = (current.is_some() && current == cached.version_id.as_deref())
+            .then(|| Arc::clone(cached));
+        (secret, kept)
+    }
+
+    async fn fetch_secrets(
         &self,
         batches: Vec<Vec<String>>,
         pinned: Vec<SecretRef>,
@@ -196,10 +277,10 @@ impl Fetcher {
                     Some(payload) => {
                         out.values.insert(
                             plain(&id),
-                            SecretValue {
+                            Arc::new(SecretValue {
                                 payload,
                                 version_id: entry.version_id().map(str::to_string),
-                            },
+                            }),
                         );
                     }
                     None => out.fail(&id, no_value(&id)),
@@ -247,10 +328,10 @@ impl Fetcher {
                 Some(payload) => {
                     out.values.insert(
                         secret.clone(),
-                        SecretValue {
+                        Arc::new(SecretValue {
                             payload,
                             version_id: v.version_id().map(str::to_string),
-                        },
+                        }),
                     );
                 }
                 None => out.fail(&secret.id, no_value(&secret.id)),

@@ -1,0 +1,307 @@
+//! A config that stays current: secret rotation and parameter changes without a
+//! restart.
+//!
+//! [`Loader::watch`](crate::Loader::watch) loads once, with the same guarantees as
+//! `load`, then refreshes in a background task every `every` with ±10% jitter, so
+//! a fleet does not refresh in lockstep. Only a complete, valid config is ever
+//! swapped in: a refresh that fails (throttling, network, a deleted parameter, a
+//! value that no longer parses) keeps the last good config, is retried with
+//! backoff (1 s doubling up to `every`), logs one `tracing` warning listing the
+//! problems (never a value), and shows in [`Live::last_error`].
+//!
+//! Refreshes are cheap: each secret is described first (`DescribeSecret`, no
+//! value transferred) and fetched only when the version behind its stage changed;
+//! parameters re-use the fetch plan.
+//!
+//! # The rotation window
+//!
+//! During a single-user rotation, Secrets Manager moves the new password to
+//! `AWSCURRENT` before (or after) the database accepts it. Declare both versions
+//! and fall back, then ask for a refresh when the database says no:
+//!
+//! ```no_run
+//! use awsconf::{AwsConfig, ExposeSecret, SecretString};
+//! # #[derive(Debug)] struct AuthFailed;
+//! # async fn connect(_user: &str, _password: &str) -> Result<(), AuthFailed> { Ok(()) }
+//!
+//! #[derive(AwsConfig, Debug)]
+//! #[aws_config(app = "api")]
+//! pub struct Config {
+//!     #[secret(id = "{env}/db/postgres", key = "password")]
+//!     pub password: SecretString,
+//!     #[secret(id = "{env}/db/postgres", key = "password", stage = "AWSPREVIOUS")]
+//!     pub previous_password: Option<SecretString>,
+//! }
+//!
+//! # async fn run() -> Result<(), awsconf::Error> {
+//! let live = Config::loader().env("production").watch(std::time::Duration::from_secs(300)).await?;
+//! let config = live.get();
+//! if connect("app", config.password.expose_secret()).await.is_err() {
+//!     // Mid-rotation: the previous password may still be the one the database has.
+//!     let fallback = config.previous_password.as_ref().map(|p| p.expose_secret().to_string());
+//!     let ok = match fallback {
+//!         Some(p) => connect("app", &p).await.is_ok(),
+//!         None => false,
+//!     };
+//!     if !ok {
+//!         // The password changed since the last refresh: fetch now, not in 5 minutes.
+//!         let _ = live.refresh_now().await;
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use tokio::sync::{oneshot, watch};
+
+use crate::error::Error;
+use crate::fetch::SecretCache;
+use crate::loader::Session;
+use crate::AwsConfig;
+
+/// A live config: [`get`](Live::get) always returns the latest complete, valid
+/// config. Clone it freely; when the last clone is dropped, its refresh task
+/// stops and its AWS clients are released.
+pub struct Live<T> {
+    handle: Arc<Handle<T>>,
+}
+
+impl<T> Clone for Live<T> {
+    fn clone(&self) -> Self {
+        Live {
+            handle: Arc::clone(&self.handle),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Live<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Live")
+            .field("every", &self.handle.shared.every)
+            .field("age", &self.age())
+            .field("failing", &self.last_error().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Dropping the last handle drops `_stop`, which ends the task.
+struct Handle<T> {
+    shared: Arc<Shared<T>>,
+    _stop: oneshot::Sender<()>,
+}
+
+struct Shared<T> {
+    session: Session<T>,
+    every: Duration,
+    current: ArcSwap<T>,
+    tx: watch::Sender<Arc<T>>,
+    status: Mutex<Status>,
+    refresh: tokio::sync::Mutex<RefreshState>,
+    /// How many refreshes have finished; lets concurrent `refresh_now` callers
+    /// share one fetch.
+    completed: AtomicU64,
+}
+
+struct Status {
+    loaded_at: Instant,
+    last_error: Option<Arc<Error>>,
+}
+
+struct RefreshState {
+    fingerprint: u64,
+    cache: SecretCache,
+    last: Result<(), Arc<Error>>,
+}
+
+impl<T: AwsConfig + Send + Sync + 'static> Live<T> {
+    pub(crate) async fn start(session: Session<T>, every: Duration) -> Result<Live<T>, Error> {
+        let loaded = session.run_bounded(None).await?;
+        let config = Arc::new(loaded.config);
+        let (tx, _) = watch::channel(Arc::clone(&config));
+        let shared = Arc::new(Shared {
+            session,
+            every,
+            current: ArcSwap::new(config),
+            tx,
+            status: Mutex::new(Status {
+                loaded_at: Instant::now(),
+                last_error: None,
+            }),
+            refresh: tokio::sync::Mutex::new(RefreshState {
+                fingerprint: loaded.fingerprint,
+                cache: loaded.secrets,
+                last: Ok(()),
+            }),
+            completed: AtomicU64::new(0),
+        });
+        let (stop_tx, stop_rx) = oneshot::channel();
+        tokio::spawn(refresh_task(Arc::clone(&shared), stop_rx));
+        Ok(Live {
+            handle: Arc::new(Handle {
+                shared,
+                _stop: stop_tx,
+            }),
+        })
+    }
+}
+
+impl<T> Live<T> {
+    /// The latest complete, valid config. Lock-free; cheap enough to call per request.
+    pub fn get(&self) -> Arc<T> {
+        self.handle.shared.current.load_full()
+    }
+
+    /// A receiver that changes each time a refresh changed a value.
+    pub fn subscribe(&self) -> watch::Receiver<Arc<T>> {
+        self.handle.shared.tx.subscribe()
+    }
+
+    /// Why the last refresh failed, or `None` when it succeeded. The config
+    /// [`get`](Live::get) returns is then the last good one, [`age`](Live::age) old.
+    pub fn last_error(&self) -> Option<Arc<Error>> {
+        self.status().last_error.clone()
+    }
+
+    /// How long ago the config was last loaded or confirmed by a successful refresh.
+    pub fn age(&self) -> Duration {
+        self.status().loaded_at.elapsed()
+    }
+
+    fn status(&self) -> std::sync::MutexGuard<'_, Status> {
+        self.handle
+            .shared
+            .status
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<T: AwsConfig + Send + Sync + 'static> Live<T> {
+    /// Refreshes now — call it when the database rejects the password. Concurrent
+    /// callers share one fetch. On failure the last good config stays in place and
+    /// the error is returned (and kept in [`last_error`](Live::last_error)).
+    pub async fn refresh_now(&self) -> Result<(), Arc<Error>> {
+        self.handle.shared.refresh_now().await
+    }
+}
+
+impl<T: AwsConfig + Send + Sync + 'static> Shared<T> {
+    async fn refresh_now(&self) -> Result<(), Arc<Error>> {
+        let seen = self.completed.load(Ordering::Acquire);
+        let mut state = self.refresh.lock().await;
+        if self.completed.load(Ordering::Acquire) != seen {
+            // A refresh finished while we waited for the lock: that one is ours too.
+            return state.last.clone();
+        }
+        let result = match self.session.run_bounded(Some(&state.cache)).await {
+            Ok(loaded) => {
+                state.cache = loaded.secrets;
+                if loaded.fingerprint != state.fingerprint {
+                    state.fingerprint = loaded.fingerprint;
+                    let config = Arc::new(loaded.config);
+                    self.current.store(Arc::clone(&config));
+                    self.tx.send_replace(config);
+                    tracing::info!(env = self.session.env(), "awsconf: config changed");
+                }
+                let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
+                status.loaded_at = Instant::now();
+                status.last_error = None;
+                Ok(())
+            }
+            Err(err) => {
+                tracing::warn!(
+                    env = self.session.env(),
+                    problems = %err,
+                    "awsconf: refresh failed; keeping the last good config"
+                );
+                let err = Arc::new(err);
+                self.status
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .last_error = Some(Arc::clone(&err));
+                Err(err)
+            }
+        };
+        state.last = result.clone();
+        self.completed.fetch_add(1, Ordering::AcqRel);
+        result
+    }
+}
+
+async fn refresh_task<T: AwsConfig + Send + Sync + 'static>(
+    shared: Arc<Shared<T>>,
+    mut stop: oneshot::Receiver<()>,
+) {
+    let mut backoff: Option<Duration> = None;
+    loop {
+        let wait = backoff.unwrap_or_else(|| jittered(shared.every));
+        tokio::select! {
+            _ = &mut stop => break,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        backoff = match shared.refresh_now().await {
+            Ok(()) => None,
+            Err(_) => Some(next_backoff(backoff, shared.every)),
+        };
+    }
+    tracing::debug!(
+        env = shared.session.env(),
+        "awsconf: live config dropped; refresh task stopped"
+    );
+}
+
+/// 1 s, doubling, never more than the refresh interval.
+fn next_backoff(previous: Option<Duration>, every: Duration) -> Duration {
+    let next = match previous {
+        None => Duration::from_secs(1),
+        Some(b) => b.saturating_mul(2),
+    };
+    next.min(every)
+}
+
+/// `every` ± 10%.
+fn jittered(every: Duration) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(Instant::now().elapsed().as_nanos());
+    let unit = (h.finish() % 10_001) as f64 / 10_000.0; // 0..=1
+    every.mul_f64(0.9 + 0.2 * unit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_one_second_up_to_the_interval() {
+        let every = Duration::from_secs(10);
+        let mut b = None;
+        let mut seen = Vec::new();
+        for _ in 0..6 {
+            let next = next_backoff(b, every);
+            seen.push(next.as_secs());
+            b = Some(next);
+        }
+        assert_eq!(seen, vec![1, 2, 4, 8, 10, 10]);
+        assert_eq!(
+            next_backoff(None, Duration::from_millis(300)),
+            Duration::from_millis(300)
+        );
+    }
+
+    #[test]
+    fn jitter_stays_within_ten_percent() {
+        let every = Duration::from_secs(100);
+        for _ in 0..1000 {
+            let j = jittered(every);
+            assert!(
+                j >= Duration::from_secs(90) && j <= Duration::from_secs(110),
+                "{j:?}"
+            );
+        }
+    }
+}
