@@ -232,11 +232,24 @@ impl<T: AwsConfig + Root> Loader<T> {
                 "no AWS region: set AWS_REGION (or a profile's region), or pass .sdk_config(..) with one",
             )]);
         };
-        if sdk_config.credentials_provider().is_none() {
+        let Some(credentials) = sdk_config.credentials_provider() else {
             return Err(vec![Problem::new(
                 ProblemKind::NoCredentials,
                 "no AWS credentials provider is configured: pass .sdk_config(..) with credentials, or use .offline() for local development",
             )]);
+        };
+        // Resolve credentials once up front: a missing identity is one clear problem,
+        // not one per call (and with AWS_EC2_METADATA_DISABLED=true, no IMDS wait).
+        {
+            use aws_credential_types::provider::ProvideCredentials;
+            if let Err(err) = credentials.provide_credentials().await {
+                let text = aws_sdk_ssm::error::DisplayErrorContext(&err).to_string();
+                return Err(vec![Problem::new(
+                    ProblemKind::NoCredentials,
+                    format!("no AWS credentials could be loaded ({text}); set AWS_PROFILE or AWS_ACCESS_KEY_ID, run on a role, or use .offline() for local development"),
+                )
+                .source(err)]);
+            }
         }
         Ok(Fetcher {
             ssm: aws_sdk_ssm::Client::new(&sdk_config),

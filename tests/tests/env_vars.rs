@@ -102,4 +102,45 @@ fn environment_variables_choose_env_offline_mode_and_override_values() {
         proxy.counts()
     );
     std::env::remove_var("AWSCONF_OFFLINE");
+
+    // 5. No sdk_config: the default chain. A region but no credentials anywhere
+    //    (and IMDS disabled): one NoCredentials problem, before any call.
+    let home = std::env::temp_dir().join(format!("awsconf-empty-home-{}", std::process::id()));
+    std::fs::create_dir_all(&home).expect("temp home");
+    for var in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"] {
+        std::env::remove_var(var);
+    }
+    set("HOME", &home.display().to_string());
+    set("AWS_CONFIG_FILE", &home.join("config").display().to_string());
+    set("AWS_SHARED_CREDENTIALS_FILE", &home.join("credentials").display().to_string());
+    set("AWS_EC2_METADATA_DISABLED", "true");
+    set("AWS_ENDPOINT_URL", &proxy.endpoint());
+    set("AWS_REGION", "us-east-1");
+    proxy.reset_stats();
+    let started = std::time::Instant::now();
+    let err = rt.block_on(Envy::loader().load()).expect_err("no credentials");
+    let elapsed = started.elapsed();
+    assert_eq!(err.problems().len(), 1, "{err}");
+    assert_eq!(err.problems()[0].kind(), ProblemKind::NoCredentials, "{err}");
+    assert!(err.problems()[0].message().starts_with("no AWS credentials could be loaded"), "{err}");
+    assert_eq!(proxy.total(), 0);
+    println!("no credentials reported after {elapsed:?}");
+
+    // 5b. The same with IMDS enabled: the chain asks the metadata endpoint last;
+    //     its time is printed (it depends on the network), the problem must match.
+    std::env::remove_var("AWS_EC2_METADATA_DISABLED");
+    let started = std::time::Instant::now();
+    let err = rt.block_on(Envy::loader().load()).expect_err("no credentials");
+    println!("no credentials (IMDS enabled) reported after {:?}", started.elapsed());
+    assert_eq!(err.problems()[0].kind(), ProblemKind::NoCredentials, "{err}");
+    set("AWS_EC2_METADATA_DISABLED", "true");
+
+    // 6. No region at all: NoRegion, before any call.
+    std::env::remove_var("AWS_REGION");
+    std::env::remove_var("AWS_DEFAULT_REGION");
+    let started = std::time::Instant::now();
+    let err = rt.block_on(Envy::loader().load()).expect_err("no region");
+    println!("no region reported after {:?}", started.elapsed());
+    assert_eq!(err.problems()[0].kind(), ProblemKind::NoRegion, "{err}");
+    assert_eq!(proxy.total(), 0);
 }
