@@ -47,6 +47,9 @@ pub struct Origin {
     pub location: String,
     /// The value is a secret (never shown).
     pub secret: bool,
+    /// The value as supplied, for display: `None` for secrets and SecureStrings,
+    /// JSON values and tables (which may hold a secret), and absent fields.
+    pub value: Option<String>,
 }
 
 /// What decoding shares across the tree.
@@ -113,6 +116,14 @@ impl<'a> Decoder<'a> {
             return self.absent(field, path, home);
         };
         let (layer, origin, in_problem) = self.origin(value, field, &home);
+        if let Some(message) = crate::limits::value_size(field, value) {
+            self.problem(
+                Problem::new(ProblemKind::Limit, message)
+                    .field(path)
+                    .location(in_problem),
+            );
+            return None;
+        }
         let redact = field.is_secret() || self.cx.facts.secure.contains(&home);
         match decode_value::<T>(value, field) {
             Ok(v) => {
@@ -121,6 +132,7 @@ impl<'a> Decoder<'a> {
                     layer,
                     location: origin,
                     secret: redact,
+                    value: display_value(value, field, redact),
                 });
                 Some(v)
             }
@@ -173,6 +185,7 @@ impl<'a> Decoder<'a> {
                         layer: "default".into(),
                         location: "#[param(default)]".into(),
                         secret: field.is_secret(),
+                        value: display_value(&value, field, field.is_secret()),
                     });
                     Some(v)
                 }
@@ -198,6 +211,7 @@ impl<'a> Decoder<'a> {
                         layer: "absent".into(),
                         location: home,
                         secret: field.is_secret(),
+                        value: None,
                     });
                     Some(v)
                 }
@@ -338,6 +352,32 @@ impl<'a> Decoder<'a> {
     }
 }
 
+/// A value's text for provenance (`explain`): scalars and lists of scalars only.
+/// Secrets, SecureStrings, `#[param(json)]` values and tables give `None`: JSON
+/// or a table may hold a secret inside a type that is not itself secret.
+fn display_value(value: &Value, field: &Field, redact: bool) -> Option<String> {
+    fn scalar(v: &Value) -> Option<String> {
+        match v {
+            Value::String(_, s) => Some(s.clone()),
+            Value::Char(_, c) => Some(c.to_string()),
+            Value::Bool(_, b) => Some(b.to_string()),
+            Value::Num(_, n) => Some(num_text(*n)),
+            Value::Empty(..) | Value::Dict(..) | Value::Array(..) => None,
+        }
+    }
+    if redact || matches!(&field.kind, Kind::Param(p) if p.json) {
+        return None;
+    }
+    match value {
+        Value::Array(_, items) => items
+            .iter()
+            .map(scalar)
+            .collect::<Option<Vec<_>>>()
+            .map(|items| items.join(",")),
+        other => scalar(other),
+    }
+}
+
 /// `secret foo` -> `foo`, SSM names unchanged: the key of `FetchFacts::failed`.
 fn home_key(home: &str) -> &str {
     home.strip_prefix("secret ").unwrap_or(home)
@@ -430,6 +470,11 @@ macro_rules! parse_text {
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
             match self.0 {
                 Value::String(_, s) => match s.parse::<$ty>() {
+                    Ok(n) if float_overflow(&n, s) => Err(DeError(format!(
+                        "{} is out of range for {}",
+                        s.escape_debug(),
+                        stringify!($ty)
+                    ))),
                     Ok(n) => visitor.$visit(n),
                     Err(_) => Err(number_error(s, stringify!($ty))),
                 },
@@ -437,6 +482,18 @@ macro_rules! parse_text {
             }
         }
     )*};
+}
+
+/// A finite number too large for a float, which Rust parses as infinity
+/// (`1e39` as f32): out of range, like an integer that overflows. An explicit
+/// `inf` or `infinity` is taken as written.
+fn float_overflow(n: &dyn std::any::Any, text: &str) -> bool {
+    let infinite = match (n.downcast_ref::<f32>(), n.downcast_ref::<f64>()) {
+        (Some(f), _) => f.is_infinite(),
+        (_, Some(f)) => f.is_infinite(),
+        _ => false,
+    };
+    infinite && !text.to_ascii_lowercase().contains("inf")
 }
 
 fn number_error(text: &str, ty: &str) -> DeError {
@@ -520,7 +577,7 @@ impl<'de> Deserializer<'de> for LeafDe<'_> {
                 iter: d.iter(),
                 value: None,
             }),
-            Value::Array(_, a) => visitor.visit_seq(SeqDe(a.iter())),
+            Value::Array(_, a) => visit_all(a, visitor),
         }
     }
 
@@ -618,7 +675,7 @@ impl<'de> Deserializer<'de> for LeafDe<'_> {
         match self.0 {
             Value::String(_, s) => {
                 let items = string_list(s)?;
-                visitor.visit_seq(SeqDe(items.iter()))
+                visit_all(&items, visitor)
             }
             _ => self.deserialize_any(visitor),
         }
@@ -654,7 +711,13 @@ impl<'de> Deserializer<'de> for LeafDe<'_> {
         _: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
-        self.deserialize_map(visitor)
+        match self.0 {
+            // serde would fill a struct's fields from a list in order: a
+            // SecretBinary's bytes would become its fields. A struct is a table
+            // or JSON text, never a list.
+            Value::Array(..) => Err(de::Error::invalid_type(de::Unexpected::Seq, &visitor)),
+            _ => self.deserialize_map(visitor),
+        }
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -683,6 +746,20 @@ impl<'de> Deserializer<'de> for LeafDe<'_> {
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         visitor.visit_unit()
+    }
+}
+
+/// Visits every item of a list; items the visitor leaves (a fixed-size tuple or
+/// array given a longer list) are an error, not silently dropped.
+fn visit_all<'de, V: Visitor<'de>>(items: &[Value], visitor: V) -> Result<V::Value, DeError> {
+    let mut seq = SeqDe(items.iter());
+    let value = visitor.visit_seq(&mut seq)?;
+    match seq.0.len() {
+        0 => Ok(value),
+        rest => Err(DeError(format!(
+            "the list has {} items, {rest} more than the field takes",
+            items.len()
+        ))),
     }
 }
 

@@ -62,14 +62,22 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
 mod decode;
 pub mod error;
 mod fetch;
+pub mod iam;
+pub mod limits;
 pub mod live;
 pub mod loader;
 pub mod plan;
+#[cfg(test)]
+mod proptests;
 pub mod provider;
 pub mod schema;
+pub mod timeouts;
+pub mod tools;
 
 pub use awsconf_macros::AwsConfig;
 pub use decode::Origin;

@@ -75,8 +75,10 @@ impl<T: AwsConfig + Root> Loader<T> {
         self
     }
 
-    /// The AWS SDK configuration (region, credentials, endpoint, retries). Without
-    /// it, `aws_config::load_defaults(BehaviorVersion::latest())` is used.
+    /// The AWS SDK configuration (region, credentials, endpoint, retries,
+    /// timeouts). Without it, `aws_config::load_defaults(BehaviorVersion::latest())`
+    /// is used. Its retry and timeout settings win; those it leaves unset get
+    /// awsconf's defaults (see [`timeout`](Self::timeout)).
     pub fn sdk_config(mut self, config: &SdkConfig) -> Self {
         self.sdk_config = Some(config.clone());
         self
@@ -97,7 +99,16 @@ impl<T: AwsConfig + Root> Loader<T> {
         self
     }
 
-    /// Bounds the whole load (default 30 s).
+    /// Bounds the whole load (default 30 s): past it, the load fails with one
+    /// [`Timeout`](crate::ProblemKind::Timeout) problem and no config.
+    ///
+    /// Within it, each AWS call follows the `SdkConfig`'s retry and timeout
+    /// settings. Where the `SdkConfig` leaves them unset, awsconf uses the SDK's
+    /// standard retries (3 attempts, jittered exponential backoff), a connect
+    /// timeout of 3.1 s and a per-attempt timeout of a quarter of this bound, kept
+    /// within 1..=10 s (7.5 s by default): a hung attempt is retried, and a call
+    /// whose attempts all hang is reported, naming its API and names, before this
+    /// bound runs out. See [`timeouts`](crate::timeouts).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -126,6 +137,10 @@ impl<T: AwsConfig + Root> Loader<T> {
             None,
             &mut targets,
         );
+        let problems = crate::limits::check_targets(&targets);
+        if !problems.is_empty() {
+            return Err(Error::new(schema.type_name, Some(env), problems));
+        }
         Ok(Plan::from_targets(&targets))
     }
 
@@ -201,6 +216,11 @@ impl<T: AwsConfig + Root> Loader<T> {
         let schema = T::schema();
         let env = self.resolve_env()?;
         let scope = Scope::root(&env, schema.app.unwrap_or_default());
+        // Names and ids AWS would refuse (a long env): reported before any call.
+        let problems = crate::limits::check_schema(schema, &scope);
+        if !problems.is_empty() {
+            return Err(Error::new(schema.type_name, Some(env), problems));
+        }
         let fetcher = if self.offline || env_flag(OFFLINE_VAR) {
             tracing::debug!(env = %env, "awsconf: offline, no AWS call");
             None
@@ -252,8 +272,8 @@ impl<T: AwsConfig + Root> Loader<T> {
             }
         }
         Ok(Fetcher {
-            ssm: aws_sdk_ssm::Client::new(&sdk_config),
-            secrets: aws_sdk_secretsmanager::Client::new(&sdk_config),
+            ssm: crate::timeouts::ssm_client(&sdk_config, self.timeout),
+            secrets: crate::timeouts::secrets_client(&sdk_config, self.timeout),
             region: region.to_string(),
             permits: Arc::new(Semaphore::new(self.concurrency)),
             max_pages: self.max_pages,

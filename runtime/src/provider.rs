@@ -145,14 +145,30 @@ impl AwsLayers {
             match &value.payload {
                 SecretPayload::Text(text) => {
                     let text = text.expose_secret();
-                    if text.len() > SECRET_MAX_BYTES {
+                    let refused = if text.len() > SECRET_MAX_BYTES {
+                        Some((
+                            ProblemKind::Limit,
+                            format!("the secret is {} bytes; Secrets Manager allows at most {SECRET_MAX_BYTES}", text.len()),
+                        ))
+                    } else if text.is_empty() {
+                        // An empty SecretString is a placeholder, never a usable
+                        // secret: better one clear problem now than an auth failure later.
+                        Some((
+                            ProblemKind::Unavailable,
+                            "the secret's SecretString is empty; put a value with PutSecretValue"
+                                .to_string(),
+                        ))
+                    } else {
+                        None
+                    };
+                    if let Some((kind, message)) = refused {
+                        let paths: Vec<String> =
+                            fields.iter().map(|f| f.field_path.clone()).collect();
                         out.facts.failed.insert(secret.id.clone());
                         out.problems.push(
-                            Problem::new(
-                                ProblemKind::Limit,
-                                format!("the secret is {} bytes; Secrets Manager allows at most {SECRET_MAX_BYTES}", text.len()),
-                            )
-                            .location(home.clone()),
+                            Problem::new(kind, message)
+                                .field(crate::fetch::summarize_fields(&paths))
+                                .location(home.clone()),
                         );
                         continue;
                     }

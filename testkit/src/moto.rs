@@ -185,6 +185,68 @@ impl Moto {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// Turns moto's IAM enforcement on (every later request must be signed by a
+    /// known access key and allowed by its user's policies) or off (the default:
+    /// any credentials work), through `POST /moto-api/reset-auth`.
+    ///
+    /// moto 5.2.1 reads that body as a bare number (`float(request.data)`), the
+    /// count of requests to let through before enforcing: `0` turns it on at once,
+    /// `inf` turns it off. (Its `INITIAL_NO_AUTH_ACTION_COUNT` environment variable
+    /// sets the same count at startup, but counts the seeding requests too.) The
+    /// setting is global to the moto process: use a private [`Moto`].
+    pub fn set_iam_enforcement(&self, on: bool) -> Result<(), String> {
+        let body = if on { "0" } else { "inf" };
+        match http_post(&self.endpoint, "/moto-api/reset-auth", &[], body)? {
+            (200, _) => Ok(()),
+            (status, body) => Err(format!("moto reset-auth answered {status}: {body}")),
+        }
+    }
+}
+
+/// Sends one HTTP/1.1 `POST` to `endpoint` (`http://127.0.0.1:PORT`) and returns
+/// the status and the body. For moto's own API, and for the few calls tests make
+/// without an SDK (IAM's query protocol, say).
+pub fn http_post(
+    endpoint: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<(u16, String), String> {
+    let host = endpoint
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("unexpected endpoint {endpoint:?}"))?;
+    let addr: SocketAddr = host
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| format!("unexpected endpoint {endpoint:?}"))?;
+    let timeout = Duration::from_secs(10);
+    let mut s = TcpStream::connect_timeout(&addr, timeout).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    s.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
+    let mut response = Vec::new();
+    s.read_to_end(&mut response).map_err(|e| e.to_string())?;
+    let response = String::from_utf8_lossy(&response);
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| "response without a header end".to_string())?;
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("bad status line in {head:?}"))?;
+    Ok((status, body.to_string()))
 }
 
 impl Drop for Moto {

@@ -184,6 +184,7 @@ impl Proxy {
         let shared = Arc::new(Shared {
             upstream,
             delay_nanos: AtomicU64::new(0),
+            json_errors: AtomicBool::new(false),
             state: Mutex::new(State::new()),
         });
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
@@ -218,6 +219,18 @@ impl Proxy {
     pub fn set_delay(&self, d: Duration) {
         let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
         self.shared.delay_nanos.store(nanos, Ordering::SeqCst);
+    }
+
+    /// Rewrite error responses that moto sends as XML to JSON-protocol requests
+    /// (those with `X-Amz-Target`, as SSM and Secrets Manager use) into the JSON
+    /// AWS sends, `{"__type": CODE, "message": MESSAGE}`, keeping the status.
+    ///
+    /// moto 5.2.1 answers its IAM checks (`AccessDenied`,
+    /// `InvalidClientTokenId`, `SignatureDoesNotMatch`) with an XML body even on
+    /// JSON services; the SDK cannot parse that, and would report an unparseable
+    /// response instead of the error AWS gives. Off by default.
+    pub fn set_json_errors(&self, on: bool) {
+        self.shared.json_errors.store(on, Ordering::SeqCst);
     }
 
     /// Append a fault rule (rules are tried in the order they were added).
@@ -286,6 +299,9 @@ struct Shared {
     /// `scheme://authority` of the upstream, without trailing slash.
     upstream: String,
     delay_nanos: AtomicU64,
+    /// Rewrite XML error bodies of JSON-protocol requests (see
+    /// [`Proxy::set_json_errors`]).
+    json_errors: AtomicBool,
     state: Mutex<State>,
 }
 
@@ -503,6 +519,11 @@ async fn handle(
         tokio::time::sleep(delay).await;
     }
     match fault {
+        None if shared.json_errors.load(Ordering::SeqCst)
+            && parts.headers.contains_key("x-amz-target") =>
+        {
+            Ok(json_error(forward(&shared.upstream, &client, parts, body).await).await)
+        }
         None => Ok(forward(&shared.upstream, &client, parts, body).await),
         Some(Fault::Reset) => {
             ctl.reset.store(true, Ordering::SeqCst);
@@ -537,6 +558,32 @@ async fn handle(
 
 fn status_or_500(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// An XML error response (`<Code>`, `<Message>`) as the AWS JSON protocol's
+/// error. moto labels that XML `text/html`, so the body decides.
+async fn json_error(resp: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+    if resp.status().as_u16() < 400 {
+        return resp;
+    }
+    let status = resp.status();
+    let (parts, body) = resp.into_parts();
+    let Ok(collected) = body.collect().await;
+    let bytes = collected.to_bytes();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let tag = |name: &str| {
+        let open = format!("<{name}>");
+        let close = format!("</{name}>");
+        let start = text.find(&open)? + open.len();
+        let end = text[start..].find(&close)? + start;
+        Some(text[start..end].to_string())
+    };
+    let Some(code) = tag("Code").filter(|_| text.trim_start().starts_with('<')) else {
+        return Response::from_parts(parts, Full::new(bytes));
+    };
+    let message = tag("Message").unwrap_or_default();
+    let body = serde_json::json!({ "__type": code, "message": message }).to_string();
+    aws_json(status, body)
 }
 
 fn aws_json(status: StatusCode, body: String) -> Response<Full<Bytes>> {

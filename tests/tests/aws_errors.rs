@@ -89,28 +89,56 @@ async fn kms_invalid_key_on_securestring_is_a_kms_problem() {
     assert_eq!(err.problems()[0].kind(), ProblemKind::Kms);
 }
 
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "api")]
+struct WithSecret {
+    #[component]
+    database: Database,
+    #[secret(id = "{env}/stripe")]
+    stripe: SecretString,
+}
+
 #[tokio::test]
 async fn throttling_past_retries_is_reported_as_throttled() {
     let env = unique_env("throttle");
     seed(&env).await;
+    Seed::new().secret(&format!("{env}/stripe"), "sk").await;
     let proxy = Proxy::start(moto()).expect("proxy");
-    proxy.add_rule(Rule::always(Some("GetParameters"), Fault::Throttle));
-    let err = Api::loader()
+    proxy.add_rule(Rule::always(None, Fault::Throttle));
+    let deadline = Duration::from_secs(10);
+    let started = std::time::Instant::now();
+    let err = WithSecret::loader()
         .env(&env)
         .sdk_config(&sdk_config(&proxy.endpoint()))
+        .timeout(deadline)
         .load()
         .await
         .expect_err("throttled");
-    assert_eq!(err.problems().len(), 1, "{err}");
-    assert_eq!(err.problems()[0].kind(), ProblemKind::Throttled);
+    let elapsed = started.elapsed();
+    let mut got = problems(&err);
+    got.sort();
     assert_eq!(
-        err.problems()[0].message(),
-        "throttled by AWS past the SDK's retries (ThrottlingException); Parameter Store allows 40 calls per second per account and region by default"
+        got,
+        vec![
+            format!("database.{{host,password,port}} (/{env}/api/database/{{host,password,port}}): ssm:GetParameters was throttled by AWS past the SDK's retries (ThrottlingException); Parameter Store allows 40 calls per second per account and region by default"),
+            format!("secrets {env}/stripe: secretsmanager:BatchGetSecretValue was throttled by AWS past the SDK's retries (ThrottlingException); spread the loads out, or allow more attempts in the SdkConfig's RetryConfig"),
+        ]
     );
+    assert!(err
+        .problems()
+        .iter()
+        .all(|p| p.kind() == ProblemKind::Throttled));
     assert_eq!(
-        proxy.count("GetParameters"),
-        3,
-        "the SDK's standard mode makes 3 attempts"
+        (
+            proxy.count("GetParameters"),
+            proxy.count("BatchGetSecretValue")
+        ),
+        (3, 3),
+        "the SDK's standard mode makes 3 attempts per call"
+    );
+    assert!(
+        elapsed < deadline,
+        "reported within the load's deadline ({elapsed:?})"
     );
 }
 
@@ -142,10 +170,17 @@ async fn html_error_page_is_a_clear_problem() {
         .load()
         .await
         .expect_err("html");
-    assert_eq!(err.problems().len(), 1, "{err}");
-    assert!(
-        err.problems()[0].message().contains("ssm:GetParameters"),
-        "{err}"
+    assert_eq!(
+        problems(&err),
+        vec![format!(
+            "database.{{host,password,port}} (/{env}/api/database/{{host,password,port}}): ssm:GetParameters got a response that is not an AWS answer (HTTP 500, an HTML error page or a truncated body); the endpoint or a proxy in between is failing"
+        )]
+    );
+    assert_eq!(err.problems()[0].kind(), ProblemKind::Aws);
+    assert_eq!(
+        proxy.count("GetParameters"),
+        3,
+        "a 500 is retried like any server error"
     );
 }
 
@@ -200,6 +235,7 @@ async fn stalled_endpoint_hits_the_load_timeout() {
     proxy.add_rule(Rule::always(None, Fault::Stall));
     let mut config = sdk_config(&proxy.endpoint()).into_builder();
     config.set_timeout_config(None);
+    let started = std::time::Instant::now();
     let err = Api::loader()
         .env(&env)
         .sdk_config(&config.build())
@@ -207,6 +243,11 @@ async fn stalled_endpoint_hits_the_load_timeout() {
         .load()
         .await
         .expect_err("stalled");
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_secs(1) && elapsed <= Duration::from_secs(3),
+        "the configured bound of 2 s, within 1 s: {elapsed:?}"
+    );
     assert_eq!(err.problems().len(), 1);
     assert_eq!(err.problems()[0].kind(), ProblemKind::Timeout);
     assert_eq!(

@@ -107,22 +107,47 @@ fn environment_variables_choose_env_offline_mode_and_override_values() {
     //    (and IMDS disabled): one NoCredentials problem, before any call.
     let home = std::env::temp_dir().join(format!("awsconf-empty-home-{}", std::process::id()));
     std::fs::create_dir_all(&home).expect("temp home");
-    for var in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"] {
+    for var in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ] {
         std::env::remove_var(var);
     }
     set("HOME", &home.display().to_string());
-    set("AWS_CONFIG_FILE", &home.join("config").display().to_string());
-    set("AWS_SHARED_CREDENTIALS_FILE", &home.join("credentials").display().to_string());
+    set(
+        "AWS_CONFIG_FILE",
+        &home.join("config").display().to_string(),
+    );
+    set(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        &home.join("credentials").display().to_string(),
+    );
     set("AWS_EC2_METADATA_DISABLED", "true");
     set("AWS_ENDPOINT_URL", &proxy.endpoint());
     set("AWS_REGION", "us-east-1");
     proxy.reset_stats();
     let started = std::time::Instant::now();
-    let err = rt.block_on(Envy::loader().load()).expect_err("no credentials");
+    let err = rt
+        .block_on(Envy::loader().load())
+        .expect_err("no credentials");
     let elapsed = started.elapsed();
     assert_eq!(err.problems().len(), 1, "{err}");
-    assert_eq!(err.problems()[0].kind(), ProblemKind::NoCredentials, "{err}");
-    assert!(err.problems()[0].message().starts_with("no AWS credentials could be loaded"), "{err}");
+    assert_eq!(
+        err.problems()[0].kind(),
+        ProblemKind::NoCredentials,
+        "{err}"
+    );
+    assert!(
+        err.problems()[0]
+            .message()
+            .starts_with("no AWS credentials could be loaded"),
+        "{err}"
+    );
     assert_eq!(proxy.total(), 0);
     println!("no credentials reported after {elapsed:?}");
 
@@ -130,9 +155,18 @@ fn environment_variables_choose_env_offline_mode_and_override_values() {
     //     its time is printed (it depends on the network), the problem must match.
     std::env::remove_var("AWS_EC2_METADATA_DISABLED");
     let started = std::time::Instant::now();
-    let err = rt.block_on(Envy::loader().load()).expect_err("no credentials");
-    println!("no credentials (IMDS enabled) reported after {:?}", started.elapsed());
-    assert_eq!(err.problems()[0].kind(), ProblemKind::NoCredentials, "{err}");
+    let err = rt
+        .block_on(Envy::loader().load())
+        .expect_err("no credentials");
+    println!(
+        "no credentials (IMDS enabled) reported after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        err.problems()[0].kind(),
+        ProblemKind::NoCredentials,
+        "{err}"
+    );
     set("AWS_EC2_METADATA_DISABLED", "true");
 
     // 6. No region at all: NoRegion, before any call.

@@ -100,6 +100,9 @@ impl Fetcher {
         for map in &targets.maps {
             entry_targets(map, &out.by_path_names, &mut entries);
         }
+        let (refused, ids) = crate::limits::refuse_secrets(&mut entries.secrets);
+        out.problems.extend(refused);
+        out.failed.extend(ids);
         if !entries.secrets.is_empty() {
             let (secret_batches, pinned) = plan::secret_batches(&entries.secrets);
             let secrets = self.secrets(secret_batches, pinned, cache).await;
@@ -174,60 +177,122 @@ where
     if !call.fields.is_empty() {
         p = p.field(call.fields.clone());
     }
-    match err {
-        // A response that could not be parsed may carry a secret in its raw body:
-        // keep only its description.
-        SdkError::ResponseError(_) => p,
-        other => p.source(other),
+    // A response that is not an AWS answer may carry anything in its raw body (a
+    // secret, even): keep only its description.
+    let opaque = match &err {
+        SdkError::ResponseError(_) => true,
+        SdkError::ServiceError(_) => err.code().is_none(),
+        _ => false,
+    };
+    if opaque {
+        p
+    } else {
+        p.source(err)
     }
+}
+
+/// The HTTP status of the response behind an SDK error, if there was one.
+fn http_status<E, R: 'static>(err: &SdkError<E, R>) -> Option<u16> {
+    let raw: &dyn std::any::Any = err.raw_response()?;
+    raw.downcast_ref::<aws_sdk_ssm::config::http::HttpResponse>()
+        .map(|r| r.status().as_u16())
+}
+
+/// The innermost error's text: `Connection refused (os error 111)`, not the SDK's
+/// whole chain and its `Debug` dump.
+fn root_cause(err: &(dyn StdError + 'static)) -> String {
+    let mut e = err;
+    while let Some(inner) = e.source() {
+        e = inner;
+    }
+    e.to_string()
+}
+
+fn not_an_aws_answer(call: &Call<'_>, status: Option<u16>) -> (ProblemKind, String) {
+    let status = status.map(|s| format!("HTTP {s}, ")).unwrap_or_default();
+    (
+        ProblemKind::Aws,
+        format!(
+            "{} got a response that is not an AWS answer ({status}an HTML error page or a truncated body); the endpoint or a proxy in between is failing",
+            call.action
+        ),
+    )
 }
 
 fn describe<E, R>(err: &SdkError<E, R>, call: &Call<'_>) -> (ProblemKind, String)
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
-    R: Debug,
+    R: Debug + 'static,
 {
     match err {
         SdkError::ServiceError(_) => {
-            let code = err.code().unwrap_or("Unknown");
+            let status = http_status(err);
+            let Some(code) = err.code() else {
+                return not_an_aws_answer(call, status);
+            };
             let msg = err.message().unwrap_or("");
-            service_problem(code, msg, call)
+            match (service_problem(code, msg, call), status) {
+                ((ProblemKind::Aws, _), Some(status)) if status >= 500 => (
+                    ProblemKind::Aws,
+                    format!(
+                        "{} failed with HTTP {status} past the SDK's retries ({code}: {msg}); AWS or the endpoint is failing, try again later",
+                        call.action
+                    ),
+                ),
+                (problem, _) => problem,
+            }
         }
         SdkError::TimeoutError(_) => (
             ProblemKind::Timeout,
-            format!("{} timed out (no answer within the per-attempt timeout)", call.action),
+            format!(
+                "{} timed out (no answer within the per-attempt timeout)",
+                call.action
+            ),
         ),
         SdkError::DispatchFailure(d) => {
             let text = DisplayErrorContext(err).to_string();
             if d.is_timeout() {
-                (ProblemKind::Timeout, format!("{} timed out: {text}", call.action))
+                (
+                    ProblemKind::Timeout,
+                    format!("{} timed out: {}", call.action, root_cause(err)),
+                )
             } else if text.contains("credentials") || text.contains("Credentials") {
                 (
                     ProblemKind::NoCredentials,
-                    format!("no AWS credentials could be loaded for {}: {text}", call.action),
+                    format!(
+                        "no AWS credentials could be loaded for {}: {text}",
+                        call.action
+                    ),
                 )
             } else if d.is_io() {
                 (
                     ProblemKind::Unreachable,
-                    format!("could not reach the AWS endpoint for {}: {text}", call.action),
+                    format!(
+                        "could not reach the AWS endpoint for {}: {}",
+                        call.action,
+                        root_cause(err)
+                    ),
                 )
             } else {
-                (ProblemKind::Aws, format!("{} could not be sent: {text}", call.action))
+                (
+                    ProblemKind::Aws,
+                    format!("{} could not be sent: {text}", call.action),
+                )
             }
         }
-        SdkError::ResponseError(_) => (
-            ProblemKind::Aws,
-            format!(
-                "{} got a response that is not an AWS answer (an HTML error page or a truncated body); the endpoint or a proxy in between is failing",
-                call.action
-            ),
-        ),
+        SdkError::ResponseError(_) => not_an_aws_answer(call, http_status(err)),
         SdkError::ConstructionFailure(_) => {
             let text = DisplayErrorContext(err).to_string();
             if text.contains("region") {
-                (ProblemKind::NoRegion, format!("no AWS region is configured: {text}"))
+                (
+                    ProblemKind::NoRegion,
+                    format!("no AWS region is configured: {text}"),
+                )
             } else {
-                (ProblemKind::Aws, format!("{} could not be built: {text}", call.action))
+                (
+                    ProblemKind::Aws,
+                    format!("{} could not be built: {text}", call.action),
+                )
             }
         }
         _ => (ProblemKind::Aws, DisplayErrorContext(err).to_string()),
@@ -259,17 +324,31 @@ pub(crate) fn service_problem(code: &str, msg: &str, call: &Call<'_>) -> (Proble
                 format!("access denied: needs {} on {resource}", call.action),
             )
         }
-        "UnrecognizedClientException" | "InvalidSignatureException" | "ExpiredTokenException" | "InvalidClientTokenId" => (
+        "UnrecognizedClientException"
+        | "InvalidSignatureException"
+        | "ExpiredTokenException"
+        | "InvalidClientTokenId" => (
             ProblemKind::NoCredentials,
             format!("AWS rejected the credentials ({code}: {msg})"),
         ),
-        "ThrottlingException" | "Throttling" | "TooManyRequestsException" | "RequestLimitExceeded"
-        | "ThrottledException" => (
-            ProblemKind::Throttled,
-            format!(
-                "throttled by AWS past the SDK's retries ({code}); Parameter Store allows 40 calls per second per account and region by default"
-            ),
-        ),
+        "ThrottlingException"
+        | "Throttling"
+        | "TooManyRequestsException"
+        | "RequestLimitExceeded"
+        | "ThrottledException" => {
+            let hint = if call.action.starts_with("ssm:") {
+                "Parameter Store allows 40 calls per second per account and region by default"
+            } else {
+                "spread the loads out, or allow more attempts in the SdkConfig's RetryConfig"
+            };
+            (
+                ProblemKind::Throttled,
+                format!(
+                    "{} was throttled by AWS past the SDK's retries ({code}); {hint}",
+                    call.action
+                ),
+            )
+        }
         _ => (ProblemKind::Aws, format!("AWS answered {code}: {msg}")),
     }
 }
@@ -322,7 +401,10 @@ pub(crate) fn common_prefix(names: &[String]) -> String {
     let mut prefix: &str = first;
     for n in names {
         while !n.starts_with(prefix) {
-            prefix = &prefix[..prefix.len() - 1];
+            // Drop a whole character: slicing a byte off could split one.
+            let mut chars = prefix.chars();
+            chars.next_back();
+            prefix = chars.as_str();
         }
     }
     format!("{prefix}*")

@@ -1,0 +1,388 @@
+//! The tools as subcommands of your own binary (cargo feature `cli`, off by
+//! default because it brings in clap):
+//!
+//! ```no_run
+//! # #[derive(awsconf::AwsConfig)] #[aws_config(app = "api")] struct ApiConfig { port: u16 }
+//! #[tokio::main]
+//! async fn main() -> std::process::ExitCode {
+//!     awsconf::cli::run::<ApiConfig>().await
+//! }
+//! ```
+//!
+//! [`run`] is async: call it from the binary's tokio runtime. It reads the process
+//! arguments, and AWS's region, credentials and endpoint the SDK's usual way
+//! (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL`, ...).
+//!
+//! ```text
+//! <bin> [--env ENV] [--format table|json] <COMMAND>
+//!   iam-policy --account ID [--region R]   least-privilege IAM policy (JSON)
+//!   check [--strict]                       the schema against the env: would it load? drift?
+//!   explain [--config FILE]... [--env-prefix P]
+//!                                          each field's value (secrets redacted) and its layer
+//!   template [--output FILE] [--force]     a local TOML with every field
+//!   push FILE [--apply] [--overwrite]      write a local TOML's values into the env (dry run by default)
+//!   cost [--loads-per-month N] [--map-entries N] [--advanced] [--higher-throughput]
+//! ```
+//!
+//! `--env` defaults to `AWSCONF_ENV`. Exit codes:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success; `check`: the config would load |
+//! | 1 | `check`/`explain`: the config would not load; `push`: a write failed or the file was refused; an AWS or file error |
+//! | 2 | usage: bad arguments, no env, a missing option |
+//! | 3 | `check --strict`: the config would load, but the env has drifted (undeclared parameters, a secret stored unencrypted) |
+//!
+//! No output, table or JSON, contains a secret's value.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use clap::{Parser, Subcommand, ValueEnum};
+use figment::providers::{Env, Format as _, Toml};
+
+use crate::loader::ENV_VAR;
+use crate::tools::{self, CostInputs, PushOptions};
+use crate::{iam, AwsConfig, Root};
+
+/// Success.
+pub const EXIT_OK: u8 = 0;
+/// The config would not load, a push failed, or an AWS or file error.
+pub const EXIT_FAILED: u8 = 1;
+/// Bad arguments.
+pub const EXIT_USAGE: u8 = 2;
+/// `check --strict`: the config would load, but the env has drifted.
+pub const EXIT_DRIFT: u8 = 3;
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    /// Plain-text tables.
+    Table,
+    /// JSON, for scripts.
+    Json,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    about = "awsconf tools for this config: IAM policy, drift check, provenance, template, push, cost",
+    disable_version_flag = true
+)]
+struct Args {
+    /// The environment, the first segment of /<env>/<app>/... [default: $AWSCONF_ENV]
+    #[arg(long, global = true)]
+    env: Option<String>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the least-privilege IAM policy a role needs to load this config.
+    IamPolicy {
+        /// The AWS account id (12 digits).
+        #[arg(long)]
+        account: String,
+        /// The region [default: the SDK's, e.g. $AWS_REGION].
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// Check the env against the schema: would the config load, and what has drifted.
+    Check {
+        /// Exit with 3 when the config loads but the env has drifted.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Load the config and show each field's value (secrets redacted) and its layer.
+    Explain {
+        /// A TOML file layered on top of AWS, as the service does; repeatable.
+        #[arg(long = "config", value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Environment variables with this prefix layered on top (split on `__`).
+        #[arg(long, value_name = "PREFIX")]
+        env_prefix: Option<String>,
+    },
+    /// Write a local TOML with every field: defaults filled in, secrets as placeholders.
+    Template {
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Replace the output file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write a local TOML's values into the env (a dry run unless --apply).
+    Push {
+        /// The TOML file, keyed by Rust field names like `template` writes it.
+        file: PathBuf,
+        /// Write; without it nothing is written.
+        #[arg(long)]
+        apply: bool,
+        /// Replace parameters and secrets that exist.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Estimate the monthly AWS cost of loading this config.
+    Cost {
+        /// Loads a month over all instances (each start and each Live refresh).
+        #[arg(long, default_value_t = CostInputs::default().loads_per_month)]
+        loads_per_month: u64,
+        /// Entries in each map component.
+        #[arg(long, default_value_t = 1)]
+        map_entries: u64,
+        /// Count every parameter as an advanced parameter.
+        #[arg(long)]
+        advanced: bool,
+        /// Parameter Store's higher throughput is on (its calls are charged).
+        #[arg(long)]
+        higher_throughput: bool,
+    },
+}
+
+/// Runs the tools for `T` with the process's arguments, standard output and
+/// error, and the SDK's default configuration. Returns the exit code (see the
+/// [module docs](self)).
+pub async fn run<T: AwsConfig + Root>() -> ExitCode {
+    let code = run_with::<T, _, _>(
+        std::env::args_os(),
+        None,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    )
+    .await;
+    ExitCode::from(code)
+}
+
+/// Like [`run`], with explicit arguments (the first is the program name), SDK
+/// configuration (`None`: the SDK's defaults) and outputs. Returns the exit code.
+pub async fn run_with<T, I, A>(
+    args: I,
+    sdk_config: Option<&SdkConfig>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8
+where
+    T: AwsConfig + Root,
+    I: IntoIterator<Item = A>,
+    A: Into<std::ffi::OsString> + Clone,
+{
+    let args = match Args::try_parse_from(args) {
+        Ok(args) => args,
+        Err(e) => {
+            let text = e.render().to_string();
+            return if e.use_stderr() {
+                let _ = write!(err, "{text}");
+                EXIT_USAGE
+            } else {
+                let _ = write!(out, "{text}");
+                EXIT_OK
+            };
+        }
+    };
+    let env = args
+        .env
+        .clone()
+        .or_else(|| std::env::var(ENV_VAR).ok().filter(|e| !e.is_empty()));
+    let json = args.format == OutputFormat::Json;
+    let needs_env = !matches!(
+        args.command,
+        Command::Cost { .. } | Command::Template { .. }
+    );
+    let env = match env {
+        Some(env) => env,
+        None if !needs_env => "<env>".to_string(),
+        None => {
+            let _ = writeln!(
+                err,
+                "error: no environment: pass --env <ENV> or set {ENV_VAR}"
+            );
+            return EXIT_USAGE;
+        }
+    };
+    let sdk = || async {
+        match sdk_config {
+            Some(c) => c.clone(),
+            None => aws_config::load_defaults(BehaviorVersion::latest()).await,
+        }
+    };
+
+    match args.command {
+        Command::IamPolicy { account, region } => {
+            let region = match region {
+                Some(r) => r,
+                None => match sdk().await.region() {
+                    Some(r) => r.to_string(),
+                    None => {
+                        let _ = writeln!(err, "error: no region: pass --region or set AWS_REGION");
+                        return EXIT_USAGE;
+                    }
+                },
+            };
+            if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+                let _ = writeln!(err, "error: --account must be a 12-digit AWS account id");
+                return EXIT_USAGE;
+            }
+            let policy = iam::policy::<T>(&env, &region, &account);
+            let size = iam::policy_size(&policy);
+            if size > iam::MANAGED_POLICY_MAX_CHARS {
+                let _ = writeln!(
+                    err,
+                    "warning: the policy is {size} characters; a managed policy holds at most {}: split it or use an inline role policy (10,240)",
+                    iam::MANAGED_POLICY_MAX_CHARS
+                );
+            }
+            print_json(out, &policy);
+            EXIT_OK
+        }
+        Command::Check { strict } => {
+            let report = tools::check::<T>(&env, &sdk().await).await;
+            if json {
+                print_json(out, &report);
+            } else {
+                let _ = write!(out, "{}", report.to_table());
+            }
+            report.exit_code(strict)
+        }
+        Command::Explain { files, env_prefix } => {
+            let mut loader = T::loader().env(&env).sdk_config(&sdk().await);
+            for file in files {
+                if !file.is_file() {
+                    let _ = writeln!(err, "error: {} is not a file", file.display());
+                    return EXIT_USAGE;
+                }
+                loader = loader.merge(Toml::file(file));
+            }
+            if let Some(prefix) = env_prefix {
+                loader = loader.merge(Env::prefixed(&prefix).split("__"));
+            }
+            match tools::explain(loader).await {
+                Ok(explanation) => {
+                    if json {
+                        print_json(out, &explanation);
+                    } else {
+                        let _ = write!(out, "{}", explanation.to_table());
+                    }
+                    EXIT_OK
+                }
+                Err(e) => {
+                    let _ = writeln!(err, "{e}");
+                    EXIT_FAILED
+                }
+            }
+        }
+        Command::Template { output, force } => {
+            let text = tools::template::<T>(&env);
+            match output {
+                None if json => {
+                    print_json(out, &serde_json::json!({ "template": text }));
+                    EXIT_OK
+                }
+                None => {
+                    let _ = write!(out, "{text}");
+                    EXIT_OK
+                }
+                Some(path) => {
+                    if path.exists() && !force {
+                        let _ = writeln!(
+                            err,
+                            "error: {} exists; pass --force to replace it",
+                            path.display()
+                        );
+                        return EXIT_FAILED;
+                    }
+                    match std::fs::write(&path, text) {
+                        Ok(()) => {
+                            let _ = writeln!(err, "wrote {}", path.display());
+                            EXIT_OK
+                        }
+                        Err(e) => {
+                            let _ = writeln!(err, "error: cannot write {}: {e}", path.display());
+                            EXIT_FAILED
+                        }
+                    }
+                }
+            }
+        }
+        Command::Push {
+            file,
+            apply,
+            overwrite,
+        } => {
+            let text = match std::fs::read_to_string(&file) {
+                Ok(t) => t,
+                Err(e) => {
+                    let _ = writeln!(err, "error: cannot read {}: {e}", file.display());
+                    return EXIT_FAILED;
+                }
+            };
+            let name = file.display().to_string();
+            let options = PushOptions { apply, overwrite };
+            let sdk = sdk().await;
+            // On a terminal one line counts up; elsewhere a line per tenth.
+            let tty = std::io::stderr().is_terminal();
+            let mut shown = false;
+            let mut progress = |done: usize, total: usize| {
+                if tty {
+                    shown = true;
+                    let _ = write!(err, "\rpushing {done}/{total}");
+                    let _ = err.flush();
+                } else if done.is_multiple_of((total / 10).max(1)) || done == total {
+                    let _ = writeln!(err, "pushing {done}/{total}");
+                }
+            };
+            let result = tools::push::<T>(&env, &sdk, &text, &name, options, &mut progress).await;
+            if shown {
+                let _ = writeln!(err);
+            }
+            match result {
+                Ok(report) => {
+                    if json {
+                        print_json(out, &report);
+                    } else {
+                        let _ = write!(out, "{}", report.to_table());
+                    }
+                    report.exit_code()
+                }
+                Err(e) => {
+                    let _ = writeln!(err, "error: {e}");
+                    EXIT_FAILED
+                }
+            }
+        }
+        Command::Cost {
+            loads_per_month,
+            map_entries,
+            advanced,
+            higher_throughput,
+        } => {
+            let estimate = tools::cost::<T>(&CostInputs {
+                loads_per_month,
+                map_entries,
+                advanced_parameters: advanced,
+                higher_throughput,
+            });
+            if json {
+                print_json(out, &estimate);
+            } else {
+                let _ = write!(out, "{}", estimate.to_table());
+            }
+            EXIT_OK
+        }
+    }
+}
+
+fn print_json<S: serde::Serialize + ?Sized>(out: &mut dyn Write, value: &S) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => {
+            let _ = writeln!(out, "{text}");
+        }
+        Err(e) => {
+            let _ = writeln!(out, "{{\"error\": \"cannot write JSON: {e}\"}}");
+        }
+    }
+}

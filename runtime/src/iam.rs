@@ -1,0 +1,254 @@
+//! The least-privilege IAM policy for loading a config: exactly the actions and
+//! resources of its fetch plan.
+//!
+//! ```
+//! use awsconf::AwsConfig;
+//!
+//! #[derive(AwsConfig)]
+//! #[aws_config(app = "api")]
+//! struct Api {
+//!     port: u16,
+//! }
+//!
+//! let policy = awsconf::iam::policy::<Api>("production", "us-east-1", "123456789012");
+//! assert_eq!(
+//!     policy["Statement"][0]["Resource"][0],
+//!     "arn:aws:ssm:us-east-1:123456789012:parameter/production/api/port"
+//! );
+//! ```
+//!
+//! One statement per action, so each statement is needed by the load and
+//! removing any one of them breaks it:
+//!
+//! | Sid | action | resources |
+//! |---|---|---|
+//! | `ReadNamedParameters` | `ssm:GetParameters` | each named parameter's ARN, exactly (no wildcard) |
+//! | `ReadMapComponents` | `ssm:GetParametersByPath` | each map component's path, `…/tenants` and `…/tenants/*` |
+//! | `ReadSecrets` | `secretsmanager:GetSecretValue` | each secret's ARN with the `-??????` suffix Secrets Manager appends; `{key}` of a map entry becomes `*` |
+//! | `BatchReadSecrets` | `secretsmanager:BatchGetSecretValue` | `*` (the action has no resource type) |
+//! | `DecryptSecureValues` | `kms:Decrypt` | `arn:aws:kms:REGION:ACCOUNT:key/*`, only through Parameter Store / Secrets Manager |
+//!
+//! A statement is left out when the plan has no call of its action: no
+//! `GetParameters` without named parameters, no `BatchGetSecretValue` when every
+//! secret is pinned to a stage or version, no `kms:Decrypt` unless a
+//! `SecretString` parameter (a SecureString) or a secret is declared.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use crate::plan::{self, Targets};
+use crate::schema::{Field, Kind, Scope};
+use crate::tools::{leaves, Home, Leaf};
+use crate::{AwsConfig, Root};
+
+/// IAM's limit on a managed policy document: 6,144 characters, not counting
+/// whitespace. [`policy_size`] measures a policy the same way.
+pub const MANAGED_POLICY_MAX_CHARS: usize = 6_144;
+
+/// The statement ids, one per action.
+pub mod sid {
+    /// `ssm:GetParameters` on each named parameter.
+    pub const READ_NAMED_PARAMETERS: &str = "ReadNamedParameters";
+    /// `ssm:GetParametersByPath` on each map component's path.
+    pub const READ_MAP_COMPONENTS: &str = "ReadMapComponents";
+    /// `secretsmanager:GetSecretValue` on each secret.
+    pub const READ_SECRETS: &str = "ReadSecrets";
+    /// `secretsmanager:BatchGetSecretValue`.
+    pub const BATCH_READ_SECRETS: &str = "BatchReadSecrets";
+    /// `kms:Decrypt` through Parameter Store and Secrets Manager.
+    pub const DECRYPT_SECURE_VALUES: &str = "DecryptSecureValues";
+}
+
+/// The least-privilege identity policy that lets a role load `T` in `env`, for
+/// `region` and `account` (12 digits). See the [module docs](self) for each
+/// statement and why its resource is what it is.
+pub fn policy<T: AwsConfig + Root>(env: &str, region: &str, account: &str) -> Value {
+    let schema = T::schema();
+    let scope = Scope::root(env, schema.app.unwrap_or_default());
+    let partition = partition(region);
+
+    // What the fetch plan reads before it knows any map entry: named parameters,
+    // map components, secrets.
+    let mut targets = Targets::default();
+    plan::walk(schema, &scope, None, &mut targets);
+    // Every parameter and secret field, with each map entry's key as `*`: a map
+    // entry's secrets (`{key}` in the id) and whether any field is a SecureString.
+    let mut all: Vec<Leaf> = Vec::new();
+    let mut wildcard = |_: &Scope, _: &'static Field| vec!["*".to_string()];
+    leaves(schema, &scope, false, &mut wildcard, &mut all);
+
+    let mut statements = Vec::new();
+
+    // GetParameters authorizes against each requested parameter; a `:3` or `:label`
+    // selector is not part of the resource.
+    let names: BTreeSet<String> = targets
+        .params
+        .iter()
+        .map(|p| format!("arn:{partition}:ssm:{region}:{account}:parameter{}", p.name))
+        .collect();
+    if !names.is_empty() {
+        statements.push(statement(
+            sid::READ_NAMED_PARAMETERS,
+            "ssm:GetParameters",
+            names.into_iter().collect(),
+        ));
+    }
+
+    // GetParametersByPath authorizes against the path in the request, not the
+    // parameters it returns (Systems Manager User Guide, "How Parameter Store
+    // authorizes parameter retrieval"). The loader asks for `<prefix>/`, which
+    // `<prefix>/*` matches; `<prefix>` covers the same path without the slash. Neither
+    // matches a sibling such as `<prefix>-old`.
+    let paths: BTreeSet<String> = targets
+        .maps
+        .iter()
+        .flat_map(|m| {
+            let arn = format!(
+                "arn:{partition}:ssm:{region}:{account}:parameter{}",
+                m.prefix
+            );
+            [arn.clone(), format!("{arn}/*")]
+        })
+        .collect();
+    if !paths.is_empty() {
+        statements.push(statement(
+            sid::READ_MAP_COMPONENTS,
+            "ssm:GetParametersByPath",
+            paths.into_iter().collect(),
+        ));
+    }
+
+    // Every secret, static or inside a map entry: (id, pinned).
+    let secrets: Vec<(String, bool)> = all
+        .iter()
+        .filter_map(|leaf| match (&leaf.home, &leaf.field.kind) {
+            (Home::Secret { id }, Kind::Secret(s)) => {
+                Some((id.clone(), s.stage.is_some() || s.version_id.is_some()))
+            }
+            _ => None,
+        })
+        .collect();
+    let secret_arns: BTreeSet<String> = secrets
+        .iter()
+        .map(|(id, _)| secret_arn(&partition, region, account, id))
+        .collect();
+    if !secret_arns.is_empty() {
+        // BatchGetSecretValue checks GetSecretValue on each secret in the batch, and
+        // pinned secrets (and the per-secret fallback) call GetSecretValue itself.
+        statements.push(statement(
+            sid::READ_SECRETS,
+            "secretsmanager:GetSecretValue",
+            secret_arns.into_iter().collect(),
+        ));
+    }
+    if secrets.iter().any(|(_, pinned)| !pinned) {
+        // BatchGetSecretValue has no resource type in the Service Authorization
+        // Reference ("Actions, resources, and condition keys for AWS Secrets Manager":
+        // an action with an empty Resource types column must be granted on "*"), and
+        // its API reference says "Required permissions: secretsmanager:BatchGetSecretValue,
+        // and you must have secretsmanager:GetSecretValue for each secret", so the
+        // secrets themselves stay limited by `ReadSecrets`. ListSecrets is needed only
+        // with Filters, which awsconf never sends.
+        statements.push(json!({
+            "Sid": sid::BATCH_READ_SECRETS,
+            "Effect": "Allow",
+            "Action": "secretsmanager:BatchGetSecretValue",
+            "Resource": "*",
+        }));
+    }
+
+    // kms:Decrypt: a SecureString parameter or a secret encrypted with a
+    // customer-managed key needs it on that key (the AWS-managed aws/ssm and
+    // aws/secretsmanager keys need no identity permission). The schema cannot know
+    // which key encrypts a value, so the resource is every key of the account (and
+    // of the account of any secret given by ARN), and the condition kms:ViaService
+    // limits use to decryption that Parameter Store or Secrets Manager performs on
+    // the caller's behalf in this region: the role cannot call KMS directly.
+    let secure_params = all
+        .iter()
+        .any(|l| matches!(l.home, Home::Param { .. }) && l.field.is_secret());
+    let mut via = Vec::new();
+    let suffix = dns_suffix(&partition);
+    if secure_params {
+        via.push(format!("ssm.{region}.{suffix}"));
+    }
+    if !secrets.is_empty() {
+        via.push(format!("secretsmanager.{region}.{suffix}"));
+    }
+    if !via.is_empty() {
+        let mut accounts: BTreeSet<String> = BTreeSet::from([account.to_string()]);
+        accounts.extend(secrets.iter().filter_map(|(id, _)| arn_account(id)));
+        let keys: Vec<String> = accounts
+            .iter()
+            .map(|a| format!("arn:{partition}:kms:{region}:{a}:key/*"))
+            .collect();
+        statements.push(json!({
+            "Sid": sid::DECRYPT_SECURE_VALUES,
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": keys,
+            "Condition": { "StringEquals": { "kms:ViaService": via } },
+        }));
+    }
+
+    json!({
+        "Version": "2012-10-17",
+        "Statement": statements,
+    })
+}
+
+/// A policy's size as IAM counts it against [`MANAGED_POLICY_MAX_CHARS`]: its
+/// compact JSON without whitespace.
+pub fn policy_size(policy: &Value) -> usize {
+    policy
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .count()
+}
+
+fn statement(sid: &str, action: &str, resources: Vec<String>) -> Value {
+    json!({
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": action,
+        "Resource": resources,
+    })
+}
+
+/// The ARN pattern of a secret: its own ARN when the id is one, else the name with
+/// the `-??????` that Secrets Manager appends to every secret's ARN.
+fn secret_arn(partition: &str, region: &str, account: &str, id: &str) -> String {
+    if id.starts_with("arn:") {
+        id.to_string()
+    } else {
+        format!("arn:{partition}:secretsmanager:{region}:{account}:secret:{id}-??????")
+    }
+}
+
+/// The account of a secret given by ARN.
+fn arn_account(id: &str) -> Option<String> {
+    let account = id.strip_prefix("arn:")?.split(':').nth(3)?;
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| account.to_string())
+}
+
+/// The partition of a region: `aws`, `aws-cn` or `aws-us-gov`.
+fn partition(region: &str) -> String {
+    if region.starts_with("cn-") {
+        "aws-cn".into()
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov".into()
+    } else {
+        "aws".into()
+    }
+}
+
+fn dns_suffix(partition: &str) -> &'static str {
+    if partition == "aws-cn" {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    }
+}

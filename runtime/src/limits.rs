@@ -1,0 +1,240 @@
+//! AWS's limits, enforced by awsconf itself: names and secret ids are checked
+//! before any call is made for them, and values are checked whichever layer hands
+//! them over. Emulators (moto accepts a 9,000-byte standard parameter, a 70,000-byte
+//! secret and a 1,100-character name) and local layers are lenient where AWS is
+//! strict, so without these checks a config could work in tests and fail in
+//! production.
+//!
+//! **Parameter tiers.** A Standard parameter holds 4,096 bytes, an Advanced one
+//! 8,192. `GetParameters` and `GetParametersByPath` do not say which tier a
+//! parameter is in, and awsconf makes no `DescribeParameters` call to find out, so
+//! a value of 4,097..=8,192 bytes is accepted (in AWS it must be an Advanced
+//! parameter, and AWS would have refused to store it otherwise); a value over
+//! 8,192 bytes is a [`Limit`](crate::ProblemKind::Limit) problem wherever it came from.
+
+use figment::value::Value;
+
+use crate::error::{Problem, ProblemKind};
+use crate::plan::{self, SecretTarget, Targets};
+use crate::schema::{Field, Kind, Schema, Scope};
+
+/// The longest SSM parameter name, in characters.
+pub const SSM_NAME_MAX_CHARS: usize = 1011;
+/// The deepest SSM hierarchy: `/a/b/c` has 3 levels.
+pub const SSM_MAX_LEVELS: usize = 15;
+/// The largest value of a Standard-tier parameter, in bytes.
+pub const PARAM_STANDARD_MAX_BYTES: usize = 4096;
+/// The largest value of an Advanced-tier parameter, in bytes: the most any
+/// parameter field accepts.
+pub const PARAM_ADVANCED_MAX_BYTES: usize = 8192;
+/// The largest secret value (SecretString or SecretBinary), in bytes.
+pub use crate::provider::SECRET_MAX_BYTES;
+/// The longest secret name, in characters (an ARN may be longer).
+pub const SECRET_NAME_MAX_CHARS: usize = 512;
+
+/// SSM's rules for a whole parameter name or path.
+pub(crate) fn ssm_name(name: &str) -> Result<(), String> {
+    let chars = name.chars().count();
+    if chars > SSM_NAME_MAX_CHARS {
+        return Err(format!(
+            "the SSM name is {chars} characters long; SSM allows at most {SSM_NAME_MAX_CHARS}"
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/')))
+    {
+        return Err(format!(
+            "the SSM name contains `{}`, which SSM does not allow (allowed: a-z A-Z 0-9 _ . - /)",
+            bad.escape_debug()
+        ));
+    }
+    let levels = name.trim_matches('/').split('/').count();
+    if levels > SSM_MAX_LEVELS {
+        return Err(format!(
+            "the SSM name has {levels} levels; SSM allows at most {SSM_MAX_LEVELS}"
+        ));
+    }
+    let first = name.trim_start_matches('/').to_ascii_lowercase();
+    if first.starts_with("aws") || first.starts_with("ssm") {
+        return Err("the SSM name starts with `aws` or `ssm`, which SSM reserves".into());
+    }
+    Ok(())
+}
+
+/// Secrets Manager's rules for a secret id (a name, or an ARN).
+pub(crate) fn secret_id(id: &str) -> Result<(), String> {
+    if id.starts_with("arn:") {
+        return Ok(());
+    }
+    let chars = id.chars().count();
+    if chars > SECRET_NAME_MAX_CHARS {
+        return Err(format!(
+            "the secret name is {chars} characters long; Secrets Manager allows at most {SECRET_NAME_MAX_CHARS}"
+        ));
+    }
+    if let Some(bad) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "/_+=.@-".contains(*c)))
+    {
+        return Err(format!(
+            "the secret name contains `{}`, which Secrets Manager does not allow (allowed: a-z A-Z 0-9 / _ + = . @ -)",
+            bad.escape_debug()
+        ));
+    }
+    Ok(())
+}
+
+/// A name for a message: a name over 80 characters keeps its start and end.
+pub(crate) fn shorten(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    if chars.len() <= 80 {
+        return name.to_string();
+    }
+    let head: String = chars[..40].iter().collect();
+    let tail: String = chars[chars.len() - 30..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+/// Every name and secret id a load of `schema` in `scope` would ask AWS for, and
+/// AWS would refuse: one problem per field. Checked before any call.
+pub(crate) fn check_schema(schema: &'static Schema, scope: &Scope) -> Vec<Problem> {
+    let mut targets = Targets::default();
+    plan::walk(schema, scope, None, &mut targets);
+    check_targets(&targets)
+}
+
+/// Every name and secret id of the planned targets that AWS would refuse: one
+/// problem per field.
+pub(crate) fn check_targets(targets: &Targets) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for p in &targets.params {
+        if let Err(why) = ssm_name(&p.name) {
+            problems.push(
+                Problem::new(ProblemKind::Limit, why)
+                    .field(p.field_path.clone())
+                    .location(shorten(&p.name)),
+            );
+        }
+    }
+    for m in &targets.maps {
+        if let Err(why) = ssm_name(&m.prefix) {
+            problems.push(
+                Problem::new(ProblemKind::Limit, why)
+                    .field(m.field_path.clone())
+                    .location(format!("{}/", shorten(&m.prefix))),
+            );
+        }
+    }
+    problems.extend(check_secrets(targets));
+    problems
+}
+
+/// The secret ids of the targets that Secrets Manager would refuse.
+pub(crate) fn check_secrets(targets: &Targets) -> Vec<Problem> {
+    targets
+        .secrets
+        .iter()
+        .filter_map(|s| secret_problem(s).err())
+        .collect()
+}
+
+fn secret_problem(s: &SecretTarget) -> Result<(), Problem> {
+    secret_id(&s.secret.id).map_err(|why| {
+        Problem::new(ProblemKind::Limit, why)
+            .field(s.field_path.clone())
+            .location(format!("secret {}", shorten(&s.secret.id)))
+    })
+}
+
+/// Removes the secrets whose id Secrets Manager would refuse (a map entry's
+/// `{key}` can make an id too long at run time), so no call is made for them:
+/// their problems, and their ids.
+pub(crate) fn refuse_secrets(secrets: &mut Vec<SecretTarget>) -> (Vec<Problem>, Vec<String>) {
+    let mut problems = Vec::new();
+    let mut ids = Vec::new();
+    secrets.retain(|s| match secret_problem(s) {
+        Ok(()) => true,
+        Err(p) => {
+            problems.push(p);
+            ids.push(s.secret.id.clone());
+            false
+        }
+    });
+    (problems, ids)
+}
+
+/// A value larger than AWS stores for this field: the message, without the value.
+pub(crate) fn value_size(field: &Field, value: &Value) -> Option<String> {
+    let bytes = match value {
+        Value::String(_, s) => s.len(),
+        Value::Array(_, items) if matches!(field.kind, Kind::Secret(_)) => items.len(),
+        _ => return None,
+    };
+    match field.kind {
+        Kind::Param(_) if bytes > PARAM_ADVANCED_MAX_BYTES => Some(format!(
+            "the value is {bytes} bytes; a parameter holds at most {PARAM_ADVANCED_MAX_BYTES} (Advanced tier; {PARAM_STANDARD_MAX_BYTES} in the Standard tier)"
+        )),
+        Kind::Secret(_) if bytes > SECRET_MAX_BYTES => Some(format!(
+            "the value is {bytes} bytes; a secret holds at most {SECRET_MAX_BYTES}"
+        )),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ssm_names_over_the_limits_are_refused_with_the_reason() {
+        assert_eq!(ssm_name("/prod/api/db/host"), Ok(()));
+        let long = format!("/{}/api/port", "e".repeat(1010));
+        assert_eq!(
+            ssm_name(&long),
+            Err("the SSM name is 1020 characters long; SSM allows at most 1011".into())
+        );
+        let deep = format!("/{}", vec!["a"; 16].join("/"));
+        assert_eq!(
+            ssm_name(&deep),
+            Err("the SSM name has 16 levels; SSM allows at most 15".into())
+        );
+        assert_eq!(ssm_name(&format!("/{}", vec!["a"; 15].join("/"))), Ok(()));
+        assert_eq!(
+            ssm_name("/prod/api/hôst"),
+            Err("the SSM name contains `ô`, which SSM does not allow (allowed: a-z A-Z 0-9 _ . - /)".into())
+        );
+        assert_eq!(
+            ssm_name("/SSM-prod/api/host"),
+            Err("the SSM name starts with `aws` or `ssm`, which SSM reserves".into())
+        );
+    }
+
+    #[test]
+    fn secret_ids_over_the_limits_are_refused_and_arns_pass() {
+        assert_eq!(secret_id("prod/db/postgres"), Ok(()));
+        assert_eq!(
+            secret_id("arn:aws:secretsmanager:us-east-1:1:secret:x"),
+            Ok(())
+        );
+        assert_eq!(
+            secret_id(&"s".repeat(513)),
+            Err(
+                "the secret name is 513 characters long; Secrets Manager allows at most 512".into()
+            )
+        );
+        assert_eq!(
+            secret_id("prod/db key"),
+            Err("the secret name contains ` `, which Secrets Manager does not allow (allowed: a-z A-Z 0-9 / _ + = . @ -)".into())
+        );
+    }
+
+    #[test]
+    fn long_names_are_shortened_in_messages() {
+        assert_eq!(shorten("/p/a"), "/p/a");
+        let long = format!("/{}/api/port", "e".repeat(200));
+        let short = shorten(&long);
+        assert_eq!(short.chars().count(), 71);
+        assert!(short.starts_with("/eeee") && short.ends_with("eee/api/port"));
+    }
+}

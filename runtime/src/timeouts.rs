@@ -1,0 +1,138 @@
+//! Retries and deadlines of the AWS clients a load builds.
+//!
+//! The caller's `SdkConfig` wins wherever it says something. Where it is silent,
+//! awsconf fills in:
+//!
+//! - **retries**: the SDK's standard mode, 3 attempts with jittered exponential
+//!   backoff (1 s base, 20 s cap);
+//! - **connect timeout**: [`DEFAULT_CONNECT_TIMEOUT`], 3.1 s (the SDK's own
+//!   "standard" defaults mode);
+//! - **per-attempt timeout**: a quarter of the load's `.timeout(..)`, kept within
+//!   [`MIN_ATTEMPT_TIMEOUT`]..=[`MAX_ATTEMPT_TIMEOUT`] (7.5 s for the default 30 s
+//!   load), so an attempt that hangs is abandoned and retried, and a call whose
+//!   three attempts all hang is reported, naming its API and names, before the
+//!   load's own deadline (3 x 7.5 s plus at most 3 s of backoff < 30 s).
+//!
+//! A timeout the `SdkConfig` disables explicitly stays disabled. The load's
+//! `.timeout(..)` bounds everything in any case.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::SdkConfig;
+
+/// The connect timeout set on the clients when the `SdkConfig` leaves it unset.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
+/// The shortest per-attempt timeout awsconf sets (for loads with a short `.timeout(..)`).
+pub const MIN_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
+/// The longest per-attempt timeout awsconf sets (for loads with a long `.timeout(..)`).
+pub const MAX_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The per-attempt timeout for a load bounded by `load_timeout`, when the
+/// `SdkConfig` leaves it unset.
+pub fn default_attempt_timeout(load_timeout: Duration) -> Duration {
+    (load_timeout / 4).clamp(MIN_ATTEMPT_TIMEOUT, MAX_ATTEMPT_TIMEOUT)
+}
+
+/// The caller's timeouts, with every unset one filled in.
+pub(crate) fn client_timeouts(
+    user: Option<&TimeoutConfig>,
+    load_timeout: Duration,
+) -> TimeoutConfig {
+    let defaults = TimeoutConfig::builder()
+        .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
+        .operation_attempt_timeout(default_attempt_timeout(load_timeout))
+        .build();
+    let mut merged = user
+        .cloned()
+        .unwrap_or_else(|| TimeoutConfig::builder().build());
+    merged.take_defaults_from(&defaults);
+    merged
+}
+
+/// The caller's retry settings, or the SDK's standard mode (3 attempts).
+pub(crate) fn client_retries(user: Option<&RetryConfig>) -> RetryConfig {
+    user.cloned().unwrap_or_else(RetryConfig::standard)
+}
+
+/// The Parameter Store client of a load.
+pub(crate) fn ssm_client(sdk_config: &SdkConfig, load_timeout: Duration) -> aws_sdk_ssm::Client {
+    let config = aws_sdk_ssm::config::Builder::from(sdk_config)
+        .timeout_config(client_timeouts(sdk_config.timeout_config(), load_timeout))
+        .retry_config(client_retries(sdk_config.retry_config()))
+        .build();
+    aws_sdk_ssm::Client::from_conf(config)
+}
+
+/// The Secrets Manager client of a load.
+pub(crate) fn secrets_client(
+    sdk_config: &SdkConfig,
+    load_timeout: Duration,
+) -> aws_sdk_secretsmanager::Client {
+    let config = aws_sdk_secretsmanager::config::Builder::from(sdk_config)
+        .timeout_config(client_timeouts(sdk_config.timeout_config(), load_timeout))
+        .retry_config(client_retries(sdk_config.retry_config()))
+        .build();
+    aws_sdk_secretsmanager::Client::from_conf(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unset_timeouts_get_a_connect_and_a_per_attempt_bound() {
+        let t = client_timeouts(None, Duration::from_secs(30));
+        assert_eq!(t.connect_timeout(), Some(Duration::from_millis(3100)));
+        assert_eq!(
+            t.operation_attempt_timeout(),
+            Some(Duration::from_millis(7500))
+        );
+        assert_eq!(t.operation_timeout(), None);
+        assert_eq!(t.read_timeout(), None);
+    }
+
+    #[test]
+    fn the_attempt_timeout_is_a_quarter_of_the_load_within_bounds() {
+        assert_eq!(
+            default_attempt_timeout(Duration::from_secs(2)),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            default_attempt_timeout(Duration::from_secs(8)),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            default_attempt_timeout(Duration::from_secs(600)),
+            Duration::from_secs(10)
+        );
+    }
+
+    #[test]
+    fn the_callers_timeouts_win_and_disabled_stays_disabled() {
+        let user = TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(1))
+            .disable_operation_attempt_timeout()
+            .build();
+        let t = client_timeouts(Some(&user), Duration::from_secs(30));
+        assert_eq!(t.connect_timeout(), Some(Duration::from_secs(1)));
+        assert_eq!(t.operation_attempt_timeout(), None);
+
+        let user = TimeoutConfig::builder()
+            .operation_attempt_timeout(Duration::from_secs(20))
+            .build();
+        let t = client_timeouts(Some(&user), Duration::from_secs(30));
+        assert_eq!(t.connect_timeout(), Some(Duration::from_millis(3100)));
+        assert_eq!(t.operation_attempt_timeout(), Some(Duration::from_secs(20)));
+    }
+
+    #[test]
+    fn retries_default_to_the_sdks_standard_three_attempts() {
+        let r = client_retries(None);
+        assert_eq!(r.max_attempts(), 3);
+        assert_eq!(r.mode(), aws_config::retry::RetryMode::Standard);
+        let user = RetryConfig::standard().with_max_attempts(7);
+        assert_eq!(client_retries(Some(&user)).max_attempts(), 7);
+    }
+}

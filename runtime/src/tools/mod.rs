@@ -1,0 +1,144 @@
+//! Tools that read the static schema `#[derive(AwsConfig)]` emits, so each one is
+//! exact for the user's struct:
+//!
+//! - [`check()`]: the declared schema against an environment (missing, unconvertible,
+//!   undeclared, a secret stored as a plain `String`).
+//! - [`explain()`]: every field's value (secrets redacted) and the layer that supplied it.
+//! - [`template()`]: a local TOML file with every field, for offline development.
+//! - [`push()`]: a local TOML file's values written into an environment.
+//! - [`cost()`]: a monthly estimate from the fetch plan's calls per load.
+//!
+//! The least-privilege IAM policy is [`crate::iam::policy`]. The `cli` feature
+//! wraps all of them in subcommands for the user's own binary ([`crate::cli`]).
+
+pub mod check;
+pub mod cost;
+pub mod explain;
+pub mod push;
+pub mod template;
+
+pub use check::{check, CheckReport, Finding, FindingKind, Severity};
+pub use cost::{cost, CostEstimate, CostInputs, CostLine};
+pub use explain::{explain, ExplainedField, Explanation};
+pub use push::{push, PushError, PushItem, PushOptions, PushReport, PushStatus};
+pub use template::template;
+
+use crate::schema::{Field, Kind, Schema, Scope};
+
+/// Where a leaf field's value lives in AWS.
+#[derive(Clone, Debug)]
+pub(crate) enum Home {
+    /// A Parameter Store parameter.
+    Param {
+        /// The SSM name, without selector.
+        name: String,
+    },
+    /// A Secrets Manager secret.
+    Secret {
+        /// The expanded secret id.
+        id: String,
+    },
+}
+
+/// One parameter or secret field, with every name derived through [`Scope`], the
+/// same code the loader uses.
+#[derive(Clone, Debug)]
+pub(crate) struct Leaf {
+    pub field: &'static Field,
+    pub field_path: String,
+    /// The Rust key path, as local layers use it.
+    pub keys: Vec<String>,
+    pub home: Home,
+    /// Inside a map entry: read by `GetParametersByPath`, not `GetParameters`.
+    pub in_map: bool,
+}
+
+/// Every parameter and secret field of `schema`, depth first in declaration order.
+/// `entries` names the keys of a map component (from names read in an env, from a
+/// TOML file, `*` for a wildcard, ...).
+pub(crate) fn leaves(
+    schema: &'static Schema,
+    scope: &Scope,
+    in_map: bool,
+    entries: &mut dyn FnMut(&Scope, &'static Field) -> Vec<String>,
+    out: &mut Vec<Leaf>,
+) {
+    for field in schema.fields {
+        match &field.kind {
+            Kind::Param(_) => out.push(Leaf {
+                field,
+                field_path: scope.field_path(field),
+                keys: scope.field_keys(field),
+                home: Home::Param {
+                    name: scope.ssm_name(field),
+                },
+                in_map,
+            }),
+            Kind::Secret(s) => out.push(Leaf {
+                field,
+                field_path: scope.field_path(field),
+                keys: scope.field_keys(field),
+                home: Home::Secret {
+                    id: scope.secret_id(field, s),
+                },
+                in_map,
+            }),
+            Kind::Component(child) => leaves(child(), &scope.child(field), in_map, entries, out),
+            Kind::Map(element) => {
+                for key in entries(scope, field) {
+                    leaves(element(), &scope.entry(field, &key), true, entries, out);
+                }
+            }
+        }
+    }
+}
+
+/// The scope of a root config in `env`.
+pub(crate) fn root_scope(schema: &Schema, env: &str) -> Scope {
+    Scope::root(env, schema.app.unwrap_or_default())
+}
+
+/// A plain-text table: a header row, then rows, columns padded to their widest cell.
+pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut text = String::new();
+        for (i, cell) in cells.enumerate() {
+            let width = widths.get(i).copied().unwrap_or(0);
+            if i + 1 < widths.len() {
+                text.push_str(&format!("{cell:<width$}  "));
+            } else {
+                text.push_str(cell);
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    };
+    line(&mut headers.iter().copied());
+    for row in rows {
+        line(&mut row.iter().map(String::as_str));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_pads_every_column_but_the_last() {
+        let t = table(
+            &["a", "bb", "c"],
+            &[vec!["xxx".into(), "y".into(), "z".into()]],
+        );
+        assert_eq!(t, "a    bb  c\nxxx  y   z\n");
+    }
+}

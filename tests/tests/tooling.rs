@@ -1,0 +1,741 @@
+//! The tools (`check`, `explain`, `template`, `push`, `cost`) and the CLI that
+//! wraps them, against moto through the real SDK. Each test plants secret values
+//! and asserts they appear in no output.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ssm::types::ParameterType;
+use awsconf::figment::providers::{Env, Format, Toml};
+use awsconf::tools::{self, CostInputs, FindingKind, PushError, PushOptions, PushStatus, Severity};
+use awsconf::{AwsConfig, ExposeSecret, SecretString};
+use awsconf_tests::{moto, sdk_config, unique_env, Proxy, Seed};
+
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "tool")]
+struct ToolConfig {
+    #[component]
+    database: Database,
+    #[param(default = "info")]
+    log_level: String,
+    #[param(default = false)]
+    debug: bool,
+    timeout_ms: Option<u64>,
+    #[secret(id = "{env}/tool/stripe")]
+    stripe_key: SecretString,
+    #[secret(id = "{env}/tool/db", key = "username")]
+    db_user: String,
+    #[secret(id = "{env}/tool/db", key = "password")]
+    db_password: SecretString,
+    #[component]
+    tenants: BTreeMap<String, Tenant>,
+}
+
+#[derive(AwsConfig, Debug)]
+struct Database {
+    host: String,
+    port: u16,
+    replicas: Vec<String>,
+    password: SecretString,
+    #[param(default = 20)]
+    max_connections: u32,
+}
+
+#[derive(AwsConfig, Debug)]
+struct Tenant {
+    plan: String,
+    #[param(default = 10)]
+    seats: u32,
+    #[secret(id = "{env}/tool/tenants/{key}")]
+    api_key: SecretString,
+}
+
+const CANARIES: [&str; 5] = [
+    "canary-db-pw-7f3a",
+    "canary-stripe-9c1e",
+    "canary-dbsecret-2b8d",
+    "canary-tenant-4e6f",
+    "canary-plaintext-5d0c",
+];
+
+fn assert_no_canary(what: &str, text: &str) {
+    for c in CANARIES {
+        assert!(!text.contains(c), "{what} leaks {c}:\n{text}");
+    }
+}
+
+/// A complete, valid environment.
+async fn seed_complete(env: &str) -> Seed {
+    let seed = Seed::new();
+    seed.param(&format!("/{env}/tool/database/host"), "db.internal")
+        .await;
+    seed.param(&format!("/{env}/tool/database/port"), "5432")
+        .await;
+    seed.list(&format!("/{env}/tool/database/replicas"), "r1,r2")
+        .await;
+    seed.secure(&format!("/{env}/tool/database/password"), CANARIES[0])
+        .await;
+    seed.param(&format!("/{env}/tool/tenants/acme/plan"), "gold")
+        .await;
+    seed.param(&format!("/{env}/tool/tenants/globex/plan"), "free")
+        .await;
+    seed.secret(&format!("{env}/tool/stripe"), CANARIES[1])
+        .await;
+    seed.secret(
+        &format!("{env}/tool/db"),
+        &format!(r#"{{"username":"app","password":"{}"}}"#, CANARIES[2]),
+    )
+    .await;
+    seed.secret(&format!("{env}/tool/tenants/acme"), CANARIES[3])
+        .await;
+    seed.secret(&format!("{env}/tool/tenants/globex"), CANARIES[3])
+        .await;
+    seed
+}
+
+#[tokio::test]
+async fn check_reports_what_would_not_load_and_what_has_drifted() {
+    let env = unique_env("check");
+    let seed = Seed::new();
+    seed.param(&format!("/{env}/tool/database/host"), "db.internal")
+        .await;
+    seed.param(&format!("/{env}/tool/database/port"), "abc")
+        .await;
+    seed.list(&format!("/{env}/tool/database/replicas"), "r1")
+        .await;
+    // A SecretString field stored as a plain String: unencrypted.
+    seed.param(&format!("/{env}/tool/database/password"), CANARIES[4])
+        .await;
+    seed.param(&format!("/{env}/tool/legacy-flag"), "on").await;
+    seed.param(&format!("/{env}/tool/tenants/acme/plan"), "gold")
+        .await;
+    seed.param(&format!("/{env}/tool/tenants/acme/extra"), "x")
+        .await;
+    seed.secret(&format!("{env}/tool/tenants/acme"), CANARIES[3])
+        .await;
+    seed.secret(
+        &format!("{env}/tool/db"),
+        &format!(r#"{{"username":"app","password":"{}"}}"#, CANARIES[2]),
+    )
+    .await;
+    // No {env}/tool/stripe secret.
+
+    let report = tools::check::<ToolConfig>(&env, &sdk_config(moto())).await;
+    let table = report.to_table();
+    let json = serde_json::to_string(&report).unwrap_or_default();
+    assert_no_canary("check table", &table);
+    assert_no_canary("check JSON", &json);
+
+    assert!(!report.would_load, "{table}");
+    assert_eq!(report.exit_code(false), 1);
+    assert_eq!(report.present_parameters, Some(7));
+    // 5 database + log-level, debug, timeout-ms + acme's plan and seats.
+    assert_eq!(report.declared_parameters, 10);
+    assert_eq!(report.declared_secrets, 3);
+    let found: Vec<(Severity, FindingKind, Option<&str>, Option<&str>)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.severity,
+                f.kind,
+                f.field.as_deref(),
+                f.location.as_deref(),
+            )
+        })
+        .collect();
+    let port = format!("/{env}/tool/database/port");
+    let stripe = format!("secret {env}/tool/stripe");
+    let password = format!("/{env}/tool/database/password");
+    let legacy = format!("/{env}/tool/legacy-flag");
+    let extra = format!("/{env}/tool/tenants/acme/extra");
+    assert_eq!(
+        found,
+        vec![
+            (
+                Severity::Error,
+                FindingKind::Invalid,
+                Some("database.port"),
+                Some(port.as_str())
+            ),
+            (
+                Severity::Error,
+                FindingKind::Missing,
+                Some("stripe_key"),
+                Some(stripe.as_str())
+            ),
+            (
+                Severity::Warning,
+                FindingKind::NotSecureString,
+                Some("database.password"),
+                Some(password.as_str())
+            ),
+            (
+                Severity::Warning,
+                FindingKind::Undeclared,
+                None,
+                Some(legacy.as_str())
+            ),
+            (
+                Severity::Warning,
+                FindingKind::Undeclared,
+                None,
+                Some(extra.as_str())
+            ),
+        ],
+        "{table}"
+    );
+    assert_eq!(report.findings[0].message, "\"abc\" is not a valid u16");
+    assert_eq!(
+        report.findings[2].message,
+        "declared as SecretString but stored as a String parameter, unencrypted; re-create it as a SecureString"
+    );
+
+    // Fixed: it loads; the drift stays, and only --strict fails on it.
+    seed.param(&port, "5432").await;
+    seed.secret(&format!("{env}/tool/stripe"), CANARIES[1])
+        .await;
+    let report = tools::check::<ToolConfig>(&env, &sdk_config(moto())).await;
+    assert!(report.would_load, "{}", report.to_table());
+    assert_eq!(report.exit_code(false), 0);
+    assert_eq!(report.exit_code(true), 3);
+    assert!(report
+        .findings
+        .iter()
+        .all(|f| f.severity == Severity::Warning));
+    assert_eq!(report.findings.len(), 3);
+}
+
+#[tokio::test]
+async fn explain_shows_each_value_and_the_layer_that_supplied_it() {
+    let env = unique_env("explain");
+    seed_complete(&env).await;
+    let file = std::env::temp_dir().join(format!("{env}-local.toml"));
+    std::fs::write(&file, "[database]\nhost = \"localhost\"\n").expect("write toml");
+    // A prefix no other test uses: the variable is this test's alone.
+    let prefix = format!("AWSCONF_EXPLAIN_{}_", env.replace('-', "_").to_uppercase());
+    let var = format!("{prefix}DATABASE__MAX_CONNECTIONS");
+    std::env::set_var(&var, "7");
+
+    let explanation = tools::explain(
+        ToolConfig::loader()
+            .env(&env)
+            .sdk_config(&sdk_config(moto()))
+            .merge(Toml::file(&file))
+            .merge(Env::prefixed(&prefix).split("__")),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::env::remove_var(&var);
+    let _ = std::fs::remove_file(&file);
+
+    let table = explanation.to_table();
+    assert_no_canary("explain table", &table);
+    assert_no_canary(
+        "explain JSON",
+        &serde_json::to_string(&explanation).unwrap_or_default(),
+    );
+    let by_field: BTreeMap<&str, (String, &str, &str)> = explanation
+        .fields
+        .iter()
+        .map(|f| {
+            (
+                f.field.as_str(),
+                (f.shown_value(), f.layer.as_str(), f.location.as_str()),
+            )
+        })
+        .collect();
+    let get = |field: &str| {
+        by_field
+            .get(field)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {field} in\n{table}"))
+    };
+    let file_location = format!("{}: database.host", file.display());
+    assert_eq!(
+        get("database.host"),
+        ("localhost".to_string(), "TOML file", file_location.as_str())
+    );
+    let port = format!("/{env}/tool/database/port (version 1)");
+    assert_eq!(
+        get("database.port"),
+        ("5432".to_string(), "AWS Parameter Store", port.as_str())
+    );
+    let replicas = format!("/{env}/tool/database/replicas (version 1)");
+    assert_eq!(
+        get("database.replicas"),
+        (
+            "r1,r2".to_string(),
+            "AWS Parameter Store",
+            replicas.as_str()
+        )
+    );
+    let password = format!("/{env}/tool/database/password (version 1)");
+    assert_eq!(
+        get("database.password"),
+        (
+            "[REDACTED]".to_string(),
+            "AWS Parameter Store",
+            password.as_str()
+        )
+    );
+    let layer = format!("`{prefix}` environment variable(s)");
+    assert_eq!(
+        get("database.max_connections"),
+        ("7".to_string(), layer.as_str(), var.as_str())
+    );
+    assert_eq!(
+        get("log_level"),
+        ("info".to_string(), "default", "#[param(default)]")
+    );
+    let timeout = format!("/{env}/tool/timeout-ms");
+    assert_eq!(
+        get("timeout_ms"),
+        ("(absent)".to_string(), "absent", timeout.as_str())
+    );
+    let (value, layer, location) = get("stripe_key");
+    assert_eq!(
+        (value.as_str(), layer),
+        ("[REDACTED]", "AWS Secrets Manager")
+    );
+    assert!(
+        location.starts_with(&format!("secret {env}/tool/stripe (version ")),
+        "{location}"
+    );
+    assert_eq!(get("tenants.acme.plan").0, "gold");
+    assert_eq!(get("tenants.globex.seats").1, "default");
+    assert_eq!(explanation.fields.len(), 17, "{table}");
+}
+
+#[tokio::test]
+async fn template_then_push_bootstraps_an_env_that_loads_and_checks_clean() {
+    let env = unique_env("tpl");
+    let text = tools::template::<ToolConfig>(&env);
+    for line in [
+        "log_level = \"info\"",
+        "debug = false",
+        "# timeout_ms = 0",
+        "# stripe_key = \"<secret>\"",
+        "# db_user = \"<secret>\"",
+        "[database]",
+        "# host = \"\"",
+        "# port = 0",
+        "# replicas = []",
+        "# password = \"<secret>\"",
+        "max_connections = 20",
+        "# [tenants.<key>]",
+        "# seats = 10",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "template lacks `{line}`:\n{text}"
+        );
+    }
+    let port_comment = format!("# u16 (required): String /{env}/tool/database/port");
+    assert!(text.contains(&port_comment), "{text}");
+    let password_comment =
+        format!("# SecretString (required): SecureString /{env}/tool/database/password");
+    assert!(text.contains(&password_comment), "{text}");
+    // As written it is valid TOML that loads offline only once the required
+    // values are filled in.
+    let err = ToolConfig::loader()
+        .env(&env)
+        .offline()
+        .merge(Toml::string(&text))
+        .load()
+        .await
+        .expect_err("required values are commented out");
+    assert!(err
+        .problems()
+        .iter()
+        .all(|p| p.kind() == awsconf::ProblemKind::Missing));
+
+    // Fill it in the way a developer would: uncomment and set.
+    let filled = text
+        .replace("# host = \"\"", "host = \"db.local\"")
+        .replace("# port = 0", "port = 5433")
+        .replace("# replicas = []", "replicas = [\"a\", \"b\"]")
+        .replace(
+            "# password = \"<secret>\"",
+            &format!("password = \"{}\"", CANARIES[0]),
+        )
+        .replace(
+            "# stripe_key = \"<secret>\"",
+            &format!("stripe_key = \"{}\"", CANARIES[1]),
+        )
+        .replace("# db_user = \"<secret>\"", "db_user = \"app\"")
+        .replace(
+            "# db_password = \"<secret>\"",
+            &format!("db_password = \"{}\"", CANARIES[2]),
+        )
+        + &format!(
+            "\n[tenants.acme]\nplan = \"gold\"\napi_key = \"{}\"\n",
+            CANARIES[3]
+        );
+    let offline = ToolConfig::loader()
+        .env(&env)
+        .offline()
+        .merge(Toml::string(&filled))
+        .load()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(offline.database.port, 5433);
+
+    let sdk = sdk_config(moto());
+    let mut ticks = Vec::new();
+    let report = tools::push::<ToolConfig>(
+        &env,
+        &sdk,
+        &filled,
+        "local.toml",
+        PushOptions {
+            apply: true,
+            overwrite: false,
+        },
+        &mut |done, total| ticks.push((done, total)),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_no_canary("push table", &report.to_table());
+    assert_eq!(report.exit_code(), 0, "{}", report.to_table());
+    // 5 database + log-level + debug + acme's plan (its seats are left to the
+    // default: the file does not set them); 3 secrets.
+    assert_eq!(
+        report.count(&PushStatus::Created),
+        11,
+        "{}",
+        report.to_table()
+    );
+    assert_eq!(ticks.last(), Some(&(11, 11)));
+
+    let config = ToolConfig::loader()
+        .env(&env)
+        .sdk_config(&sdk)
+        .load()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.database.host, "db.local");
+    assert_eq!(config.database.replicas, ["a", "b"]);
+    assert_eq!(config.database.password.expose_secret(), CANARIES[0]);
+    assert_eq!(config.db_user, "app");
+    assert_eq!(config.db_password.expose_secret(), CANARIES[2]);
+    assert_eq!(config.tenants["acme"].api_key.expose_secret(), CANARIES[3]);
+    assert_eq!(config.tenants["acme"].seats, 10);
+
+    let check = tools::check::<ToolConfig>(&env, &sdk).await;
+    assert!(check.would_load);
+    assert_eq!(check.findings, vec![], "{}", check.to_table());
+}
+
+#[tokio::test]
+async fn push_is_a_dry_run_by_default_and_overwrites_only_when_asked() {
+    let env = unique_env("push");
+    let sdk = sdk_config(moto());
+    let seed = Seed::new();
+    let file = format!(
+        "log_level = \"debug\"\nstripe_key = \"{}\"\ndb_user = \"app\"\n\
+         db_password = \"{}\"\ntypo_key = 1\n\n[database]\nhost = \"h1\"\nport = 1\n\
+         replicas = [\"x\", \"y\"]\npassword = \"{}\"\n",
+        CANARIES[1], CANARIES[2], CANARIES[0]
+    );
+    let push = |text: String, apply: bool, overwrite: bool| {
+        let sdk = sdk.clone();
+        let env = env.clone();
+        async move {
+            tools::push::<ToolConfig>(
+                &env,
+                &sdk,
+                &text,
+                "local.toml",
+                PushOptions { apply, overwrite },
+                &mut |_, _| {},
+            )
+            .await
+        }
+    };
+
+    let dry = push(file.clone(), false, false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!dry.applied);
+    assert_eq!(dry.count(&PushStatus::WouldCreate), 7, "{}", dry.to_table());
+    assert_eq!(dry.unknown_keys, ["typo_key"]);
+    let absent = seed
+        .ssm
+        .get_parameter()
+        .name(format!("/{env}/tool/database/host"))
+        .send()
+        .await;
+    assert!(absent.is_err(), "a dry run must write nothing");
+
+    let applied = push(file.clone(), true, false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let table = applied.to_table();
+    assert_no_canary("push table", &table);
+    assert_no_canary(
+        "push JSON",
+        &serde_json::to_string(&applied).unwrap_or_default(),
+    );
+    assert_eq!(applied.count(&PushStatus::Created), 7, "{table}");
+    let kinds: BTreeMap<&str, &str> = applied
+        .items
+        .iter()
+        .map(|i| (i.target.as_str(), i.kind.as_str()))
+        .collect();
+    assert_eq!(
+        kinds[format!("/{env}/tool/database/password").as_str()],
+        "SecureString"
+    );
+    assert_eq!(
+        kinds[format!("/{env}/tool/database/replicas").as_str()],
+        "StringList"
+    );
+    let param = |name: String| {
+        let ssm = seed.ssm.clone();
+        async move {
+            let p = ssm
+                .get_parameter()
+                .name(name)
+                .with_decryption(true)
+                .send()
+                .await
+                .expect("get parameter");
+            let p = p.parameter().cloned().expect("parameter");
+            (
+                p.r#type().cloned(),
+                p.value().unwrap_or_default().to_string(),
+                p.version(),
+            )
+        }
+    };
+    assert_eq!(
+        param(format!("/{env}/tool/database/password")).await,
+        (
+            Some(ParameterType::SecureString),
+            CANARIES[0].to_string(),
+            1
+        )
+    );
+    assert_eq!(
+        param(format!("/{env}/tool/database/replicas")).await,
+        (Some(ParameterType::StringList), "x,y".to_string(), 1)
+    );
+    // The two keyed fields went into one JSON secret.
+    let db = seed
+        .secrets
+        .get_secret_value()
+        .secret_id(format!("{env}/tool/db"))
+        .send()
+        .await
+        .expect("db secret");
+    let db: serde_json::Value =
+        serde_json::from_str(db.secret_string().unwrap_or_default()).expect("json");
+    assert_eq!(
+        db,
+        serde_json::json!({"username": "app", "password": CANARIES[2]})
+    );
+
+    // Again without --overwrite: everything exists and is kept.
+    let changed = file.replace("host = \"h1\"", "host = \"h2\"");
+    let kept = push(changed.clone(), true, false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(kept.count(&PushStatus::Exists), 7, "{}", kept.to_table());
+    assert_eq!(param(format!("/{env}/tool/database/host")).await.1, "h1");
+    // With --overwrite: replaced, as a new version.
+    let replaced = push(changed, true, true)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        replaced.count(&PushStatus::Overwritten),
+        7,
+        "{}",
+        replaced.to_table()
+    );
+    assert_eq!(
+        param(format!("/{env}/tool/database/host")).await,
+        (Some(ParameterType::String), "h2".to_string(), 2)
+    );
+
+    // A value that would not load stops the push before any write.
+    let bad = file.replace("port = 1", "port = \"abc\"");
+    let err = push(bad, true, true).await.expect_err("invalid port");
+    assert!(matches!(err, PushError::WouldNotLoad { .. }), "{err}");
+    assert!(err.to_string().contains("database.port"), "{err}");
+    assert_no_canary("push error", &err.to_string());
+    // A TOML error never quotes the line (it may hold a secret).
+    let broken = format!("password = \"{}\n", CANARIES[0]);
+    let err = push(broken, true, true).await.expect_err("bad TOML");
+    assert!(matches!(err, PushError::Toml { .. }), "{err}");
+    assert_no_canary("TOML error", &err.to_string());
+}
+
+#[tokio::test]
+async fn cost_counts_the_calls_a_real_load_makes() {
+    let env = unique_env("cost");
+    seed_complete(&env).await;
+    let proxy = Proxy::start(moto()).expect("proxy");
+    ToolConfig::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(&proxy.endpoint()))
+        .load()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ssm_calls = proxy.count("GetParameters") + proxy.count("GetParametersByPath");
+    let sm_calls = proxy.count("BatchGetSecretValue") + proxy.count("GetSecretValue");
+
+    let estimate = tools::cost::<ToolConfig>(&CostInputs {
+        loads_per_month: 100_000,
+        map_entries: 2,
+        advanced_parameters: true,
+        higher_throughput: true,
+    });
+    assert_eq!(estimate.parameter_store_calls_per_load, ssm_calls);
+    assert_eq!(estimate.secrets_manager_calls_per_load, sm_calls);
+    assert_eq!((ssm_calls, sm_calls), (2, 2), "{:?}", proxy.counts());
+    // stripe, db, and one per tenant.
+    assert_eq!(estimate.secrets, 4);
+    // 8 named + (plan, seats) for 2 tenants.
+    assert_eq!(estimate.parameters, 12);
+    let lines: Vec<(&str, u64, String)> = estimate
+        .lines
+        .iter()
+        .map(|l| (l.item.as_str(), l.quantity, format!("{:.2}", l.monthly)))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            ("Secrets Manager secrets", 4, "1.60".to_string()),
+            ("Secrets Manager API calls", 200_000, "1.00".to_string()),
+            ("advanced parameters", 12, "0.60".to_string()),
+            (
+                "Parameter Store API calls (higher throughput)",
+                200_000,
+                "1.00".to_string()
+            ),
+        ]
+    );
+    assert_eq!(format!("{:.2}", estimate.total_monthly), "4.20");
+    // Standard parameters and throughput: only Secrets Manager costs.
+    let standard = tools::cost::<ToolConfig>(&CostInputs {
+        loads_per_month: 100_000,
+        map_entries: 2,
+        ..CostInputs::default()
+    });
+    assert_eq!(format!("{:.2}", standard.total_monthly), "2.60");
+}
+
+async fn cli(args: &[&str], sdk: &aws_config::SdkConfig) -> (u8, String, String) {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut argv = vec!["tool"];
+    argv.extend_from_slice(args);
+    let code =
+        awsconf::cli::run_with::<ToolConfig, _, _>(argv, Some(sdk), &mut out, &mut err).await;
+    let (out, err) = (
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    );
+    assert_no_canary(&format!("`{}` stdout", args.join(" ")), &out);
+    assert_no_canary(&format!("`{}` stderr", args.join(" ")), &err);
+    (code, out, err)
+}
+
+#[tokio::test]
+async fn cli_subcommands_print_reports_and_exit_with_the_documented_codes() {
+    let env = unique_env("cli");
+    let sdk = sdk_config(moto());
+    seed_complete(&env).await;
+    let seed = Seed::new();
+
+    let (code, out, _) = cli(&["--env", &env, "check"], &sdk).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("would load"), "{out}");
+    seed.param(&format!("/{env}/tool/old"), "x").await;
+    let (code, out, _) = cli(
+        &["--env", &env, "check", "--strict", "--format", "json"],
+        &sdk,
+    )
+    .await;
+    assert_eq!(code, 3, "{out}");
+    let json: serde_json::Value = serde_json::from_str(&out).expect("check JSON");
+    assert_eq!(json["findings"][0]["kind"], "undeclared");
+    seed.param(&format!("/{env}/tool/database/port"), "99999")
+        .await;
+    let (code, out, _) = cli(&["--env", &env, "check"], &sdk).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("99999 is out of range for u16"), "{out}");
+    seed.param(&format!("/{env}/tool/database/port"), "5432")
+        .await;
+
+    let (code, out, _) = cli(&["--env", &env, "explain"], &sdk).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("database.password") && l.contains("[REDACTED]")),
+        "{out}"
+    );
+
+    let (code, out, _) = cli(
+        &[
+            "--env",
+            &env,
+            "iam-policy",
+            "--account",
+            "123456789012",
+            "--region",
+            "us-east-1",
+        ],
+        &sdk,
+    )
+    .await;
+    assert_eq!(code, 0);
+    let policy: serde_json::Value = serde_json::from_str(&out).expect("policy JSON");
+    assert_eq!(
+        policy,
+        awsconf::iam::policy::<ToolConfig>(&env, "us-east-1", "123456789012")
+    );
+
+    let (code, out, _) = cli(&["--env", &env, "template"], &sdk).await;
+    assert_eq!((code, out), (0, tools::template::<ToolConfig>(&env)));
+
+    let file = std::env::temp_dir().join(format!("{env}-push.toml"));
+    std::fs::write(&file, format!("stripe_key = \"{}\"\n", CANARIES[1])).expect("write");
+    let path = file.display().to_string();
+    let (code, out, _) = cli(&["--env", &env, "push", &path], &sdk).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("dry run"), "{out}");
+    assert!(out.contains("exists, kept"), "{out}");
+    let (code, out, err) = cli(
+        &["--env", &env, "push", &path, "--apply", "--overwrite"],
+        &sdk,
+    )
+    .await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("overwritten"), "{out}");
+    assert!(err.contains("pushing 1/1"), "{err}");
+    let _ = std::fs::remove_file(&file);
+
+    let (code, out, _) = cli(
+        &["cost", "--loads-per-month", "10000", "--format", "json"],
+        &sdk,
+    )
+    .await;
+    assert_eq!(code, 0);
+    let cost: serde_json::Value = serde_json::from_str(&out).expect("cost JSON");
+    assert_eq!(cost["secrets"], 3);
+    assert_eq!(cost["secrets_manager_calls_per_load"], 2);
+
+    // Usage errors exit with 2.
+    let (code, _, err) = cli(&["--env", &env, "frobnicate"], &sdk).await;
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = cli(&["--env", &env, "iam-policy", "--account", "42"], &sdk).await;
+    assert_eq!(code, 2, "{err}");
+    let (code, out, _) = cli(&["--help"], &sdk).await;
+    assert_eq!(code, 0);
+    for command in ["iam-policy", "check", "explain", "template", "push", "cost"] {
+        assert!(out.contains(command), "{out}");
+    }
+}
