@@ -185,7 +185,7 @@ impl<T: AwsConfig + Root> Loader<T> {
         let env = self.env.clone();
         let load = async {
             let session = self.session().await?;
-            session.run(None).await
+            session.run_bounded(None).await
         };
         match tokio::time::timeout(timeout, load).await {
             Ok(Ok(loaded)) => Ok((loaded.config, loaded.origins)),
@@ -322,7 +322,10 @@ impl<T: AwsConfig> Session<T> {
         &self,
         cache: Option<&SecretCache>,
     ) -> Result<Loaded<T>, Error> {
-        match tokio::time::timeout(self.timeout, self.run(cache)).await {
+        use tracing::Instrument;
+        let span =
+            tracing::debug_span!("awsconf.load", config = T::schema().type_name, env = %self.env);
+        match tokio::time::timeout(self.timeout, self.run(cache).instrument(span)).await {
             Ok(result) => result,
             Err(_) => Err(timeout_error(
                 T::schema().type_name,

@@ -171,6 +171,17 @@ fn canary_secret_appears_in_no_debug_display_error_or_log() {
         "TRACE output was captured ({} bytes)",
         logs.len()
     );
+    // awsconf's own spans and events are there, naming APIs and names, not values.
+    assert!(logs.contains("awsconf.call"), "a span per AWS call");
+    assert!(logs.contains("awsconf.load"), "a span per load");
+    assert!(
+        logs.contains("api=\"GetParameters\""),
+        "call events name the API"
+    );
+    assert!(
+        logs.contains("api=\"BatchGetSecretValue\""),
+        "secret call events"
+    );
     assert!(printed.contains("[REDACTED]"));
     assert!(
         !printed.contains(&canary),

@@ -149,6 +149,31 @@ impl Fetched {
     }
 }
 
+/// Runs one AWS call in a `tracing` span (`awsconf.call`, with the API and the
+/// names or ids asked for) and logs its duration and outcome at DEBUG. Never a
+/// value: the response is not looked at here.
+pub(crate) async fn traced<T, E>(
+    api: &'static str,
+    target: &str,
+    call: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    use tracing::Instrument;
+    let span = tracing::debug_span!("awsconf.call", api, target);
+    let started = std::time::Instant::now();
+    let result = call.instrument(span.clone()).await;
+    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| {
+        tracing::debug!(
+            api,
+            target,
+            ok = result.is_ok(),
+            duration_ms,
+            "awsconf: AWS call"
+        )
+    });
+    result
+}
+
 /// `/a/b:3` -> `/a/b`.
 pub(crate) fn strip_selector(request: &str) -> String {
     match request.rfind(':') {

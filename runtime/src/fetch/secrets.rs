@@ -8,7 +8,9 @@ use secrecy::{SecretBox, SecretString};
 
 use std::sync::Arc;
 
-use super::{classify, service_problem, Call, Fetcher, SecretCache, SecretPayload, SecretValue};
+use super::{
+    classify, service_problem, traced, Call, Fetcher, SecretCache, SecretPayload, SecretValue,
+};
 use crate::error::{Problem, ProblemKind};
 use crate::plan::{SecretRef, BATCH_SECRETS_MAX};
 
@@ -162,11 +164,8 @@ impl Fetcher {
         }
         let described = {
             let _permit = self.permits.acquire().await;
-            self.secrets
-                .describe_secret()
-                .secret_id(&secret.id)
-                .send()
-                .await
+            let request = self.secrets.describe_secret().secret_id(&secret.id).send();
+            traced("DescribeSecret", &secret.id, request).await
         };
         let Ok(described) = described else {
             // Fetch for real: that call reports the problem in its own words.
@@ -212,12 +211,13 @@ impl Fetcher {
         for _ in 0..self.max_pages {
             let result = {
                 let _permit = self.permits.acquire().await;
-                self.secrets
+                let request = self
+                    .secrets
                     .batch_get_secret_value()
                     .set_secret_id_list(Some(ids.clone()))
                     .set_next_token(token.take())
-                    .send()
-                    .await
+                    .send();
+                traced("BatchGetSecretValue", &ids.join(","), request).await
             };
             let page = match result {
                 Ok(page) => page,
@@ -315,13 +315,14 @@ impl Fetcher {
         let mut out = SecretsResult::default();
         let result = {
             let _permit = self.permits.acquire().await;
-            self.secrets
+            let request = self
+                .secrets
                 .get_secret_value()
                 .secret_id(&secret.id)
                 .set_version_stage(secret.stage.map(str::to_string))
                 .set_version_id(secret.version_id.map(str::to_string))
-                .send()
-                .await
+                .send();
+            traced("GetSecretValue", &secret.id, request).await
         };
         match result {
             Ok(v) => match payload(v.secret_string(), v.secret_binary()) {

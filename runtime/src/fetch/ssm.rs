@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ssm::types::{Parameter, ParameterType};
 
-use super::{classify, common_prefix, summarize, summarize_fields, Call, Fetcher, ParamValue};
+use super::{
+    classify, common_prefix, summarize, summarize_fields, traced, Call, Fetcher, ParamValue,
+};
 use crate::error::{Problem, ProblemKind};
 use crate::plan::{MapTarget, ParamBatch, BY_PATH_MAX_RESULTS, GET_PARAMETERS_MAX};
 
@@ -41,13 +43,13 @@ impl Fetcher {
         let ParamBatch { names, fields } = batch;
         debug_assert!(names.len() <= GET_PARAMETERS_MAX);
         let _permit = self.permits.acquire().await;
-        let result = self
+        let request = self
             .ssm
             .get_parameters()
             .set_names(Some(names.clone()))
             .with_decryption(true)
-            .send()
-            .await;
+            .send();
+        let result = traced("GetParameters", &summarize(&names), request).await;
         let outcome = match result {
             Ok(out) => Ok(out.parameters().iter().filter_map(value_of).collect()),
             Err(err) => {
@@ -84,15 +86,16 @@ impl Fetcher {
         for _ in 0..self.max_pages {
             let page = {
                 let _permit = self.permits.acquire().await;
-                self.ssm
+                let request = self
+                    .ssm
                     .get_parameters_by_path()
                     .path(&path)
                     .recursive(true)
                     .with_decryption(true)
                     .max_results(BY_PATH_MAX_RESULTS)
                     .set_next_token(token.take())
-                    .send()
-                    .await
+                    .send();
+                traced("GetParametersByPath", &path, request).await
             };
             let page = page.map_err(|err| classify(err, &call))?;
             values.extend(page.parameters().iter().filter_map(value_of));
