@@ -59,6 +59,117 @@
 //! `Option<T>` fields may be absent. Values convert through serde: numbers and
 //! bools from text, `Vec<T>` from a StringList (`a,b,c`), structs and maps from
 //! JSON text, [`SecretString`] from a SecureString or a secret.
+//!
+//! ## Guide
+//!
+//! ### Local development without AWS
+//!
+//! `.offline()` (or `AWSCONF_OFFLINE=1`) makes no AWS call: defaults and local
+//! layers only. Layers use the Rust field names, nested by component.
+//!
+//! ```
+//! use awsconf::figment::providers::{Format, Toml};
+//! use awsconf::{AwsConfig, ExposeSecret, SecretString};
+//!
+//! #[derive(AwsConfig, Debug)]
+//! #[aws_config(app = "api")]
+//! struct Api {
+//!     #[component]
+//!     database: Database,
+//!     #[param(default = "info")]
+//!     log_level: String,
+//!     replicas: Vec<String>,
+//! }
+//!
+//! #[derive(AwsConfig, Debug)]
+//! struct Database {
+//!     host: String,
+//!     port: u16,
+//!     password: SecretString,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), awsconf::Error> {
+//! let local = r#"
+//!     replicas = ["r1", "r2"]
+//!     [database]
+//!     host = "localhost"
+//!     port = 5432
+//!     password = "dev-only"
+//! "#;
+//! let config = Api::loader().env("dev").offline().merge(Toml::string(local)).load().await?;
+//! assert_eq!(config.database.port, 5432);
+//! assert_eq!(config.log_level, "info"); // the default
+//! assert_eq!(config.database.password.expose_secret(), "dev-only");
+//! assert!(!format!("{config:?}").contains("dev-only")); // Debug redacts it
+//! # Ok(()) }
+//! ```
+//!
+//! ### Every problem at once
+//!
+//! ```
+//! # use awsconf::figment::providers::{Format, Toml};
+//! # use awsconf::{AwsConfig, ProblemKind};
+//! #[derive(AwsConfig, Debug)]
+//! #[aws_config(app = "api")]
+//! struct Api {
+//!     port: u16,
+//!     enabled: bool,
+//!     host: String,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let err = Api::loader()
+//!     .env("dev")
+//!     .offline()
+//!     .merge(Toml::string(r#"port = "abc"
+//! enabled = "yes""#))
+//!     .load()
+//!     .await
+//!     .unwrap_err();
+//! let problems: Vec<String> = err.problems().iter().map(|p| p.to_string()).collect();
+//! assert_eq!(problems, [
+//!     "port (TOML source string: port): \"abc\" is not a valid u16",
+//!     "enabled (TOML source string: enabled): \"yes\" is not a valid bool (expected true or false)",
+//!     "host (/dev/api/host): required value not set by any local layer (offline: AWS was not asked)",
+//! ]);
+//! assert_eq!(err.problems()[2].kind(), ProblemKind::Missing);
+//! # }
+//! ```
+//!
+//! ### The fetch plan, before any call
+//!
+//! ```
+//! # use awsconf::{AwsConfig, SecretString};
+//! #[derive(AwsConfig, Debug)]
+//! #[aws_config(app = "api")]
+//! struct Api {
+//!     #[component]
+//!     database: Database,
+//!     #[secret(id = "{env}/stripe/api-key")]
+//!     stripe_key: SecretString,
+//! }
+//! #[derive(AwsConfig, Debug)]
+//! struct Database {
+//!     host: String,
+//!     port: u16,
+//! }
+//!
+//! let plan = Api::loader().env("production").plan().unwrap();
+//! assert_eq!(plan.count("GetParameters"), 1); // both names in one call
+//! assert_eq!(plan.count("BatchGetSecretValue"), 1);
+//! let schema = <Api as AwsConfig>::schema();
+//! assert_eq!(schema.app, Some("api"));
+//! ```
+//!
+//! ### Staying current
+//!
+//! [`Loader::watch`] returns a [`Live`] config that refreshes in the background and
+//! picks up rotated secrets without a restart; see the [`live`] module for the
+//! rotation window. Tools built on the schema: [`iam::policy`] (least-privilege
+//! IAM policy) and [`tools`] (check, explain, template, push, cost; a CLI with the
+//! `cli` feature).
 
 #![warn(missing_docs)]
 
