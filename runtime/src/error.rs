@@ -37,6 +37,8 @@ pub enum ProblemKind {
     Aws,
     /// A local layer (TOML file, env vars) could not be read.
     Layer,
+    /// The field needs a service whose cargo feature (`ssm`, `secretsmanager`) is off.
+    Disabled,
 }
 
 /// One problem: the field it concerns, where its value lives, and what is wrong.

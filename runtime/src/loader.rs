@@ -263,7 +263,7 @@ impl<T: AwsConfig + Root> Loader<T> {
         {
             use aws_credential_types::provider::ProvideCredentials;
             if let Err(err) = credentials.provide_credentials().await {
-                let text = aws_sdk_ssm::error::DisplayErrorContext(&err).to_string();
+                let text = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
                 return Err(vec![Problem::new(
                     ProblemKind::NoCredentials,
                     format!("no AWS credentials could be loaded ({text}); set AWS_PROFILE or AWS_ACCESS_KEY_ID, run on a role, or use .offline() for local development"),
@@ -272,7 +272,9 @@ impl<T: AwsConfig + Root> Loader<T> {
             }
         }
         Ok(Fetcher {
+            #[cfg(feature = "ssm")]
             ssm: crate::timeouts::ssm_client(&sdk_config, self.timeout),
+            #[cfg(feature = "secretsmanager")]
             secrets: crate::timeouts::secrets_client(&sdk_config, self.timeout),
             region: region.to_string(),
             permits: Arc::new(Semaphore::new(self.concurrency)),

@@ -57,6 +57,7 @@ pub(crate) fn client_retries(user: Option<&RetryConfig>) -> RetryConfig {
 }
 
 /// The Parameter Store client of a load.
+#[cfg(feature = "ssm")]
 pub(crate) fn ssm_client(sdk_config: &SdkConfig, load_timeout: Duration) -> aws_sdk_ssm::Client {
     let config = aws_sdk_ssm::config::Builder::from(sdk_config)
         .timeout_config(client_timeouts(sdk_config.timeout_config(), load_timeout))
@@ -66,6 +67,7 @@ pub(crate) fn ssm_client(sdk_config: &SdkConfig, load_timeout: Duration) -> aws_
 }
 
 /// The Secrets Manager client of a load.
+#[cfg(feature = "secretsmanager")]
 pub(crate) fn secrets_client(
     sdk_config: &SdkConfig,
     load_timeout: Duration,

@@ -4,12 +4,23 @@
 pub(crate) mod secrets;
 pub(crate) mod ssm;
 
+/// The problem for a field whose service was compiled out.
+#[cfg(any(not(feature = "ssm"), not(feature = "secretsmanager")))]
+pub(crate) fn disabled(feature: &str, what: &str) -> Problem {
+    Problem::new(
+        ProblemKind::Disabled,
+        format!("awsconf was built without its `{feature}` feature, so {what} cannot be read; enable the feature or supply the value from a local layer with .offline()"),
+    )
+}
+
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::error::Error as StdError;
 use std::fmt::Debug;
 use std::sync::Arc;
 
-use aws_sdk_ssm::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use tokio::sync::Semaphore;
 
 use crate::error::{Problem, ProblemKind};
@@ -57,7 +68,9 @@ pub(crate) struct Fetched {
 /// The clients and settings of one load.
 #[derive(Clone)]
 pub(crate) struct Fetcher {
+    #[cfg(feature = "ssm")]
     pub ssm: aws_sdk_ssm::Client,
+    #[cfg(feature = "secretsmanager")]
     pub secrets: aws_sdk_secretsmanager::Client,
     pub region: String,
     pub permits: Arc<Semaphore>,
@@ -219,7 +232,7 @@ where
 /// The HTTP status of the response behind an SDK error, if there was one.
 fn http_status<E, R: 'static>(err: &SdkError<E, R>) -> Option<u16> {
     let raw: &dyn std::any::Any = err.raw_response()?;
-    raw.downcast_ref::<aws_sdk_ssm::config::http::HttpResponse>()
+    raw.downcast_ref::<aws_smithy_runtime_api::client::orchestrator::HttpResponse>()
         .map(|r| r.status().as_u16())
 }
 

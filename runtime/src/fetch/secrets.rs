@@ -3,7 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+#[cfg(feature = "secretsmanager")]
 use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
+#[cfg(feature = "secretsmanager")]
 use secrecy::{SecretBox, SecretString};
 
 use std::sync::Arc;
@@ -37,6 +39,7 @@ impl SecretsResult {
     }
 }
 
+#[cfg(feature = "secretsmanager")]
 fn plain(id: &str) -> SecretRef {
     SecretRef {
         id: id.to_string(),
@@ -45,6 +48,7 @@ fn plain(id: &str) -> SecretRef {
     }
 }
 
+#[cfg(feature = "secretsmanager")]
 fn payload(
     text: Option<&str>,
     binary: Option<&aws_sdk_secretsmanager::primitives::Blob>,
@@ -58,6 +62,7 @@ fn payload(
     }
 }
 
+#[cfg(feature = "secretsmanager")]
 fn no_value(id: &str) -> Problem {
     Problem::new(
         ProblemKind::Unavailable,
@@ -66,6 +71,7 @@ fn no_value(id: &str) -> Problem {
     .location(format!("secret {id}"))
 }
 
+#[cfg(feature = "secretsmanager")]
 /// A batch-level error that concerns one secret rather than the call.
 fn per_secret_error<E: ProvideErrorMetadata, R>(
     err: &aws_sdk_secretsmanager::error::SdkError<E, R>,
@@ -77,6 +83,7 @@ fn per_secret_error<E: ProvideErrorMetadata, R>(
         )
 }
 
+#[cfg(feature = "secretsmanager")]
 /// Why a `ResourceNotFoundException` means the value is absent.
 fn not_found_reason(message: &str, stage: Option<&str>, version_id: Option<&str>) -> String {
     let about_stage = message.contains("staging label")
@@ -95,6 +102,7 @@ fn not_found_reason(message: &str, stage: Option<&str>, version_id: Option<&str>
     }
 }
 
+#[cfg(feature = "secretsmanager")]
 impl Fetcher {
     fn secret_arn(&self, id: &str) -> String {
         if id.starts_with("arn:") {
@@ -390,5 +398,28 @@ impl Fetcher {
                 out.fail(&secret.id, Problem::new(kind, message).location(location));
             }
         }
+    }
+}
+
+/// Without the `secretsmanager` feature every secret field is a problem.
+#[cfg(not(feature = "secretsmanager"))]
+impl Fetcher {
+    pub(crate) async fn secrets(
+        &self,
+        batches: Vec<Vec<String>>,
+        pinned: Vec<SecretRef>,
+        _cache: Option<&SecretCache>,
+    ) -> SecretsResult {
+        let mut out = SecretsResult::default();
+        let ids = batches
+            .into_iter()
+            .flatten()
+            .chain(pinned.into_iter().map(|s| s.id));
+        for id in ids {
+            let problem = super::disabled("secretsmanager", &format!("secret {id}"))
+                .location(format!("secret {id}"));
+            out.fail(&id, problem);
+        }
+        out
     }
 }

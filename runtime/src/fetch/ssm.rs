@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+#[cfg(feature = "ssm")]
 use aws_sdk_ssm::types::{Parameter, ParameterType};
 
 use super::{
@@ -16,6 +17,7 @@ pub(crate) struct BatchResult {
     pub outcome: Result<BTreeMap<String, ParamValue>, Problem>,
 }
 
+#[cfg(feature = "ssm")]
 fn value_of(p: &Parameter) -> Option<(String, ParamValue)> {
     let name = p.name()?;
     let request = format!("{name}{}", p.selector().unwrap_or_default());
@@ -29,6 +31,7 @@ fn value_of(p: &Parameter) -> Option<(String, ParamValue)> {
     ))
 }
 
+#[cfg(feature = "ssm")]
 impl Fetcher {
     fn ssm_arn(&self, name_or_pattern: &str) -> String {
         format!(
@@ -114,5 +117,26 @@ impl Fetcher {
         )
         .field(map.field_path.clone())
         .location(path))
+    }
+}
+
+/// Without the `ssm` feature every Parameter Store field is a problem.
+#[cfg(not(feature = "ssm"))]
+impl Fetcher {
+    pub(crate) async fn get_parameters(&self, batch: ParamBatch) -> BatchResult {
+        let what = format!("the parameters {}", summarize(&batch.names));
+        let problem = super::disabled("ssm", &what).field(summarize_fields(&batch.fields));
+        BatchResult {
+            names: batch.names,
+            outcome: Err(problem),
+        }
+    }
+
+    pub(crate) async fn by_path(
+        &self,
+        map: &MapTarget,
+    ) -> Result<BTreeMap<String, ParamValue>, Problem> {
+        let what = format!("the map component under {}/", map.prefix);
+        Err(super::disabled("ssm", &what).field(map.field_path.clone()))
     }
 }

@@ -11,15 +11,19 @@
 //! The least-privilege IAM policy is [`crate::iam::policy`]. The `cli` feature
 //! wraps all of them in subcommands for the user's own binary ([`crate::cli`]).
 
+#[cfg(all(feature = "ssm", feature = "secretsmanager"))]
 pub mod check;
 pub mod cost;
 pub mod explain;
+#[cfg(all(feature = "ssm", feature = "secretsmanager"))]
 pub mod push;
 pub mod template;
 
+#[cfg(all(feature = "ssm", feature = "secretsmanager"))]
 pub use check::{check, CheckReport, Finding, FindingKind, Severity};
 pub use cost::{cost, CostEstimate, CostInputs, CostLine};
 pub use explain::{explain, ExplainedField, Explanation};
+#[cfg(all(feature = "ssm", feature = "secretsmanager"))]
 pub use push::{push, PushError, PushItem, PushOptions, PushReport, PushStatus};
 pub use template::template;
 
