@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# Runs one example binary against a fresh emulator: scripts/example.sh rotation
+# Runs one example binary against a fresh emulator; arguments after the name go
+# to the example:
+#   scripts/example.sh rotation
+#   scripts/example.sh axum-service --demo
+#   scripts/example.sh lambda-function --local
+# Examples: quickstart (after demo-seed; see scripts/demo.sh), rotation,
+# axum-service, lambda-function, ecs-service, ecommerce, saas-tenants,
+# startup-migration, awsconf-cli.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-name="${1:?usage: scripts/example.sh <quickstart|rotation|...>}"
+name="${1:?usage: scripts/example.sh <name> [args...]; e.g. scripts/example.sh axum-service --demo}"
 shift
 cargo build -q -p awsconf-examples --bin "$name"
 scripts/with-moto.sh "target/debug/$name" "$@"
