@@ -4,6 +4,7 @@
 //! (or `--features secretsmanager`); `.ci/run` does both.
 
 #![cfg(not(all(feature = "ssm", feature = "secretsmanager")))]
+#![allow(dead_code)]
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
