@@ -9,7 +9,7 @@
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
-use awsconf::{AwsConfig, ProblemKind, SecretString};
+use awsconf::{AwsConfig, ProblemKind};
 
 /// Nothing listens here: a disabled service must not even try.
 fn sdk_config() -> SdkConfig {
@@ -34,7 +34,7 @@ async fn secret_fields_need_the_secretsmanager_feature() {
     #[aws_config(app = "f")]
     struct OnlySecrets {
         #[secret(id = "{env}/db")]
-        db: SecretString,
+        db: awsconf::SecretString,
     }
     let err = OnlySecrets::loader()
         .env("prod")
