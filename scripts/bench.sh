@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The fetch-plan benchmark: awsconf vs by-path paging, serial GetParameters
+# batches and one GetParameter per field, at 0 and 20 ms added latency per
+# request, for 10/100/1,000 parameters x 0/10/100 secrets; plus process start to
+# config ready and peak RSS of the release quickstart. Prints the tables and
+# rewrites BENCHMARKS.md. Takes a few minutes on 2 cores.
+#
+#   scripts/bench.sh [--runs N] [--only p100s10,p1000s0] [--delays 20,0] [--no-quickstart] [--out PATH]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/moto.sh install >&2
+cargo build --release -p awsconf-bench -p awsconf-examples \
+    --bin awsconf-bench --bin quickstart --bin demo-seed
+exec "${CARGO_TARGET_DIR:-target}/release/awsconf-bench" "$@"
