@@ -9,6 +9,7 @@ use awsconf_testkit::Proxy;
 
 use crate::layouts::{self, LayoutSpec};
 use crate::median;
+use awsconf::AwsConfig;
 
 /// Caps tried on the diagnostic layout: serial, the default, and one more than
 /// the layout's 11 calls need for a single wave.
@@ -112,4 +113,103 @@ pub async fn fresh_clients(
         first_call: median(&first),
         second_call: median(&second),
     })
+}
+
+/// The p100s10 layout written out by hand, for a [`awsconf::Live`] refresh.
+// Only the refresh's calls are measured, not the values.
+#[allow(dead_code)]
+#[derive(AwsConfig)]
+#[aws_config(app = "bench")]
+struct RefreshLayout {
+    #[component]
+    c0: layouts::Block,
+    #[component]
+    c1: layouts::Block,
+    #[component]
+    c2: layouts::Block,
+    #[component]
+    c3: layouts::Block,
+    #[component]
+    c4: layouts::Block,
+    #[component]
+    c5: layouts::Block,
+    #[component]
+    c6: layouts::Block,
+    #[component]
+    c7: layouts::Block,
+    #[component]
+    c8: layouts::Block,
+    #[component]
+    c9: layouts::Block,
+    #[secret(id = "{env}/s/0")]
+    s0: awsconf::SecretString,
+    #[secret(id = "{env}/s/1")]
+    s1: awsconf::SecretString,
+    #[secret(id = "{env}/s/2")]
+    s2: awsconf::SecretString,
+    #[secret(id = "{env}/s/3")]
+    s3: awsconf::SecretString,
+    #[secret(id = "{env}/s/4")]
+    s4: awsconf::SecretString,
+    #[secret(id = "{env}/s/5")]
+    s5: awsconf::SecretString,
+    #[secret(id = "{env}/s/6")]
+    s6: awsconf::SecretString,
+    #[secret(id = "{env}/s/7")]
+    s7: awsconf::SecretString,
+    #[secret(id = "{env}/s/8")]
+    s8: awsconf::SecretString,
+    #[secret(id = "{env}/s/9")]
+    s9: awsconf::SecretString,
+}
+
+/// Calls one `Live` refresh makes: (what changed, calls by operation).
+pub type RefreshCalls = Vec<(String, std::collections::BTreeMap<String, u64>)>;
+
+/// A `Live` config over the p100s10 layout: the calls of a refresh with nothing
+/// new, then of one after a secret was rotated.
+pub async fn refresh_calls(
+    layout: &LayoutSpec,
+    proxy: &Proxy,
+    sdk: &SdkConfig,
+) -> Result<RefreshCalls, String> {
+    if layout.params != 100 || layout.secrets != 10 {
+        return Err(format!(
+            "refresh_calls expects p100s10, got {}",
+            layout.name
+        ));
+    }
+    let live = RefreshLayout::loader()
+        .env(layout.env())
+        .sdk_config(sdk)
+        .watch(Duration::from_secs(3600))
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    proxy.reset_stats();
+    live.refresh_now().await.map_err(|e| e.to_string())?;
+    out.push(("nothing changed".to_string(), proxy.counts()));
+
+    let secrets = aws_sdk_secretsmanager::Client::new(sdk);
+    secrets
+        .put_secret_value()
+        .secret_id(layout.secret_id(0))
+        .secret_string("rotated-value")
+        .send()
+        .await
+        .map_err(|e| format!("PutSecretValue: {}", DisplayErrorContext(e)))?;
+    proxy.reset_stats();
+    live.refresh_now().await.map_err(|e| e.to_string())?;
+    out.push(("one of the 10 secrets rotated".to_string(), proxy.counts()));
+
+    // Put the seeded value back: the strategies' later runs check every value.
+    let id = layout.secret_id(0);
+    secrets
+        .put_secret_value()
+        .secret_id(&id)
+        .secret_string(layouts::secret_value(&id))
+        .send()
+        .await
+        .map_err(|e| format!("PutSecretValue: {}", DisplayErrorContext(e)))?;
+    Ok(out)
 }

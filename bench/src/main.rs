@@ -235,6 +235,8 @@ pub struct Results {
     pub caps: Vec<diagnostics::CapRun>,
     /// Diagnostic: the cost of fresh SDK clients.
     pub fresh: Vec<diagnostics::FreshClients>,
+    /// Calls of a `Live` refresh on p100s10, with and without a change.
+    pub refresh: diagnostics::RefreshCalls,
 }
 
 fn main() -> ExitCode {
@@ -332,6 +334,13 @@ fn bench(o: &Options) -> Result<(), String> {
                     let fresh = diagnostics::fresh_clients(&layout, delay, &via_proxy).await?;
                     Ok::<_, String>((caps, fresh))
                 })?;
+                if results.refresh.is_empty() {
+                    results.refresh = runtime
+                        .block_on(diagnostics::refresh_calls(&layout, &proxy, &via_proxy))?;
+                    for (what, counts) in &results.refresh {
+                        eprintln!("  Live refresh, {what}: {counts:?}");
+                    }
+                }
                 for c in &caps {
                     eprintln!(
                         "  {:>3} ms  awsconf .concurrency({:>2})    median {:>9.1} ms",

@@ -718,6 +718,16 @@ pub fn markdown(r: &Results) -> String {
         let _ = writeln!(out, "Not measured: {e}");
     }
 
+    if !r.refresh.is_empty() {
+        out.push_str("\n## Live refresh: calls per refresh\n\n");
+        out.push_str("A `Live` config over p100s10 (100 parameters, 10 secrets): `refresh_now()` with nothing new, then after `PutSecretValue` on one secret. Counted by the proxy. Each secret is described first; a value is read only when its version changed.\n\n");
+        out.push_str("| refresh | calls | by operation |\n|---|---:|---|\n");
+        for (what, counts) in &r.refresh {
+            let total: u64 = counts.values().sum();
+            let _ = writeln!(out, "| {what} | {total} | {} |", by_op(counts));
+        }
+    }
+
     out.push_str("\n## Memory\n\n");
     for l in memory_lines(r) {
         let _ = writeln!(out, "- {l}");
