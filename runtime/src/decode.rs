@@ -817,11 +817,12 @@ impl<'de> de::MapAccess<'de> for MapDe<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::schema::Param;
 
-    static TEXT: Field = Field {
+    /// A plain text parameter field, shared with the property tests.
+    pub(crate) static TEXT: Field = Field {
         ident: "f",
         name: "f",
         type_name: "T",
@@ -835,7 +836,8 @@ mod tests {
         }),
     };
 
-    fn text<T: DeserializeOwned>(s: &str) -> Result<T, String> {
+    /// Decodes text as the loader does for a parameter value.
+    pub(crate) fn text<T: DeserializeOwned>(s: &str) -> Result<T, String> {
         decode_value::<T>(&Value::from(s.to_string()), &TEXT).map_err(|e| e.0)
     }
 

@@ -31,20 +31,6 @@ fn config() -> ProptestConfig {
     }
 }
 
-static TEXT: Field = Field {
-    ident: "f",
-    name: "f",
-    type_name: "T",
-    required: true,
-    default: None,
-    kind: Kind::Param(Param {
-        json: false,
-        version: None,
-        label: None,
-        secret: false,
-    }),
-};
-
 static JSON: Field = Field {
     ident: "f",
     name: "f",
@@ -59,9 +45,7 @@ static JSON: Field = Field {
     }),
 };
 
-fn text<T: DeserializeOwned>(s: &str) -> Result<T, String> {
-    decode_value::<T>(&Value::from(s.to_string()), &TEXT).map_err(|e| e.0)
-}
+use crate::decode::tests::{text, TEXT};
 
 fn json<T: DeserializeOwned>(s: &str) -> Result<T, String> {
     decode_value::<T>(&Value::from(s.to_string()), &JSON).map_err(|e| e.0)
