@@ -17,6 +17,11 @@
 //! not forwarded. The delay set with [`Proxy::set_delay`] is waited before
 //! forwarding or faulting each request (concurrently for concurrent requests).
 //!
+//! It also measures concurrency and the upstream's own time: the most requests
+//! it held at once ([`Proxy::max_in_flight`], per service with
+//! [`Proxy::max_in_flight_of`]), and the time the upstream spent answering
+//! ([`Proxy::upstream_busy`]), counted once when requests overlap.
+//!
 //! The proxy runs on its own thread with its own tokio runtime, so it works
 //! from synchronous tests and from any async runtime alike.
 
@@ -28,7 +33,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -270,14 +275,57 @@ impl Proxy {
         self.shared.lock().requests.clone()
     }
 
-    /// Forget counts, batch sizes and recorded requests (rules and delay are
-    /// kept).
+    /// The most requests the proxy held at once: arrived and not yet answered
+    /// (waiting out the delay, at the upstream, or stalled). A client that sends
+    /// all of its calls together shows all of them here; one that sends them one
+    /// after another shows 1.
+    pub fn max_in_flight(&self) -> usize {
+        self.shared.lock().in_flight.peak
+    }
+
+    /// [`max_in_flight`](Self::max_in_flight) counting only the requests of one
+    /// service: the part of `X-Amz-Target` before the last `.` (`AmazonSSM` for
+    /// Parameter Store, `secretsmanager` for Secrets Manager); 0 if none seen.
+    pub fn max_in_flight_of(&self, service: &str) -> usize {
+        self.shared
+            .lock()
+            .in_flight_by_service
+            .get(service)
+            .map_or(0, |g| g.peak)
+    }
+
+    /// How long at least one forwarded request was waiting for the upstream
+    /// (from forwarding it to reading the whole response): the emulator's own
+    /// time as this proxy sees it, counted once while requests overlap, and
+    /// without the added delay. Faulted requests are not forwarded and add
+    /// nothing.
+    pub fn upstream_busy(&self) -> Duration {
+        let s = self.shared.lock();
+        let running = match s.upstream.since {
+            Some(since) if s.upstream.now > 0 => since.elapsed(),
+            _ => Duration::ZERO,
+        };
+        s.upstream.busy + running
+    }
+
+    /// Forget counts, batch sizes, recorded requests, in-flight peaks and the
+    /// upstream's busy time (rules and delay are kept; requests in flight now
+    /// count from now).
     pub fn reset_stats(&self) {
         let mut s = self.shared.lock();
         s.counts.clear();
         s.max_batch.clear();
         s.requests.clear();
         s.total = 0;
+        s.in_flight.peak = s.in_flight.now;
+        s.in_flight_by_service.retain(|_, g| g.now > 0);
+        for g in s.in_flight_by_service.values_mut() {
+            g.peak = g.now;
+        }
+        s.upstream.busy = Duration::ZERO;
+        if s.upstream.now > 0 {
+            s.upstream.since = Some(Instant::now());
+        }
     }
 }
 
@@ -327,6 +375,97 @@ struct State {
     requests: Vec<Recorded>,
     total: u64,
     rng: XorShift,
+    in_flight: Gauge,
+    in_flight_by_service: BTreeMap<String, Gauge>,
+    upstream: Busy,
+}
+
+/// A count of requests in progress and its peak.
+#[derive(Default)]
+struct Gauge {
+    now: usize,
+    peak: usize,
+}
+
+impl Gauge {
+    fn enter(&mut self) {
+        self.now += 1;
+        self.peak = self.peak.max(self.now);
+    }
+
+    fn leave(&mut self) {
+        self.now = self.now.saturating_sub(1);
+    }
+}
+
+/// Requests at the upstream now, and the time it has had at least one.
+#[derive(Default)]
+struct Busy {
+    now: usize,
+    since: Option<Instant>,
+    busy: Duration,
+}
+
+/// Holds one request in the in-flight gauges until it is answered or dropped
+/// (a cancelled or reset request leaves too).
+struct InFlight {
+    shared: Arc<Shared>,
+    service: String,
+}
+
+impl InFlight {
+    fn enter(shared: &Arc<Shared>, service: String) -> InFlight {
+        let mut s = shared.lock();
+        s.in_flight.enter();
+        s.in_flight_by_service
+            .entry(service.clone())
+            .or_default()
+            .enter();
+        drop(s);
+        InFlight {
+            shared: Arc::clone(shared),
+            service,
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut s = self.shared.lock();
+        s.in_flight.leave();
+        if let Some(g) = s.in_flight_by_service.get_mut(&self.service) {
+            g.leave();
+        }
+    }
+}
+
+/// Holds one forwarded request in the upstream's busy time until its response
+/// is read (or the request is dropped).
+struct AtUpstream<'a> {
+    shared: &'a Shared,
+}
+
+impl<'a> AtUpstream<'a> {
+    fn enter(shared: &'a Shared) -> AtUpstream<'a> {
+        let mut s = shared.lock();
+        if s.upstream.now == 0 {
+            s.upstream.since = Some(Instant::now());
+        }
+        s.upstream.now += 1;
+        AtUpstream { shared }
+    }
+}
+
+impl Drop for AtUpstream<'_> {
+    fn drop(&mut self) {
+        let mut s = self.shared.lock();
+        s.upstream.now = s.upstream.now.saturating_sub(1);
+        if s.upstream.now == 0 {
+            if let Some(since) = s.upstream.since.take() {
+                s.upstream.busy += since.elapsed();
+            }
+        }
+    }
 }
 
 impl State {
@@ -338,6 +477,9 @@ impl State {
             requests: Vec::new(),
             total: 0,
             rng: XorShift::from_time(),
+            in_flight: Gauge::default(),
+            in_flight_by_service: BTreeMap::new(),
+            upstream: Busy::default(),
         }
     }
 
@@ -439,6 +581,16 @@ fn parse_upstream(upstream: &str) -> io::Result<String> {
     Ok(format!("http://{authority}"))
 }
 
+/// The service of a request: `X-Amz-Target` before its last `.`, or `-`.
+fn service(parts: &Parts) -> String {
+    parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|target| target.rsplit_once('.'))
+        .map_or_else(|| "-".to_string(), |(service, _)| service.to_string())
+}
+
 fn operation(parts: &Parts) -> String {
     match parts
         .headers
@@ -514,6 +666,7 @@ async fn handle(
     let body = body.collect().await?.to_bytes();
     let op = operation(&parts);
     let fault = shared.lock().admit(&op, &body);
+    let _in_flight = InFlight::enter(&shared, service(&parts));
     let delay = shared.delay();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
@@ -522,9 +675,9 @@ async fn handle(
         None if shared.json_errors.load(Ordering::SeqCst)
             && parts.headers.contains_key("x-amz-target") =>
         {
-            Ok(json_error(forward(&shared.upstream, &client, parts, body).await).await)
+            Ok(json_error(forward(&shared, &client, parts, body).await).await)
         }
-        None => Ok(forward(&shared.upstream, &client, parts, body).await),
+        None => Ok(forward(&shared, &client, parts, body).await),
         Some(Fault::Reset) => {
             ctl.reset.store(true, Ordering::SeqCst);
             ctl.kill.notify_one();
@@ -603,12 +756,13 @@ fn response(status: StatusCode, content_type: &'static str, body: Bytes) -> Resp
 }
 
 async fn forward(
-    upstream: &str,
+    shared: &Shared,
     client: &Upstream,
     parts: Parts,
     body: Bytes,
 ) -> Response<Full<Bytes>> {
-    match try_forward(upstream, client, parts, body).await {
+    let _at_upstream = AtUpstream::enter(shared);
+    match try_forward(&shared.upstream, client, parts, body).await {
         Ok(resp) => resp,
         Err(e) => response(
             StatusCode::BAD_GATEWAY,

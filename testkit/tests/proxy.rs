@@ -636,6 +636,157 @@ async fn delay_is_added_per_request_and_concurrently() {
     assert!(started.elapsed() < delay);
 }
 
+/// An upstream that answers `{}` after `wait`, many requests at once.
+async fn slow_upstream(wait: Duration) -> (String, tokio::task::JoinHandle<()>) {
+    use hyper::service::service_fn;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            tokio::spawn(async move {
+                let svc = service_fn(
+                    move |_req: hyper::Request<hyper::body::Incoming>| async move {
+                        tokio::time::sleep(wait).await;
+                        Ok::<_, hyper::Error>(hyper::Response::new(Full::new(Bytes::from_static(
+                            b"{}",
+                        ))))
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    (format!("http://{addr}"), task)
+}
+
+/// Sends every `(target, body)` at once through `endpoint` and checks each is answered.
+async fn all_at_once(
+    c: &common::HttpClient,
+    endpoint: &str,
+    calls: Vec<(&'static str, serde_json::Value)>,
+) {
+    let tasks: Vec<_> = calls
+        .into_iter()
+        .map(|(target, body)| {
+            let (c, endpoint) = (c.clone(), endpoint.to_string());
+            tokio::spawn(async move { call(&c, &endpoint, target, body).await })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap().status, StatusCode::OK);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_flight_peaks_count_requests_held_at_once_per_service() {
+    let p = proxy();
+    let c = client();
+    // The delay holds every request long enough for all of them to arrive.
+    p.set_delay(Duration::from_millis(400));
+    let mut calls = vec![("AmazonSSM.GetParameters", json!({"Names": ["x"]})); 6];
+    calls.extend(vec![
+        (
+            "secretsmanager.BatchGetSecretValue",
+            json!({"SecretIdList": ["s"]})
+        );
+        2
+    ]);
+    all_at_once(&c, &p.endpoint(), calls).await;
+    assert_eq!(p.max_in_flight(), 8);
+    assert_eq!(p.max_in_flight_of("AmazonSSM"), 6);
+    assert_eq!(p.max_in_flight_of("secretsmanager"), 2);
+    assert_eq!(p.max_in_flight_of("kms"), 0);
+
+    // One after another: never more than one.
+    p.reset_stats();
+    assert_eq!(p.max_in_flight(), 0);
+    p.set_delay(Duration::from_millis(20));
+    for _ in 0..3 {
+        call(
+            &c,
+            &p.endpoint(),
+            "AmazonSSM.GetParameters",
+            json!({"Names": ["x"]}),
+        )
+        .await;
+    }
+    assert_eq!(p.max_in_flight(), 1);
+    assert_eq!(p.max_in_flight_of("AmazonSSM"), 1);
+    assert_eq!(p.max_in_flight_of("secretsmanager"), 0);
+
+    // A stalled request stays in flight until its client gives up.
+    p.reset_stats();
+    p.add_rule(Rule::always(None, Fault::Stall).times(1));
+    let stalled = {
+        let (c, endpoint) = (c.clone(), p.endpoint());
+        tokio::spawn(async move {
+            call(
+                &c,
+                &endpoint,
+                "AmazonSSM.GetParameters",
+                json!({"Names": ["x"]}),
+            )
+            .await
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while p.total() == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    call(
+        &c,
+        &p.endpoint(),
+        "AmazonSSM.GetParameters",
+        json!({"Names": ["x"]}),
+    )
+    .await;
+    assert_eq!(p.max_in_flight(), 2);
+    stalled.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_busy_counts_overlapping_requests_once_and_not_the_delay() {
+    let wait = Duration::from_millis(300);
+    let (upstream, task) = slow_upstream(wait).await;
+    let p = Proxy::start(&upstream).unwrap();
+    let c = client();
+    assert_eq!(p.upstream_busy(), Duration::ZERO);
+
+    // Five requests at the upstream together: about one wait, not five.
+    all_at_once(
+        &c,
+        &p.endpoint(),
+        vec![("AmazonSSM.GetParameters", json!({})); 5],
+    )
+    .await;
+    let busy = p.upstream_busy();
+    assert!(busy >= wait, "{busy:?}");
+    assert!(
+        busy < wait * 5 / 2,
+        "overlapping requests were added up: {busy:?}"
+    );
+
+    // One after another: the waits add up.
+    p.reset_stats();
+    assert_eq!(p.upstream_busy(), Duration::ZERO);
+    for _ in 0..3 {
+        call(&c, &p.endpoint(), "AmazonSSM.GetParameters", json!({})).await;
+    }
+    assert!(p.upstream_busy() >= wait * 3, "{:?}", p.upstream_busy());
+
+    // The added delay and faulted requests are not the upstream's time.
+    p.reset_stats();
+    p.set_delay(Duration::from_millis(500));
+    p.add_rule(Rule::always(None, Fault::Throttle));
+    let r = call(&c, &p.endpoint(), "AmazonSSM.GetParameters", json!({})).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(p.upstream_busy(), Duration::ZERO);
+    task.abort();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_requests_over_one_keep_alive_client_all_succeed() {
     let names = seed("/testkit/concurrent", 5).await;
