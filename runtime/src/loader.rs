@@ -23,7 +23,8 @@ pub const ENV_VAR: &str = "AWSCONF_ENV";
 pub const OFFLINE_VAR: &str = "AWSCONF_OFFLINE";
 /// The default bound on a whole load.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// The default number of AWS calls in flight at once.
+/// The default number of calls in flight at once to each service (Parameter
+/// Store and Secrets Manager each have their own cap).
 pub const DEFAULT_CONCURRENCY: usize = 10;
 /// The default bound on pages of one `GetParametersByPath` chain.
 pub const DEFAULT_MAX_PAGES: usize = 100;
@@ -114,7 +115,15 @@ impl<T: AwsConfig + Root> Loader<T> {
         self
     }
 
-    /// How many AWS calls may be in flight at once (default 10, at least 1).
+    /// How many calls may be in flight at once to each service (default 10, at
+    /// least 1).
+    ///
+    /// The cap is per service because AWS throttles per service: Parameter Store's
+    /// `GetParameters`, `GetParametersByPath` and `GetParameter` share one
+    /// per-account rate, and Secrets Manager's APIs have rates of their own, so a
+    /// Secrets Manager call never waits behind Parameter Store calls. A load of
+    /// 100 parameters and 10 secrets sends its 10 `GetParameters` and its one
+    /// `BatchGetSecretValue` in one wave.
     pub fn concurrency(mut self, calls: usize) -> Self {
         self.concurrency = calls.max(1);
         self
@@ -277,7 +286,10 @@ impl<T: AwsConfig + Root> Loader<T> {
             #[cfg(feature = "secretsmanager")]
             secrets: crate::timeouts::secrets_client(&sdk_config, self.timeout),
             region: region.to_string(),
-            permits: Arc::new(Semaphore::new(self.concurrency)),
+            #[cfg(feature = "ssm")]
+            ssm_permits: Arc::new(Semaphore::new(self.concurrency)),
+            #[cfg(feature = "secretsmanager")]
+            secrets_permits: Arc::new(Semaphore::new(self.concurrency)),
             max_pages: self.max_pages,
         })
     }

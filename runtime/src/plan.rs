@@ -45,8 +45,9 @@ pub enum PlannedCall {
 
 /// The calls a load makes before it knows any map component's entries: N named
 /// parameters and M secrets cost ceil(N/10) + ceil(M/20) calls (plus pinned
-/// secrets), all concurrent; each map component adds one page chain, and the
-/// secrets of its entries one more round of batches.
+/// secrets), all concurrent under the loader's cap on calls in flight to each
+/// service; each map component adds one page chain, and the secrets of its
+/// entries one more round of batches.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
     /// Every call, in the order they are started (all run concurrently).

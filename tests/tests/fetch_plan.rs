@@ -1,12 +1,19 @@
 //! The fetch plan: N named parameters and M secrets cost exactly
 //! ceil(N/10) + ceil(M/20) calls, counted by the proxy, with AWS's batch limits
-//! respected (moto would accept more, so our code must enforce them).
+//! respected (moto would accept more, so our code must enforce them), and every
+//! call sent at once under a cap per service, seen by the proxy's in-flight peaks.
 
 #![allow(dead_code)]
 
 use awsconf::plan::PlannedCall;
 use awsconf::{AwsConfig, SecretString};
+use std::time::Duration;
+
 use awsconf_tests::{moto, sdk_config, unique_env, Proxy, Seed};
+
+/// Long enough for every request a load sends together to arrive at the proxy
+/// before the first is answered.
+const HOLD: Duration = Duration::from_millis(300);
 
 /// 23 parameters in three components and on the root, 25 secrets, 1 pinned secret.
 #[derive(AwsConfig, Debug)]
@@ -130,6 +137,101 @@ async fn calls_are_exactly_ceil_n_over_10_plus_ceil_m_over_20() {
     );
     assert_eq!(proxy.max_batch("GetParameters"), 10);
     assert_eq!(proxy.max_batch("BatchGetSecretValue"), 20);
+
+    // All six calls are independent, so all six are in flight together.
+    proxy.reset_stats();
+    proxy.set_delay(HOLD);
+    Wide::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(&proxy.endpoint()))
+        .load()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(proxy.total(), 6);
+    assert_eq!(proxy.max_in_flight(), 6, "one wave");
+    assert_eq!(proxy.max_in_flight_of("AmazonSSM"), 3);
+    assert_eq!(proxy.max_in_flight_of("secretsmanager"), 3);
+}
+
+/// 150 parameters (15 `GetParameters` calls) and 25 + 1 secrets (3 Secrets
+/// Manager calls).
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "wave")]
+struct Waves {
+    #[component]
+    c0: Ten,
+    #[component]
+    c1: Ten,
+    #[component]
+    c2: Ten,
+    #[component]
+    c3: Ten,
+    #[component]
+    c4: Ten,
+    #[component]
+    c5: Ten,
+    #[component]
+    c6: Ten,
+    #[component]
+    c7: Ten,
+    #[component]
+    c8: Ten,
+    #[component]
+    c9: Ten,
+    #[component]
+    c10: Ten,
+    #[component]
+    c11: Ten,
+    #[component]
+    c12: Ten,
+    #[component]
+    c13: Ten,
+    #[component]
+    c14: Ten,
+    #[component]
+    s: Secrets25,
+    #[secret(id = "{env}/s/0", stage = "AWSCURRENT")]
+    pinned: SecretString,
+}
+
+#[tokio::test]
+async fn the_cap_holds_per_service_so_secrets_never_wait_behind_parameters() {
+    let env = unique_env("wave");
+    let seed = Seed::new();
+    let params: Vec<(String, String)> = (0..15)
+        .flat_map(|c| (0..10).map(move |i| (c, i)))
+        .map(|(c, i)| (format!("/{env}/wave/c{c}/p{i}"), format!("v{c}-{i}")))
+        .collect();
+    seed.params(&params).await;
+    let secrets = (0..25).map(|i| {
+        let (seed, env) = (&seed, &env);
+        async move { seed.secret(&format!("{env}/s/{i}"), "x").await }
+    });
+    futures_util::future::join_all(secrets).await;
+
+    let proxy = Proxy::start(moto()).expect("proxy");
+    proxy.set_delay(HOLD);
+    let sdk = sdk_config(&proxy.endpoint());
+    // (cap, most Parameter Store calls at once, most Secrets Manager calls at once)
+    for (cap, ssm, secrets) in [(None, 10, 3), (Some(2), 2, 2), (Some(20), 15, 3)] {
+        proxy.reset_stats();
+        let mut loader = Waves::loader().env(&env).sdk_config(&sdk);
+        if let Some(cap) = cap {
+            loader = loader.concurrency(cap);
+        }
+        let config = loader.load().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.c14.p9, "v14-9");
+        let counts = proxy.counts();
+        assert_eq!(proxy.count("GetParameters"), 15, "{counts:?}");
+        assert_eq!(proxy.total(), 18, "{counts:?}");
+        assert_eq!(proxy.max_in_flight_of("AmazonSSM"), ssm, "cap {cap:?}");
+        assert_eq!(
+            proxy.max_in_flight_of("secretsmanager"),
+            secrets,
+            "cap {cap:?}"
+        );
+        assert_eq!(proxy.max_in_flight(), ssm + secrets, "cap {cap:?}");
+    }
 }
 
 #[tokio::test]

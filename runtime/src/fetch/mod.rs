@@ -1,4 +1,4 @@
-//! Fetching from AWS: every independent call at once, under a cap, each failure
+//! Fetching from AWS: every independent call at once, under a cap per service, each failure
 //! turned into a problem in plain words.
 
 pub(crate) mod secrets;
@@ -73,7 +73,14 @@ pub(crate) struct Fetcher {
     #[cfg(feature = "secretsmanager")]
     pub secrets: aws_sdk_secretsmanager::Client,
     pub region: String,
-    pub permits: Arc<Semaphore>,
+    /// Calls in flight to Parameter Store, at most the loader's `concurrency`.
+    #[cfg(feature = "ssm")]
+    pub ssm_permits: Arc<Semaphore>,
+    /// Calls in flight to Secrets Manager, at most the loader's `concurrency`:
+    /// each service throttles on its own, so one service's calls never wait for
+    /// the other's.
+    #[cfg(feature = "secretsmanager")]
+    pub secrets_permits: Arc<Semaphore>,
     pub max_pages: usize,
 }
 

@@ -171,7 +171,7 @@ impl Fetcher {
             return (secret, kept);
         }
         let described = {
-            let _permit = self.permits.acquire().await;
+            let _permit = self.secrets_permits.acquire().await;
             let request = self.secrets.describe_secret().secret_id(&secret.id).send();
             traced("DescribeSecret", &secret.id, request).await
         };
@@ -218,7 +218,7 @@ impl Fetcher {
         let mut token: Option<String> = None;
         for _ in 0..self.max_pages {
             let result = {
-                let _permit = self.permits.acquire().await;
+                let _permit = self.secrets_permits.acquire().await;
                 let request = self
                     .secrets
                     .batch_get_secret_value()
@@ -322,7 +322,7 @@ impl Fetcher {
     async fn pinned(&self, secret: SecretRef) -> SecretsResult {
         let mut out = SecretsResult::default();
         let result = {
-            let _permit = self.permits.acquire().await;
+            let _permit = self.secrets_permits.acquire().await;
             let request = self
                 .secrets
                 .get_secret_value()

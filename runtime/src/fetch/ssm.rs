@@ -45,7 +45,7 @@ impl Fetcher {
     pub(crate) async fn get_parameters(&self, batch: ParamBatch) -> BatchResult {
         let ParamBatch { names, fields } = batch;
         debug_assert!(names.len() <= GET_PARAMETERS_MAX);
-        let _permit = self.permits.acquire().await;
+        let _permit = self.ssm_permits.acquire().await;
         let request = self
             .ssm
             .get_parameters()
@@ -88,7 +88,7 @@ impl Fetcher {
         let mut token: Option<String> = None;
         for _ in 0..self.max_pages {
             let page = {
-                let _permit = self.permits.acquire().await;
+                let _permit = self.ssm_permits.acquire().await;
                 let request = self
                     .ssm
                     .get_parameters_by_path()
