@@ -382,6 +382,91 @@ async fn a_bogus_next_token_gets_motos_html_500_and_a_clear_problem() {
     );
 }
 
+/// A page may be empty and still carry a `NextToken` (AWS filters after paging):
+/// the chain goes on until the token is absent. moto's tokens are offsets, so a
+/// doctored empty first page with token `0` leads to moto's real first page.
+#[tokio::test]
+async fn an_empty_page_that_carries_a_token_is_followed() {
+    let env = unique_env("empty-page");
+    let seed = Seed::new();
+    for (tenant, plan) in [("acme", "gold"), ("globex", "free"), ("initech", "pro")] {
+        seed.param(&format!("/{env}/paged/tenants/{tenant}/plan"), plan)
+            .await;
+    }
+    let proxy = Proxy::start(moto()).expect("proxy");
+    proxy.add_rule(
+        Rule::always(
+            Some("GetParametersByPath"),
+            Fault::Respond {
+                status: 200,
+                body: r#"{"Parameters":[],"NextToken":"0"}"#.into(),
+            },
+        )
+        .times(1),
+    );
+    let config = Paged::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(&proxy.endpoint()))
+        .load()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let plans: Vec<(&str, &str)> = config
+        .tenants
+        .iter()
+        .map(|(k, t)| (k.as_str(), t.plan.as_str()))
+        .collect();
+    assert_eq!(
+        plans,
+        vec![("acme", "gold"), ("globex", "free"), ("initech", "pro")]
+    );
+    assert_eq!(
+        proxy.count("GetParametersByPath"),
+        2,
+        "the empty page, then moto's only page"
+    );
+    let second = &proxy.requests()[1];
+    assert!(
+        second.body.contains(r#""NextToken":"0""#),
+        "{}",
+        second.body
+    );
+}
+
+/// A chain whose every page carries a token again stops at `.max_pages(..)`
+/// with a `Limit` problem naming the field and path, and no config.
+#[tokio::test]
+async fn a_page_chain_that_never_ends_stops_at_max_pages() {
+    let env = unique_env("endless");
+    let proxy = Proxy::start(moto()).expect("proxy");
+    proxy.add_rule(Rule::always(
+        Some("GetParametersByPath"),
+        Fault::Respond {
+            status: 200,
+            body: r#"{"Parameters":[],"NextToken":"again"}"#.into(),
+        },
+    ));
+    let err = Paged::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(&proxy.endpoint()))
+        .max_pages(5)
+        .load()
+        .await
+        .expect_err("endless chain");
+    assert_eq!(
+        problems(&err),
+        vec![format!(
+            "tenants (/{env}/paged/tenants/): GetParametersByPath kept returning a NextToken after 5 pages; stopped (raise it with .max_pages(..) if the prefix really holds more than 50 parameters)"
+        )]
+    );
+    assert_eq!(err.problems()[0].kind(), ProblemKind::Limit);
+    assert_eq!(
+        proxy.count("GetParametersByPath"),
+        5,
+        "exactly max_pages pages"
+    );
+    assert_eq!(proxy.total(), 5);
+}
+
 // ---------------------------------------------------------------------------
 // AWS's limits, before any call
 
