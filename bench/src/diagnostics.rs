@@ -11,9 +11,10 @@ use crate::layouts::{self, LayoutSpec};
 use crate::median;
 use awsconf::AwsConfig;
 
-/// Caps tried on the diagnostic layout: serial, the default, and one more than
-/// the layout's 11 calls need for a single wave.
-pub const CAPS: [usize; 3] = [1, 10, 11];
+/// Caps tried on the diagnostic layout (10 `GetParameters` and 1
+/// `BatchGetSecretValue`): one call at a time per service, two waves of
+/// `GetParameters`, and the default, one wave.
+pub const CAPS: [usize; 3] = [1, 5, 10];
 /// Runs per diagnostic measurement.
 const RUNS: usize = 5;
 
@@ -30,6 +31,8 @@ pub struct CapRun {
     pub median: Duration,
     /// Calls in one load.
     pub calls: u64,
+    /// The most requests the proxy held at once, over the runs.
+    pub peak_in_flight: usize,
 }
 
 /// awsconf's load of `layout` through the proxy at `delay_ms`, for each cap in [`CAPS`].
@@ -43,6 +46,7 @@ pub async fn caps(
     for cap in CAPS {
         let mut times = Vec::new();
         let mut calls = 0;
+        let mut peak_in_flight = 0;
         for _ in 0..RUNS {
             proxy.reset_stats();
             let (took, loaded) =
@@ -52,6 +56,7 @@ pub async fn caps(
                     .ok_or_else(|| format!("no layout {}", layout.name))?;
             loaded.check(layout)?;
             calls = proxy.total();
+            peak_in_flight = peak_in_flight.max(proxy.max_in_flight());
             times.push(took);
         }
         out.push(CapRun {
@@ -60,6 +65,7 @@ pub async fn caps(
             cap,
             median: median(&times),
             calls,
+            peak_in_flight,
         });
     }
     Ok(out)

@@ -36,7 +36,7 @@ const FOUR_SECONDS: Duration = Duration::from_secs(4);
 const PROCESS_RUNS: usize = 5;
 /// The layout the diagnostics run on.
 pub const DIAGNOSTIC_LAYOUT: &str = "p100s10";
-/// awsconf's default cap on calls in flight.
+/// awsconf's default cap on calls in flight to each service.
 pub const CAP: u64 = 10;
 
 /// Command-line options.
@@ -137,6 +137,11 @@ pub struct Cell {
     pub counts_varied: bool,
     /// Largest batch per operation, over every run.
     pub max_batch: BTreeMap<String, usize>,
+    /// The time moto spent answering in each run (the proxy's upstream busy
+    /// time: at least one request forwarded and not yet answered).
+    pub busy: Vec<Duration>,
+    /// The most requests in flight at once, over every run.
+    pub peak_in_flight: usize,
 }
 
 impl Cell {
@@ -148,6 +153,23 @@ impl Cell {
     /// Calls in one run.
     pub fn calls(&self) -> u64 {
         self.counts.values().sum()
+    }
+
+    /// The median time moto spent answering.
+    pub fn median_busy(&self) -> Duration {
+        median(&self.busy)
+    }
+
+    /// The median over runs of wall time minus moto's own time: what the client
+    /// and the added latency cost.
+    pub fn median_without_moto(&self) -> Duration {
+        let rest: Vec<Duration> = self
+            .times
+            .iter()
+            .zip(&self.busy)
+            .map(|(t, b)| t.saturating_sub(*b))
+            .collect();
+        median(&rest)
     }
 }
 
@@ -470,6 +492,8 @@ async fn measure(
             counts: BTreeMap::new(),
             counts_varied: false,
             max_batch: BTreeMap::new(),
+            busy: Vec::new(),
+            peak_in_flight: 0,
         })
         .collect();
     let mut planned = vec![1usize; cells.len()];
@@ -500,6 +524,8 @@ async fn measure(
                 cell.counts_varied = true;
             }
             cell.times.push(took);
+            cell.busy.push(proxy.upstream_busy());
+            cell.peak_in_flight = cell.peak_in_flight.max(proxy.max_in_flight());
         }
         round += 1;
         if round > target_runs + 1 {

@@ -43,7 +43,7 @@ impl Strategy {
     /// A one-line description for the report.
     pub fn describe(self) -> &'static str {
         match self {
-            Strategy::Awsconf => "`Layout::loader().env(..).sdk_config(&cfg).load()`: GetParameters (10 names) and BatchGetSecretValue (20 ids), concurrent under the default cap of 10 calls in flight",
+            Strategy::Awsconf => "`Layout::loader().env(..).sdk_config(&cfg).load()`: GetParameters (10 names) and BatchGetSecretValue (20 ids), concurrent under the default cap of 10 calls in flight to each service",
             Strategy::ByPath => "GetParametersByPath on `/<env>/bench/` (recursive, MaxResults 10), one page after another, then GetSecretValue per secret, one after another",
             Strategy::Batches => "GetParameters with 10 names per call, one call after another, then GetSecretValue per secret, one after another",
             Strategy::PerField => "GetParameter per parameter, then GetSecretValue per secret, all one after another",
