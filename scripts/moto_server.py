@@ -52,6 +52,50 @@ def wait_until_answering(endpoint: str, deadline_s: float = 30.0) -> None:
     raise RuntimeError(f"moto did not answer HTTP on {endpoint}: {last_err}")
 
 
+# Read-only requests for names that do not exist: they change no state.
+WARM_UP = [
+    ("ssm", "AmazonSSM.GetParameters", b'{"Names": ["/awsconf-warm-up"]}'),
+    (
+        "secretsmanager",
+        "secretsmanager.BatchGetSecretValue",
+        b'{"SecretIdList": ["awsconf-warm-up"]}',
+    ),
+]
+
+
+def warm_up(endpoint: str) -> None:
+    """Load moto's Parameter Store and Secrets Manager backends before any test.
+
+    moto imports a service's models and builds its app on that service's first
+    request (about 2 s for SSM on an idle 2-core machine, much longer under
+    load), while holding a lock every other request waits for. A test that
+    fires its first requests concurrently would see them all stall; with a
+    per-attempt timeout they can fail. Done here, before the readiness line,
+    the cost is paid once at startup. A failure is only reported: the tests'
+    own requests will show what is wrong.
+    """
+    for service, target, body in WARM_UP:
+        request = urllib.request.Request(
+            endpoint + "/",
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/x-amz-json-1.1",
+                "X-Amz-Target": target,
+                # moto reads the service and region from the credential scope.
+                "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/"
+                f"us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=120) as resp:
+                resp.read()
+        except urllib.error.HTTPError:
+            pass  # an AWS error answer still means the backend is loaded
+        except Exception as err:  # noqa: BLE001 - report and go on
+            print(f"moto warm-up of {service} failed: {err}", file=sys.stderr)
+
+
 def speed_up_dispatch() -> None:
     """List moto's service modules once instead of on every request.
 
@@ -94,6 +138,7 @@ def main() -> None:
     host, bound_port = server.get_host_and_port()
     endpoint = f"http://{host}:{bound_port}"
     wait_until_answering(endpoint)
+    warm_up(endpoint)
     print(f"MOTO_READY {endpoint}", flush=True)
 
     if detach:
