@@ -301,11 +301,8 @@ impl Proxy {
     /// nothing.
     pub fn upstream_busy(&self) -> Duration {
         let s = self.shared.lock();
-        let running = match s.upstream.since {
-            Some(since) if s.upstream.now > 0 => since.elapsed(),
-            _ => Duration::ZERO,
-        };
-        s.upstream.busy + running
+        // `since` is set exactly while a request is at the upstream.
+        s.upstream.busy + s.upstream.since.map_or(Duration::ZERO, |t| t.elapsed())
     }
 
     /// Forget counts, batch sizes, recorded requests, in-flight peaks and the

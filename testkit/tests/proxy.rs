@@ -74,47 +74,22 @@ async fn forwards_to_moto_and_returns_its_data() {
     assert!(!r.headers.contains_key("connection"), "{:?}", r.headers);
 }
 
-/// An upstream that echoes what it received, to check nothing is rewritten.
-async fn echo_upstream() -> (String, tokio::task::JoinHandle<()>) {
-    use hyper::service::service_fn;
+/// Serves `handler` on a free 127.0.0.1 port, one connection per request (as
+/// moto does), many at once; returns its endpoint and the serving task.
+async fn spawn_upstream<F, Fut>(handler: F) -> (String, tokio::task::JoinHandle<()>)
+where
+    F: Fn(hyper::Request<hyper::body::Incoming>) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Result<hyper::Response<Full<Bytes>>, hyper::Error>>
+        + Send
+        + 'static,
+{
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let task = tokio::spawn(async move {
         loop {
             let (stream, _) = listener.accept().await.unwrap();
+            let svc = hyper::service::service_fn(handler.clone());
             tokio::spawn(async move {
-                let svc = service_fn(|req: hyper::Request<hyper::body::Incoming>| async move {
-                    let (parts, body) = req.into_parts();
-                    let body = body.collect().await?.to_bytes();
-                    let headers: BTreeMap<String, Vec<String>> = parts
-                        .headers
-                        .keys()
-                        .map(|k| {
-                            (
-                                k.to_string(),
-                                parts
-                                    .headers
-                                    .get_all(k)
-                                    .iter()
-                                    .map(|v| v.to_str().unwrap().to_string())
-                                    .collect(),
-                            )
-                        })
-                        .collect();
-                    let echo = json!({
-                        "method": parts.method.as_str(),
-                        "uri": parts.uri.to_string(),
-                        "headers": headers,
-                        "body": String::from_utf8_lossy(&body),
-                    });
-                    Ok::<_, hyper::Error>(
-                        hyper::Response::builder()
-                            .header("connection", "close")
-                            .header("x-upstream", "echo")
-                            .body(Full::new(Bytes::from(echo.to_string())))
-                            .unwrap(),
-                    )
-                });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .keep_alive(false)
                     .serve_connection(TokioIo::new(stream), svc)
@@ -123,6 +98,41 @@ async fn echo_upstream() -> (String, tokio::task::JoinHandle<()>) {
         }
     });
     (format!("http://{addr}"), task)
+}
+
+/// An upstream that echoes what it received, to check nothing is rewritten.
+async fn echo_upstream() -> (String, tokio::task::JoinHandle<()>) {
+    spawn_upstream(|req: hyper::Request<hyper::body::Incoming>| async move {
+        let (parts, body) = req.into_parts();
+        let body = body.collect().await?.to_bytes();
+        let headers: BTreeMap<String, Vec<String>> = parts
+            .headers
+            .keys()
+            .map(|k| {
+                (
+                    k.to_string(),
+                    parts
+                        .headers
+                        .get_all(k)
+                        .iter()
+                        .map(|v| v.to_str().unwrap().to_string())
+                        .collect(),
+                )
+            })
+            .collect();
+        let echo = json!({
+            "method": parts.method.as_str(),
+            "uri": parts.uri.to_string(),
+            "headers": headers,
+            "body": String::from_utf8_lossy(&body),
+        });
+        Ok(hyper::Response::builder()
+            .header("connection", "close")
+            .header("x-upstream", "echo")
+            .body(Full::new(Bytes::from(echo.to_string())))
+            .unwrap())
+    })
+    .await
 }
 
 #[tokio::test]
@@ -292,13 +302,7 @@ async fn status_faults_return_json_errors() {
     ] {
         p.clear_rules();
         p.add_rule(Rule::always(None, Fault::Status(code)));
-        let r = call(
-            &c,
-            &p.endpoint(),
-            "AmazonSSM.GetParameters",
-            json!({"Names": ["x"]}),
-        )
-        .await;
+        let r = get_x(&c, &p.endpoint()).await;
         assert_eq!(r.status.as_u16(), code);
         assert_eq!(r.headers["content-type"], "application/x-amz-json-1.1");
         assert_eq!(r.json(), json!({"__type": kind, "message": "injected"}));
@@ -322,13 +326,7 @@ async fn respond_returns_the_given_status_and_body() {
             body: body.clone(),
         },
     ));
-    let r = call(
-        &c,
-        &p.endpoint(),
-        "AmazonSSM.GetParameters",
-        json!({"Names": ["x"]}),
-    )
-    .await;
+    let r = get_x(&c, &p.endpoint()).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.headers["content-type"], "application/x-amz-json-1.1");
     assert_eq!(r.body, body);
@@ -476,13 +474,7 @@ async fn times_limits_the_number_of_injected_faults() {
     p.add_rule(Rule::always(Some("GetParameters"), Fault::Throttle).times(2));
     let mut statuses = Vec::new();
     for _ in 0..5 {
-        let r = call(
-            &c,
-            &p.endpoint(),
-            "AmazonSSM.GetParameters",
-            json!({"Names": ["x"]}),
-        )
-        .await;
+        let r = get_x(&c, &p.endpoint()).await;
         statuses.push(r.status.as_u16());
     }
     assert_eq!(statuses, vec![400, 400, 200, 200, 200]);
@@ -516,13 +508,7 @@ async fn probability_injects_about_that_share() {
     let c = client();
     // Never and always.
     p.add_rule(Rule::always(None, Fault::Status(500)).probability(0.0));
-    let r = call(
-        &c,
-        &p.endpoint(),
-        "AmazonSSM.GetParameters",
-        json!({"Names": ["x"]}),
-    )
-    .await;
+    let r = get_x(&c, &p.endpoint()).await;
     assert_eq!(r.status, StatusCode::OK);
     p.clear_rules();
     // Half: faulted requests are answered by the proxy without reaching moto,
@@ -530,13 +516,7 @@ async fn probability_injects_about_that_share() {
     p.add_rule(Rule::always(None, Fault::Status(500)).probability(0.5));
     let mut faulted = 0;
     for _ in 0..200 {
-        let r = call(
-            &c,
-            &p.endpoint(),
-            "AmazonSSM.GetParameters",
-            json!({"Names": ["x"]}),
-        )
-        .await;
+        let r = get_x(&c, &p.endpoint()).await;
         if r.status == StatusCode::INTERNAL_SERVER_ERROR {
             faulted += 1;
         } else {
@@ -554,13 +534,7 @@ async fn probability_injects_about_that_share() {
     );
     let mut faulted = 0;
     for _ in 0..60 {
-        let r = call(
-            &c,
-            &p.endpoint(),
-            "AmazonSSM.GetParameters",
-            json!({"Names": ["x"]}),
-        )
-        .await;
+        let r = get_x(&c, &p.endpoint()).await;
         if r.status == StatusCode::INTERNAL_SERVER_ERROR {
             faulted += 1;
         }
@@ -575,26 +549,14 @@ async fn delay_is_added_per_request_and_concurrently() {
     let delay = Duration::from_millis(500);
     p.set_delay(delay);
     let started = Instant::now();
-    let r = call(
-        &c,
-        &p.endpoint(),
-        "AmazonSSM.GetParameters",
-        json!({"Names": ["x"]}),
-    )
-    .await;
+    let r = get_x(&c, &p.endpoint()).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(started.elapsed() >= delay, "{:?}", started.elapsed());
 
     // Faults are delayed too.
     p.add_rule(Rule::always(None, Fault::Throttle).times(1));
     let started = Instant::now();
-    let r = call(
-        &c,
-        &p.endpoint(),
-        "AmazonSSM.GetParameters",
-        json!({"Names": ["x"]}),
-    )
-    .await;
+    let r = get_x(&c, &p.endpoint()).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(started.elapsed() >= delay);
 
@@ -603,15 +565,7 @@ async fn delay_is_added_per_request_and_concurrently() {
     let tasks: Vec<_> = (0..10)
         .map(|_| {
             let (c, endpoint) = (c.clone(), p.endpoint());
-            tokio::spawn(async move {
-                call(
-                    &c,
-                    &endpoint,
-                    "AmazonSSM.GetParameters",
-                    json!({"Names": ["x"]}),
-                )
-                .await
-            })
+            tokio::spawn(async move { get_x(&c, &endpoint).await })
         })
         .collect();
     for t in tasks {
@@ -626,40 +580,30 @@ async fn delay_is_added_per_request_and_concurrently() {
 
     p.set_delay(Duration::ZERO);
     let started = Instant::now();
-    call(
-        &c,
-        &p.endpoint(),
-        "AmazonSSM.GetParameters",
-        json!({"Names": ["x"]}),
-    )
-    .await;
+    get_x(&c, &p.endpoint()).await;
     assert!(started.elapsed() < delay);
 }
 
 /// An upstream that answers `{}` after `wait`, many requests at once.
 async fn slow_upstream(wait: Duration) -> (String, tokio::task::JoinHandle<()>) {
-    use hyper::service::service_fn;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let task = tokio::spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            tokio::spawn(async move {
-                let svc = service_fn(
-                    move |_req: hyper::Request<hyper::body::Incoming>| async move {
-                        tokio::time::sleep(wait).await;
-                        Ok::<_, hyper::Error>(hyper::Response::new(Full::new(Bytes::from_static(
-                            b"{}",
-                        ))))
-                    },
-                );
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), svc)
-                    .await;
-            });
-        }
-    });
-    (format!("http://{addr}"), task)
+    spawn_upstream(
+        move |_req: hyper::Request<hyper::body::Incoming>| async move {
+            tokio::time::sleep(wait).await;
+            Ok(hyper::Response::new(Full::new(Bytes::from_static(b"{}"))))
+        },
+    )
+    .await
+}
+
+/// `GetParameters` for the name `x` through `endpoint`.
+async fn get_x(c: &common::HttpClient, endpoint: &str) -> common::Reply {
+    call(
+        c,
+        endpoint,
+        "AmazonSSM.GetParameters",
+        json!({"Names": ["x"]}),
+    )
+    .await
 }
 
 /// Sends every `(target, body)` at once through `endpoint` and checks each is answered.
@@ -705,13 +649,7 @@ async fn in_flight_peaks_count_requests_held_at_once_per_service() {
     assert_eq!(p.max_in_flight(), 0);
     p.set_delay(Duration::from_millis(20));
     for _ in 0..3 {
-        call(
-            &c,
-            &p.endpoint(),
-            "AmazonSSM.GetParameters",
-            json!({"Names": ["x"]}),
-        )
-        .await;
+        get_x(&c, &p.endpoint()).await;
     }
     assert_eq!(p.max_in_flight(), 1);
     assert_eq!(p.max_in_flight_of("AmazonSSM"), 1);
@@ -722,27 +660,13 @@ async fn in_flight_peaks_count_requests_held_at_once_per_service() {
     p.add_rule(Rule::always(None, Fault::Stall).times(1));
     let stalled = {
         let (c, endpoint) = (c.clone(), p.endpoint());
-        tokio::spawn(async move {
-            call(
-                &c,
-                &endpoint,
-                "AmazonSSM.GetParameters",
-                json!({"Names": ["x"]}),
-            )
-            .await
-        })
+        tokio::spawn(async move { get_x(&c, &endpoint).await })
     };
     let deadline = Instant::now() + Duration::from_secs(10);
     while p.total() == 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    call(
-        &c,
-        &p.endpoint(),
-        "AmazonSSM.GetParameters",
-        json!({"Names": ["x"]}),
-    )
-    .await;
+    get_x(&c, &p.endpoint()).await;
     assert_eq!(p.max_in_flight(), 2);
     stalled.abort();
 }

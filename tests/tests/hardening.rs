@@ -343,6 +343,17 @@ struct Tenant {
     plan: String,
 }
 
+/// A rule that answers `GetParametersByPath` with `page` instead of moto.
+fn by_path_page(page: &str) -> Rule {
+    Rule::always(
+        Some("GetParametersByPath"),
+        Fault::Respond {
+            status: 200,
+            body: page.into(),
+        },
+    )
+}
+
 /// moto answers a bad `NextToken` with werkzeug's HTML 500 page. A first page
 /// handed over with a bogus token sends the loader there: a clear problem, no panic.
 #[tokio::test]
@@ -352,16 +363,7 @@ async fn a_bogus_next_token_gets_motos_html_500_and_a_clear_problem() {
         .param(&format!("/{env}/paged/tenants/acme/plan"), "gold")
         .await;
     let proxy = Proxy::start(moto()).expect("proxy");
-    proxy.add_rule(
-        Rule::always(
-            Some("GetParametersByPath"),
-            Fault::Respond {
-                status: 200,
-                body: r#"{"Parameters":[],"NextToken":"bogus-token"}"#.into(),
-            },
-        )
-        .times(1),
-    );
+    proxy.add_rule(by_path_page(r#"{"Parameters":[],"NextToken":"bogus-token"}"#).times(1));
     let err = Paged::loader()
         .env(&env)
         .sdk_config(&sdk_config(&proxy.endpoint()))
@@ -394,16 +396,7 @@ async fn an_empty_page_that_carries_a_token_is_followed() {
             .await;
     }
     let proxy = Proxy::start(moto()).expect("proxy");
-    proxy.add_rule(
-        Rule::always(
-            Some("GetParametersByPath"),
-            Fault::Respond {
-                status: 200,
-                body: r#"{"Parameters":[],"NextToken":"0"}"#.into(),
-            },
-        )
-        .times(1),
-    );
+    proxy.add_rule(by_path_page(r#"{"Parameters":[],"NextToken":"0"}"#).times(1));
     let config = Paged::loader()
         .env(&env)
         .sdk_config(&sdk_config(&proxy.endpoint()))
@@ -438,13 +431,7 @@ async fn an_empty_page_that_carries_a_token_is_followed() {
 async fn a_page_chain_that_never_ends_stops_at_max_pages() {
     let env = unique_env("endless");
     let proxy = Proxy::start(moto()).expect("proxy");
-    proxy.add_rule(Rule::always(
-        Some("GetParametersByPath"),
-        Fault::Respond {
-            status: 200,
-            body: r#"{"Parameters":[],"NextToken":"again"}"#.into(),
-        },
-    ));
+    proxy.add_rule(by_path_page(r#"{"Parameters":[],"NextToken":"again"}"#));
     let err = Paged::loader()
         .env(&env)
         .sdk_config(&sdk_config(&proxy.endpoint()))
