@@ -1,5 +1,8 @@
-// A user crate that depends on awsconf alone (no serde, no figment) can derive,
-// use every attribute and build a loader.
+//! A user crate that depends on awsconf alone (no serde, no figment) can derive,
+//! use every attribute and build a loader.
+
+// A user's crate, not a library: its public items need no docs.
+#![allow(missing_docs)]
 use std::collections::BTreeMap;
 
 use awsconf::{AwsConfig, SecretString};
@@ -38,7 +41,8 @@ pub struct Tenant {
     pub rds: Option<SecretString>,
 }
 
-fn main() {
+#[test]
+fn derives_and_builds_a_loader_with_awsconf_as_the_only_dependency() {
     let schema = <Config as AwsConfig>::schema();
     assert_eq!(schema.app, Some("api"));
     assert_eq!(schema.fields.len(), 8);
