@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Manage the moto AWS emulator used by the awsconf test suite.
 #
-#   scripts/moto.sh install   create <repo>/.venv and install moto[server] (idempotent)
+#   scripts/moto.sh install   create <repo>/.venv and install moto[server] and waitress
+#                             (the HTTP server moto_server.py runs moto under; idempotent)
 #   scripts/moto.sh start     start moto in the background on a free 127.0.0.1 port,
 #                             print its endpoint (pid/port in .venv/moto.pid / .venv/moto.port)
 #   scripts/moto.sh stop      stop the background moto started by `start`
@@ -15,12 +16,13 @@
 set -euo pipefail
 
 MOTO_VERSION="5.2.1"
+WAITRESS_VERSION="3.0.2"
 
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd -- "$SCRIPT_DIR/.." && pwd)"
 VENV="$REPO_ROOT/.venv"
 VPY="$VENV/bin/python"
-STAMP="$VENV/.moto-$MOTO_VERSION.installed"
+STAMP="$VENV/.moto-$MOTO_VERSION-waitress-$WAITRESS_VERSION.installed"
 PID_FILE="$VENV/moto.pid"
 PORT_FILE="$VENV/moto.port"
 OUT_FILE="$VENV/moto.out"
@@ -32,7 +34,7 @@ die() {
 }
 
 installed() {
-    [[ -f "$STAMP" && -x "$VPY" ]] && "$VPY" -c 'import moto.server, flask, flask_cors' 2>/dev/null
+    [[ -f "$STAMP" && -x "$VPY" ]] && "$VPY" -c 'import moto.server, flask, flask_cors, waitress' 2>/dev/null
 }
 
 cmd_install() {
@@ -47,10 +49,11 @@ cmd_install() {
         "$py" -m venv "$VENV"
     fi
     rm -f "$VENV"/.moto-*.installed
-    "$VPY" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
-    "$VPY" -c 'import moto.server, flask, flask_cors' || die "moto installed but not importable"
+    "$VPY" -m pip install --quiet --disable-pip-version-check \
+        "moto[server]==$MOTO_VERSION" "waitress==$WAITRESS_VERSION"
+    "$VPY" -c 'import moto.server, flask, flask_cors, waitress' || die "moto installed but not importable"
     touch "$STAMP"
-    echo "moto $MOTO_VERSION installed in $VENV"
+    echo "moto $MOTO_VERSION (waitress $WAITRESS_VERSION) installed in $VENV"
 }
 
 running_pid() {

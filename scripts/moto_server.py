@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Run moto's server on 127.0.0.1 for the awsconf test suite.
 
+moto's app is served by waitress (see `serve`), which keeps connections alive;
+moto's own server closes every one.
+
 Usage: moto_server.py PORT [--detach]
 
 PORT may be 0, in which case the OS picks a free port (no bind race).
@@ -116,6 +119,157 @@ def speed_up_dispatch() -> None:
     backends.list_of_moto_modules = lambda: modules
 
 
+def speed_up_answers() -> None:
+    """Memoize two pure lookups moto repeats on every request.
+
+    1. `method_names_from_class`: moto lists a response class's methods with
+       `inspect.getmembers` on every request to find the action's handler.
+       Classes do not change while the server runs.
+    2. The attribute names moto's response serializer tries for each member of
+       each answer (`DBInstanceIdentifier`, `db_instance_identifier`, ...). With
+       the default alias providers they are a function of the key, the member's
+       shape and its parent, and the object's type (its class name and class
+       `Meta`); they are computed once per combination. Objects with a `Meta` of
+       their own, or pickers with other providers, are not cached.
+
+    Values and answers are unchanged: only the names tried are remembered, and
+    every value is still read from the object. Each step is skipped if moto no
+    longer has what it patches.
+    """
+    import functools
+
+    import moto.core.responses as responses
+    import moto.core.serialize as serialize
+
+    names = getattr(responses, "method_names_from_class", None)
+    if names is not None:
+        responses.method_names_from_class = functools.cache(lambda cls: tuple(names(cls)))
+
+    picker = getattr(serialize, "XFormedAttributePicker", None)
+    defaults = getattr(serialize, "DEFAULT_ALIAS_PROVIDERS", None)
+    if picker is None or defaults is None:
+        return
+    uncached = picker.get_possible_keys
+    # id() keys stay valid: the value keeps the shapes alive, so ids are not reused.
+    cache: dict = {}
+
+    def get_possible_keys(self, context):  # type: ignore[no-untyped-def]
+        obj = context.obj
+        if self.alias_providers is not defaults or "Meta" in getattr(obj, "__dict__", ()):
+            return uncached(self, context)
+        shape = context.shape
+        parent = getattr(shape, "parent", None)
+        key = (type(obj), context.key, id(shape), id(parent))
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = (tuple(uncached(self, context)), shape, parent)
+        return hit[0]
+
+    picker.get_possible_keys = get_possible_keys
+
+
+def crash_page(app):  # type: ignore[no-untyped-def]
+    """Answer an exception moto raises as werkzeug's server does: HTTP 500 with
+    its HTML "Internal Server Error" page, the traceback going to stderr.
+
+    moto lets some exceptions escape (a bad NextToken in GetParametersByPath,
+    for one). Under waitress alone they would become a plain-text 500; with
+    this, an answer looks the same whichever server runs moto, and the proxy's
+    `Html500` fault stays a faithful copy of it.
+    """
+    import traceback
+
+    from werkzeug.exceptions import InternalServerError
+
+    def wrapped(environ, start_response):  # type: ignore[no-untyped-def]
+        try:
+            return app(environ, start_response)
+        except Exception:  # noqa: BLE001 - every escaped exception is a crash page
+            traceback.print_exc(file=sys.stderr)
+            return InternalServerError()(environ, start_response)
+
+    return wrapped
+
+
+def one_at_a_time(app):  # type: ignore[no-untyped-def]
+    """Run moto's app for one request at a time.
+
+    moto's backends are not thread-safe: a request that walks a service's
+    secrets or parameters while another adds one can fail with "dictionary
+    changed size during iteration" (seen here in CreateSecret), an HTTP 500
+    the SDK then retries, so a test that counts calls sees one too many.
+    Tests in one binary share a moto and seed it while others read.
+    Python runs one thread at a time anyway, so the lock costs no throughput;
+    connections are still accepted and read concurrently.
+    """
+    lock = threading.Lock()
+
+    def wrapped(environ, start_response):  # type: ignore[no-untyped-def]
+        with lock:
+            return app(environ, start_response)
+
+    return wrapped
+
+
+# Idle keep-alive connections are closed after this long. Longer than the
+# 90 s after which hyper (the AWS SDK's client and the test proxy) drops an
+# idle pooled connection itself, so the server never closes a connection a
+# client is about to reuse.
+IDLE_TIMEOUT_S = 300
+
+
+def serve(port: int) -> str:
+    """Serve moto's WSGI app on HOST:port in a background thread; return its URL.
+
+    moto's own `ThreadedMotoServer` runs werkzeug's development server, which
+    closes the connection after every answer and starts a thread per
+    connection. waitress keeps HTTP/1.1 connections alive, so clients (the test
+    proxy, the SDK) reuse them instead of connecting for every request, and it
+    spends less per request (a GetParameter cost moto's process about 2 ms of
+    CPU under waitress against 3-4 ms under werkzeug, measured on the 2-core
+    machine this was written on). moto answers one request at a time, so this
+    cost is paid by every test and every benchmark figure. The app and its answers are moto's own either way.
+    Falls back to moto's server if waitress is missing (an interpreter given
+    by $AWSCONF_MOTO_PYTHON that has only moto).
+    """
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        create_backend_app,
+    )
+
+    try:
+        from waitress.server import create_server
+    except ImportError:
+        print(
+            "moto_server.py: waitress is not installed; using moto's own server "
+            "(slower: a new connection per request)",
+            file=sys.stderr,
+        )
+        from moto.server import ThreadedMotoServer
+
+        fallback = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+        fallback.start()
+        host, bound_port = fallback.get_host_and_port()
+        return f"http://{host}:{bound_port}"
+
+    app = one_at_a_time(crash_page(DomainDispatcherApplication(create_backend_app)))
+    server = create_server(
+        app,
+        host=HOST,
+        port=port,
+        threads=8,
+        channel_timeout=IDLE_TIMEOUT_S,
+        # Every SDK client a test builds keeps its connections open; the
+        # default of 100 would stop accepting in a long test binary.
+        connection_limit=10_000,
+        # poll(2), not select(2): no limit of 1,024 on descriptor numbers.
+        asyncore_use_poll=True,
+        ident=None,
+    )
+    threading.Thread(target=server.run, name="waitress", daemon=True).start()
+    return f"http://{HOST}:{server.effective_port}"
+
+
 def main() -> None:
     args = sys.argv[1:]
     detach = "--detach" in args
@@ -127,16 +281,15 @@ def main() -> None:
     except ValueError:
         usage()
 
-    # Keep test output quiet: werkzeug logs every request on stderr otherwise.
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # Keep test output quiet: werkzeug logs every request on stderr otherwise,
+    # and waitress warns whenever requests queue for a thread (as they do
+    # behind moto's one-at-a-time answering).
+    for name in ("werkzeug", "waitress"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
     speed_up_dispatch()
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
-    server.start()
-    host, bound_port = server.get_host_and_port()
-    endpoint = f"http://{host}:{bound_port}"
+    speed_up_answers()
+    endpoint = serve(port)
     wait_until_answering(endpoint)
     warm_up(endpoint)
     print(f"MOTO_READY {endpoint}", flush=True)
