@@ -3,8 +3,10 @@
 //! Point the SDK's endpoint URL at [`Proxy::endpoint`]. Every request is
 //! forwarded unchanged (method, path, query, body and all headers, including
 //! `Host`, which SigV4 signs) to the upstream, and the upstream's response is
-//! returned. Client connections are kept alive even though moto closes every
-//! connection: upstream connections are opened as needed.
+//! returned. Client connections are kept alive whether or not the upstream
+//! keeps its own (moto's own server closes every connection;
+//! `scripts/moto_server.py` serves moto under waitress, which keeps them):
+//! upstream connections are pooled and opened as needed.
 //!
 //! Each request is attributed to an *operation*: the part of its
 //! `X-Amz-Target` header after the last `.` (`AmazonSSM.GetParameters` ->

@@ -737,7 +737,8 @@ async fn concurrent_requests_over_one_keep_alive_client_all_succeed() {
 
 #[tokio::test]
 async fn one_client_connection_serves_many_requests() {
-    // moto closes every connection; the proxy must keep the client's open.
+    // Whatever the upstream does with its connections (moto's own server
+    // closes every one), the proxy keeps the client's open.
     let p = proxy();
     let stream = tokio::net::TcpStream::connect(p.local_addr())
         .await
