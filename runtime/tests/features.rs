@@ -1,7 +1,8 @@
 //! With a service's cargo feature off, fields that need it are a clear problem
 //! (never a silent default), and the other service still works. Run with
 //! `cargo test -p awsconf --no-default-features --features ssm --test features`
-//! (or `--features secretsmanager`); `.ci/run` does both.
+//! (Parameter Store without the HTTPS client) or
+//! `--features secretsmanager,default-https-client`; `.ci/run` does both.
 
 #![cfg(not(all(feature = "ssm", feature = "secretsmanager")))]
 #![allow(dead_code)]
@@ -71,5 +72,33 @@ async fn parameter_fields_need_the_ssm_feature() {
     assert_eq!(
         p.to_string(),
         "{host,port}: awsconf was built without its `ssm` feature, so the parameters /prod/f/{host,port} cannot be read; enable the feature or supply the value from a local layer with .offline()"
+    );
+}
+
+/// Without `default-https-client` and without an HTTP client in the given
+/// `SdkConfig`, a load that needs a service fails at once with a problem that
+/// names the field and says what to do; it does not hang or panic.
+#[cfg(all(feature = "ssm", not(feature = "default-https-client")))]
+#[tokio::test]
+async fn without_an_http_client_the_load_says_so() {
+    #[derive(AwsConfig, Debug)]
+    #[aws_config(app = "f")]
+    struct OnlyParams {
+        host: String,
+    }
+    let err = OnlyParams::loader()
+        .env("prod")
+        .sdk_config(&sdk_config())
+        .load()
+        .await
+        .expect_err("no HTTP client");
+    assert_eq!(err.problems().len(), 1, "{err}");
+    let p = &err.problems()[0];
+    let text = p.to_string();
+    assert_eq!(p.kind(), ProblemKind::Aws, "{text}");
+    assert!(
+        text.starts_with("host (/prod/f/host): ssm:GetParameters could not be sent")
+            && text.contains("Enable the `default-https-client` crate feature"),
+        "{text}"
     );
 }
