@@ -1,8 +1,8 @@
 //! With a service's cargo feature off, fields that need it are a clear problem
 //! (never a silent default), and the other service still works. Run with
 //! `cargo test -p awsconf --no-default-features --features ssm --test features`
-//! (Parameter Store without the HTTPS client) or
-//! `--features secretsmanager,default-https-client`; `.ci/run` does both.
+//! (or `--features secretsmanager`), both without the SDK's HTTPS client;
+//! `.ci/run` does both.
 
 #![cfg(not(all(feature = "ssm", feature = "secretsmanager")))]
 #![allow(dead_code)]
