@@ -192,6 +192,7 @@ pub mod plan;
 #[cfg(test)]
 mod proptests;
 pub mod provider;
+mod redact;
 pub mod schema;
 pub mod timeouts;
 pub mod tools;

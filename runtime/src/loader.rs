@@ -383,14 +383,17 @@ impl<T: AwsConfig> Session<T> {
         let root: Value = match figment.extract() {
             Ok(v) => v,
             Err(err) => {
+                // figment's message quotes the line that failed to parse, which
+                // may hold a secret: name the layer and position only, and keep
+                // no source error that would print the line.
                 for e in err {
-                    problems.push(
-                        Problem::new(
-                            ProblemKind::Layer,
-                            format!("a local layer could not be read: {e}"),
-                        )
-                        .source(e),
-                    );
+                    problems.push(Problem::new(
+                        ProblemKind::Layer,
+                        format!(
+                            "a local layer could not be read: {}",
+                            crate::redact::layer_error(&e)
+                        ),
+                    ));
                 }
                 return Err(Error::new(schema.type_name, env, problems));
             }

@@ -381,7 +381,10 @@ pub async fn push<T: AwsConfig + Root>(
                                 fields: String::new(),
                             };
                             PushStatus::Failed {
-                                message: scrub(classify(err, &call).message(), &p.text),
+                                message: crate::redact::scrub(
+                                    classify(err, &call).message(),
+                                    &p.text,
+                                ),
                             }
                         }
                     }
@@ -498,7 +501,7 @@ async fn write_secret(
                 &call,
             );
             let text = match &s.payload {
-                Payload::Text(value) => scrub(&text, value),
+                Payload::Text(value) => crate::redact::scrub(&text, value),
                 Payload::Binary(_) => text,
             };
             PushStatus::Failed { message: text }
@@ -526,16 +529,6 @@ where
     }
 }
 
-/// An AWS message with the value it was about replaced, should AWS (or an
-/// emulator) ever quote it back.
-fn scrub(message: &str, value: &str) -> String {
-    if value.len() < 4 {
-        message.to_string()
-    } else {
-        message.replace(value, "[REDACTED]")
-    }
-}
-
 /// The TOML document as a dictionary; a parse error gives its position and kind,
 /// never the offending text (it may be a secret).
 fn parse(toml: &str, source_name: &str) -> Result<Dict, PushError> {
@@ -545,34 +538,11 @@ fn parse(toml: &str, source_name: &str) -> Result<Dict, PushError> {
         Ok(_) => Ok(Dict::new()),
         Err(err) => Err(PushError::Toml {
             source_name: source_name.to_string(),
-            message: safe_toml_error(&err.to_string()),
+            message: match &err.kind {
+                figment::error::Kind::Message(m) => crate::redact::parse_message(m),
+                _ => crate::redact::layer_error(&err),
+            },
         }),
-    }
-}
-
-/// The toml crate's message quotes the offending line between its first line
-/// (`TOML parse error at line 3, column 12`) and its last (what is wrong). Keep
-/// those two only.
-fn safe_toml_error(message: &str) -> String {
-    let lines: Vec<&str> = message
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    let position = lines
-        .iter()
-        .find(|l| l.starts_with("TOML parse error"))
-        .copied();
-    let what = lines
-        .last()
-        .copied()
-        .filter(|l| !l.starts_with('|') && !l.chars().next().is_some_and(|c| c.is_ascii_digit()));
-    match (position, what) {
-        (Some(p), Some(w)) if p != w => {
-            format!("{p}: {w} (the line is not shown, as it may hold a secret)")
-        }
-        (Some(p), _) => format!("{p} (the line is not shown, as it may hold a secret)"),
-        _ => "parse error (the text is not shown, as it may hold a secret)".to_string(),
     }
 }
 
