@@ -86,11 +86,12 @@ impl<'a> Field<'a> {
         let ident = original.ident.as_ref()?;
         let attrs = FieldAttrs::from_ast(cx, &original.attrs);
         let option = attr::is_option(&original.ty);
-        let secret_typed = attr::is_secret_type(&original.ty);
+        let secret_typed = attr::is_secret_type(&original.ty) || attrs.secret;
         let (name, name_span) = match &attrs.name {
             Some(lit) => (lit.value(), lit.span()),
             None => (rename_all.apply(&ident.to_string()), ident.span()),
         };
+        let has_key = attrs.key.is_some();
         let kind = match attrs.role {
             FieldRole::Param => Kind::Param {
                 json: attrs.json,
@@ -108,10 +109,44 @@ impl<'a> Field<'a> {
                 None => Kind::Component,
             },
         };
-        if attrs.plaintext && secret_typed {
+        if attrs.plaintext && attrs.secret {
+            cx.error_spanned_by(
+                &original.ty,
+                "a field is either #[param(secret)] or #[param(plaintext)], not both",
+            );
+        } else if attrs.plaintext && secret_typed {
             cx.error_spanned_by(
                 &original.ty,
                 "#[param(plaintext)] is for String fields; this field is already a secret type",
+            );
+        }
+        if attrs.secret && !matches!(kind, Kind::Param { .. }) {
+            cx.error_spanned_by(
+                &original.ty,
+                "`secret` marks a #[param] field; a #[secret] field is always secret",
+            );
+        }
+        if matches!(kind, Kind::Secret { .. }) && attrs.plaintext && !has_key {
+            cx.error_spanned_by(
+                &original.ty,
+                "#[secret(plaintext)] is for one key of a JSON secret that is not secret (`key = \"port\"`); a whole secret is always secret",
+            );
+        }
+        if matches!(kind, Kind::Secret { .. })
+            && !attrs.plaintext
+            && !secret_typed
+            && attr::is_visibly_plain(attr::strip_option(&original.ty))
+        {
+            let ty = attr::strip_option(&original.ty);
+            cx.error_spanned_by(
+                ty,
+                format!(
+                    "#[secret] field `{ident}` has type `{}`, which would print the secret in Debug output and error messages; \
+                     use `awsconf::SecretString` (or a container of it, such as `Vec<SecretString>`), \
+                     or a struct whose secret fields are `SecretString`; for a key that is not secret \
+                     (`key = \"port\"`), add `plaintext`",
+                    quote::ToTokens::to_token_stream(ty).to_string().replace(' ', "")
+                ),
             );
         }
         if !attrs.plaintext && !secret_typed && matches!(kind, Kind::Param { .. }) {

@@ -59,6 +59,10 @@ struct Database {
     password: SecretString,
 }
 
+/// A number held in a secret (a user type: `#[secret]` on a bare `u32` does not compile).
+#[derive(Deserialize, Debug)]
+struct Pin(u32);
+
 #[derive(AwsConfig, Debug)]
 #[aws_config(app = "canary")]
 struct Bad {
@@ -77,7 +81,7 @@ struct Bad {
     as_struct: DbCredentials,
     /// Binary secret with the canary's bytes, read as a number.
     #[secret(id = "{env}/binary")]
-    binary: u32,
+    binary: Pin,
     #[secret(id = "{env}/no-such")]
     missing: SecretString,
 }

@@ -25,7 +25,7 @@ struct ShopSecrets {
     stripe_key: SecretString,
     #[secret(id = "{env}/db/mysql", key = "password")]
     db_password: SecretString,
-    #[secret(id = "{env}/db/mysql", key = "port")]
+    #[secret(id = "{env}/db/mysql", key = "port", plaintext)]
     db_port: u16,
     #[secret(id = "{env}/db/mysql", key = "password", stage = "AWSPREVIOUS")]
     previous_password: Option<SecretString>,

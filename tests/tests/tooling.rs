@@ -24,7 +24,7 @@ struct ToolConfig {
     timeout_ms: Option<u64>,
     #[secret(id = "{env}/tool/stripe")]
     stripe_key: SecretString,
-    #[secret(id = "{env}/tool/db", key = "username")]
+    #[secret(id = "{env}/tool/db", key = "username", plaintext)]
     db_user: String,
     #[secret(id = "{env}/tool/db", key = "password")]
     db_password: SecretString,
