@@ -138,11 +138,9 @@ impl<'a> Decoder<'a> {
             }
             Err(err) => {
                 let message = if redact {
-                    let mut m = redacted_message(field, &home, &path);
-                    if matches!(field.kind, Kind::Secret(_)) && matches!(value, Value::Array(..)) {
-                        m.push_str(" (it is SecretBinary, not text)");
-                    }
-                    m
+                    let binary =
+                        matches!(field.kind, Kind::Secret(_)) && matches!(value, Value::Array(..));
+                    redacted_message(field, binary, &err)
                 } else if err.0.contains(field.type_name) {
                     err.0
                 } else {
@@ -190,10 +188,17 @@ impl<'a> Decoder<'a> {
                     Some(v)
                 }
                 Err(err) => {
-                    let message = format!(
-                        "the #[param(default)] value is not a valid {}: {err}",
-                        field.type_name
-                    );
+                    let message = if field.is_secret() {
+                        format!(
+                            "the default value is not a valid {} (the value is not shown)",
+                            field.type_name
+                        )
+                    } else {
+                        format!(
+                            "the #[param(default)] value is not a valid {}: {err}",
+                            field.type_name
+                        )
+                    };
                     self.problem(
                         Problem::new(ProblemKind::Invalid, message)
                             .field(path)
@@ -383,13 +388,22 @@ fn home_key(home: &str) -> &str {
     home.strip_prefix("secret ").unwrap_or(home)
 }
 
-fn redacted_message(field: &Field, home: &str, path: &str) -> String {
-    match home.strip_prefix("secret ") {
-        Some(id) => format!("secret {id} (field {path}) is not a valid {}", field.type_name),
-        None => format!(
-            "SecureString parameter {home} (field {path}) is not a valid {}; the value is not shown",
-            field.type_name
-        ),
+/// The message for a secret value that did not convert: serde's reason when it
+/// names keys and types only, never the value. The field and its SSM name or
+/// secret id are the problem's own.
+fn redacted_message(field: &Field, binary: bool, err: &DeError) -> String {
+    let ty = field.type_name;
+    if binary {
+        return format!("the secret is SecretBinary, not text, so it is not a valid {ty} (the value is not shown)");
+    }
+    let what = match field.kind {
+        Kind::Secret(_) => "the secret",
+        _ if field.is_secret() => "the secret value",
+        _ => "the SecureString value",
+    };
+    match crate::redact::serde_reason(&err.0) {
+        Some(reason) => format!("{what} is not a valid {ty}: {reason} (the value is not shown)"),
+        None => format!("{what} is not a valid {ty} (the value is not shown)"),
     }
 }
 

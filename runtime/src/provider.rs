@@ -198,8 +198,7 @@ impl AwsLayers {
                                         Problem::new(
                                             ProblemKind::Invalid,
                                             format!(
-                                                "secret {} (field {}) is {why}, so key `{key}` cannot be read; the value is not shown",
-                                                secret.id, f.field_path
+                                                "the secret is {why}, so key `{key}` cannot be read; the value is not shown"
                                             ),
                                         )
                                         .field(f.field_path.clone())
@@ -223,8 +222,7 @@ impl AwsLayers {
                                 Problem::new(
                                     ProblemKind::Invalid,
                                     format!(
-                                        "secret {} is SecretBinary, so key `{key}` cannot be read",
-                                        secret.id
+                                        "the secret is SecretBinary, so key `{key}` cannot be read"
                                     ),
                                 )
                                 .field(f.field_path.clone())

@@ -102,6 +102,46 @@ fn quotes_nothing(line: &str) -> bool {
     line.split_whitespace().all(|w| w.len() <= 24)
 }
 
+/// serde's reason why a secret did not convert, when it names keys and types
+/// only: `missing field `username``, `invalid type: a string, expected u16`,
+/// a JSON syntax error's position. `None` when the reason would quote a value.
+pub(crate) fn serde_reason(message: &str) -> Option<String> {
+    let (message, json) = match message.strip_prefix("not valid JSON for this type: ") {
+        Some(rest) => (rest, true),
+        None => (message, false),
+    };
+    let keeps_keys = [
+        "missing field `",
+        "unknown field `",
+        "duplicate field `",
+        "invalid length ",
+    ];
+    if keeps_keys.iter().any(|k| message.starts_with(k)) {
+        // Field names come from the type or the JSON's keys, never its values.
+        return Some(message.to_string());
+    }
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            let (unexpected, expected) = rest.split_once(", expected ")?;
+            let what = match unexpected.split_whitespace().next()? {
+                "string" => "a string",
+                "integer" => "an integer",
+                "floating" => "a number",
+                "boolean" => "a boolean",
+                "map" => "a map",
+                "sequence" => "a list",
+                "null" | "unit" => "null",
+                "character" | "char" => "a character",
+                _ => "a value",
+            };
+            return Some(format!("{prefix}{what}, expected {expected}"));
+        }
+    }
+    // serde_json's syntax errors give a position and quote short tokens only.
+    (json && message.contains(" at line ") && quotes_nothing(message))
+        .then(|| format!("not valid JSON: {message}"))
+}
+
 /// `message` with every occurrence of `value` replaced, for messages from a
 /// party (AWS, the emulator) that may echo a value we sent.
 pub(crate) fn scrub(message: &str, value: &str) -> String {
@@ -177,6 +217,28 @@ mod tests {
             parse_message("invalid type: string \"hunter2\", expected u16"),
             "the text could not be parsed (the line is not shown, as it may hold a secret)"
         );
+    }
+
+    #[test]
+    fn serde_reasons_keep_keys_and_types_never_values() {
+        let cases = [
+            ("missing field `username` at line 1 column 20", Some("missing field `username` at line 1 column 20")),
+            (
+                "not valid JSON for this type: invalid type: string \"hunter2\", expected u16 at line 1 column 9",
+                Some("invalid type: a string, expected u16 at line 1 column 9"),
+            ),
+            ("invalid value: integer `-1`, expected u8", Some("invalid value: an integer, expected u8")),
+            (
+                "not valid JSON for this type: expected value at line 1 column 1",
+                Some("not valid JSON: expected value at line 1 column 1"),
+            ),
+            ("unknown variant `hunter2`, expected `a` or `b`", None),
+            ("\"hunter2\" is not a valid u16", None),
+            ("not valid JSON for this type: unexpected hunter2-long-token-here-1234 at line 1", None),
+        ];
+        for (message, want) in cases {
+            assert_eq!(serde_reason(message).as_deref(), want, "{message}");
+        }
     }
 
     #[test]

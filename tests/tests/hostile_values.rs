@@ -254,7 +254,7 @@ async fn json_nested_200_deep_is_a_clear_problem_not_a_crash() {
     assert_eq!(
         got,
         vec![
-            format!("creds (secret {env}/deep/creds): secret {env}/deep/creds (field creds) is not a valid Creds"),
+            format!("creds (secret {env}/deep/creds): the secret is not a valid Creds: not valid JSON: recursion limit exceeded at line 1 column 139 (the value is not shown)"),
             format!("tree ({p}/tree): not valid JSON for this type: recursion limit exceeded at line 1 column 128 (field type serde_json::Value)"),
         ]
     );
@@ -383,7 +383,7 @@ async fn invalid_utf8_secret_binary_is_bytes_not_text() {
     assert_eq!(
         problems(&err),
         vec![format!(
-            "creds (secret {env}/bin/blob): secret {env}/bin/blob (field creds) is not a valid Creds (it is SecretBinary, not text)"
+            "creds (secret {env}/bin/blob): the secret is SecretBinary, not text, so it is not a valid Creds (the value is not shown)"
         )]
     );
 }

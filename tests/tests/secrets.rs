@@ -288,11 +288,11 @@ async fn every_bad_secret_is_a_problem_naming_field_and_id_without_its_value() {
         format!("missing (secret {env}/missing): required: secret not found in Secrets Manager, and no local layer sets it"),
         format!("previous (secret {env}/rotating): required: the secret has no version in stage AWSPREVIOUS, or does not exist (AWSPREVIOUS exists only after a rotation or PutSecretValue), and no local layer sets it"),
         format!("empty (secret {env}/empty): required: the secret exists but has no value in stage AWSCURRENT, and no local layer sets it"),
-        format!("garbled (secret {env}/garbled): secret {env}/garbled (field garbled) is not a valid DbCredentials"),
-        format!("garbled_key (secret {env}/garbled): secret {env}/garbled (field garbled_key) is not valid JSON, so key `password` cannot be read; the value is not shown"),
+        format!("garbled (secret {env}/garbled): the secret is not a valid DbCredentials: not valid JSON: key must be a string at line 1 column 2 (the value is not shown)"),
+        format!("garbled_key (secret {env}/garbled): the secret is not valid JSON, so key `password` cannot be read; the value is not shown"),
         format!("no_key (secret {env}/nokey): required: the JSON of secret {env}/nokey has no key `password`, and no local layer sets it"),
-        format!("binary (secret {env}/binary): secret {env}/binary (field binary) is not a valid SecretString (it is SecretBinary, not text)"),
-        format!("wrong_type (secret {env}/wrongtype): secret {env}/wrongtype (field wrong_type) is not a valid DbCredentials"),
+        format!("binary (secret {env}/binary): the secret is SecretBinary, not text, so it is not a valid SecretString (the value is not shown)"),
+        format!("wrong_type (secret {env}/wrongtype): the secret is not a valid DbCredentials: invalid type: a string, expected u16 (the value is not shown)"),
     ];
     want.sort();
     assert_eq!(got, want);
