@@ -39,6 +39,9 @@ pub enum ProblemKind {
     Layer,
     /// The field needs a service whose cargo feature (`ssm`, `secretsmanager`) is off.
     Disabled,
+    /// A refresh of a [`Live`](crate::Live) config panicked (in a `Deserialize`
+    /// impl, say); the last good config stays and refreshing goes on.
+    Panic,
 }
 
 /// One problem: the field it concerns, where its value lives, and what is wrong.

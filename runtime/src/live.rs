@@ -104,9 +104,10 @@ struct Shared<T> {
     tx: watch::Sender<Arc<T>>,
     status: Mutex<Status>,
     refresh: tokio::sync::Mutex<RefreshState>,
-    /// How many refreshes have finished; lets concurrent `refresh_now` callers
-    /// share one fetch.
-    completed: AtomicU64,
+    /// How many refreshes have begun. A `refresh_now` call shares the result of
+    /// a refresh only if that refresh began after the call: one that began
+    /// before may have read a secret before it was rotated.
+    started: AtomicU64,
 }
 
 struct Status {
@@ -139,7 +140,7 @@ impl<T: AwsConfig + Send + Sync + 'static> Live<T> {
                 cache: loaded.secrets,
                 last: Ok(()),
             }),
-            completed: AtomicU64::new(0),
+            started: AtomicU64::new(0),
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         tokio::spawn(refresh_task(Arc::clone(&shared), stop_rx));
@@ -184,8 +185,12 @@ impl<T> Live<T> {
 }
 
 impl<T: AwsConfig + Send + Sync + 'static> Live<T> {
-    /// Refreshes now — call it when the database rejects the password. Concurrent
-    /// callers share one fetch. On failure the last good config stays in place and
+    /// Refreshes now — call it when the database rejects the password.
+    ///
+    /// The result always comes from a fetch that began after this call, so a
+    /// secret rotated before the call is seen. Concurrent callers share such a
+    /// fetch: a hundred calls while one refresh is in flight make one more
+    /// fetch, not a hundred. On failure the last good config stays in place and
     /// the error is returned (and kept in [`last_error`](Live::last_error)).
     pub async fn refresh_now(&self) -> Result<(), Arc<Error>> {
         self.handle.shared.refresh_now().await
@@ -194,13 +199,21 @@ impl<T: AwsConfig + Send + Sync + 'static> Live<T> {
 
 impl<T: AwsConfig + Send + Sync + 'static> Shared<T> {
     async fn refresh_now(&self) -> Result<(), Arc<Error>> {
-        let seen = self.completed.load(Ordering::Acquire);
+        let begun_before_call = self.started.load(Ordering::Acquire);
         let mut state = self.refresh.lock().await;
-        if self.completed.load(Ordering::Acquire) != seen {
-            // A refresh finished while we waited for the lock: that one is ours too.
+        if self.started.load(Ordering::Acquire) > begun_before_call {
+            // Refreshes run one at a time, so one that began after this call
+            // has finished by now: its result answers this call too.
             return state.last.clone();
         }
-        let result = match self.session.run_bounded(Some(&state.cache)).await {
+        self.started.fetch_add(1, Ordering::AcqRel);
+        // A panic in user code (a Deserialize impl, a default expression) is a
+        // failed refresh, not the end of refreshing.
+        let run = std::panic::AssertUnwindSafe(self.session.run_bounded(Some(&state.cache)));
+        let outcome = futures_util::FutureExt::catch_unwind(run)
+            .await
+            .unwrap_or_else(|_| Err(panicked::<T>(self.session.env())));
+        let result = match outcome {
             Ok(loaded) => {
                 state.cache = loaded.secrets;
                 if loaded.fingerprint != state.fingerprint {
@@ -230,9 +243,22 @@ impl<T: AwsConfig + Send + Sync + 'static> Shared<T> {
             }
         };
         state.last = result.clone();
-        self.completed.fetch_add(1, Ordering::AcqRel);
         result
     }
+}
+
+/// The error of a refresh that panicked. The panic's message is not kept: it
+/// may quote a value.
+fn panicked<T: AwsConfig>(env: &str) -> Error {
+    Error::new(
+        T::schema().type_name,
+        Some(env.to_string()),
+        vec![crate::error::Problem::new(
+            crate::error::ProblemKind::Panic,
+            "the refresh panicked (in a Deserialize impl, a default expression or awsconf itself); \
+             the last good config stays in place and refreshing goes on; the panic's message is not shown, as it may hold a value",
+        )],
+    )
 }
 
 async fn refresh_task<T: AwsConfig + Send + Sync + 'static>(
@@ -266,13 +292,13 @@ fn next_backoff(previous: Option<Duration>, every: Duration) -> Duration {
     next.min(every)
 }
 
-/// `every` ± 10%.
+/// `every` ± 10%; an interval too long to add 10% to stays as it is.
 fn jittered(every: Duration) -> Duration {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(Instant::now().elapsed().as_nanos());
     let unit = (h.finish() % 10_001) as f64 / 10_000.0; // 0..=1
-    every.mul_f64(0.9 + 0.2 * unit)
+    Duration::try_from_secs_f64(every.as_secs_f64() * (0.9 + 0.2 * unit)).unwrap_or(every)
 }
 
 #[cfg(test)]
@@ -294,6 +320,11 @@ mod tests {
             next_backoff(None, Duration::from_millis(300)),
             Duration::from_millis(300)
         );
+    }
+
+    #[test]
+    fn jitter_on_a_huge_interval_does_not_panic() {
+        assert!(jittered(Duration::MAX) >= Duration::from_secs(u64::MAX / 2));
     }
 
     #[test]

@@ -97,6 +97,11 @@ pub enum Fault {
     /// Read the request and never answer; the connection is held until the
     /// client gives up or the proxy is dropped.
     Stall,
+    /// Forward the request and read the upstream's answer, then hold that
+    /// answer until [`Proxy::release_held`]: the client gets a reply made
+    /// *before* whatever the test does meanwhile (a rotation, say).
+    /// [`Proxy::held`] counts the answers held now.
+    HoldAnswer,
 }
 
 /// When to inject a [`Fault`].
@@ -193,6 +198,7 @@ impl Proxy {
             delay_nanos: AtomicU64::new(0),
             json_errors: AtomicBool::new(false),
             state: Mutex::new(State::new()),
+            release: tokio::sync::watch::Sender::new(0),
         });
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let task_shared = Arc::clone(&shared);
@@ -243,6 +249,19 @@ impl Proxy {
     /// Append a fault rule (rules are tried in the order they were added).
     pub fn add_rule(&self, rule: Rule) {
         self.shared.lock().rules.push(ActiveRule { rule, fired: 0 });
+    }
+
+    /// How many answers [`Fault::HoldAnswer`] holds now (read from the
+    /// upstream, not yet sent to the client).
+    pub fn held(&self) -> usize {
+        self.shared.lock().held
+    }
+
+    /// Sends every answer [`Fault::HoldAnswer`] holds now.
+    pub fn release_held(&self) {
+        self.shared
+            .release
+            .send_modify(|generation| *generation += 1);
     }
 
     /// Remove all fault rules.
@@ -350,6 +369,8 @@ struct Shared {
     /// [`Proxy::set_json_errors`]).
     json_errors: AtomicBool,
     state: Mutex<State>,
+    /// Bumped by [`Proxy::release_held`]; held answers wait for a change.
+    release: tokio::sync::watch::Sender<u64>,
 }
 
 impl Shared {
@@ -377,6 +398,8 @@ struct State {
     in_flight: Gauge,
     in_flight_by_service: BTreeMap<String, Gauge>,
     upstream: Busy,
+    /// Answers [`Fault::HoldAnswer`] holds now.
+    held: usize,
 }
 
 /// A count of requests in progress and its peak.
@@ -479,6 +502,7 @@ impl State {
             in_flight: Gauge::default(),
             in_flight_by_service: BTreeMap::new(),
             upstream: Busy::default(),
+            held: 0,
         }
     }
 
@@ -683,6 +707,15 @@ async fn handle(
             std::future::pending().await
         }
         Some(Fault::Stall) => std::future::pending().await,
+        Some(Fault::HoldAnswer) => {
+            // Subscribed before the answer is read: a release from then on counts.
+            let mut release = shared.release.subscribe();
+            let answer = forward(&shared, &client, parts, body).await;
+            shared.lock().held += 1;
+            let _ = release.changed().await;
+            shared.lock().held -= 1;
+            Ok(answer)
+        }
         Some(Fault::Throttle) => Ok(aws_json(
             StatusCode::BAD_REQUEST,
             r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.to_string(),

@@ -177,8 +177,11 @@ async fn a_thousand_readers_see_monotonic_configs_during_refreshes() {
     assert!(reads >= 1000);
 }
 
+/// The first call's fetch begins at once; the other 99 arrive while it is in
+/// flight, so it may predate what they ask about: they share one more fetch,
+/// which begins after all of them.
 #[tokio::test]
-async fn a_hundred_concurrent_refresh_now_calls_make_one_fetch() {
+async fn a_hundred_concurrent_refresh_now_calls_make_two_fetches() {
     let env = unique_env("coalesce");
     seed(&env).await;
     let proxy = Proxy::start(moto()).expect("proxy");
@@ -188,8 +191,114 @@ async fn a_hundred_concurrent_refresh_now_calls_make_one_fetch() {
     let calls = (0..100).map(|_| live.refresh_now());
     let results = futures_util::future::join_all(calls).await;
     assert!(results.iter().all(|r| r.is_ok()));
-    assert_eq!(proxy.count("GetParameters"), 1, "{:?}", proxy.counts());
-    assert_eq!(proxy.count("DescribeSecret"), 1, "{:?}", proxy.counts());
+    assert_eq!(proxy.count("GetParameters"), 2, "{:?}", proxy.counts());
+    assert_eq!(proxy.count("DescribeSecret"), 2, "{:?}", proxy.counts());
+}
+
+/// A refresh that began before `refresh_now` was called may have read the
+/// secret before it rotated: the call must not take that refresh's result.
+/// The proxy holds the first refresh's DescribeSecret answer (made before the
+/// rotation) while the secret rotates and a second caller arrives.
+#[tokio::test]
+async fn refresh_now_never_answers_with_a_fetch_that_began_before_the_call() {
+    let env = unique_env("after-call");
+    let seed = seed(&env).await;
+    let proxy = Proxy::start(moto()).expect("proxy");
+    let live = watch(&env, &proxy.endpoint(), Duration::from_secs(3600)).await;
+    proxy.add_rule(Rule::always(Some("DescribeSecret"), Fault::HoldAnswer).times(1));
+
+    // Refresh A begins; its DescribeSecret answer (version pw-1) is held.
+    let early = tokio::spawn({
+        let live = live.clone();
+        async move { live.refresh_now().await }
+    });
+    eventually("A's answer is held", Duration::from_secs(10), || {
+        proxy.held() == 1
+    })
+    .await;
+
+    // The database rejects pw-1: the secret was rotated. The caller asks.
+    seed.rotate(&format!("{env}/db/password"), "pw-2").await;
+    let mut late = std::pin::pin!(live.refresh_now());
+    std::future::poll_fn(|cx| {
+        assert!(
+            std::future::Future::poll(late.as_mut(), cx).is_pending(),
+            "waits behind A"
+        );
+        std::task::Poll::Ready(())
+    })
+    .await;
+
+    proxy.release_held();
+    let early = early.await.expect("A's task");
+    assert!(early.is_ok(), "{early:?}");
+    late.await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        live.get().password.expose_secret(),
+        "pw-2",
+        "the caller sees the rotation it asked about"
+    );
+    assert_eq!(proxy.count("DescribeSecret"), 2, "{:?}", proxy.counts());
+}
+
+/// A number whose `Deserialize` panics on one value: user code that panics
+/// inside a refresh.
+#[derive(Debug)]
+struct Fragile(u32);
+
+impl<'de> serde::Deserialize<'de> for Fragile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Fragile, D::Error> {
+        let n = u32::deserialize(d)?;
+        assert_ne!(n, 13, "Fragile cannot stand 13");
+        Ok(Fragile(n))
+    }
+}
+
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "live")]
+struct FragileApp {
+    n: Fragile,
+}
+
+#[tokio::test]
+async fn a_panicking_refresh_is_a_failed_refresh_and_refreshing_goes_on() {
+    let env = unique_env("panic");
+    let seed = seed(&env).await;
+    let live = FragileApp::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(moto()))
+        .watch(Duration::from_millis(200))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(live.get().n.0, 0);
+
+    seed.param(&format!("/{env}/live/n"), "13").await;
+    let err = live.refresh_now().await.expect_err("the refresh panicked");
+    assert_eq!(err.problems()[0].kind(), ProblemKind::Panic, "{err}");
+    let shown = live.last_error().map(|e| e.to_string()).unwrap_or_default();
+    assert!(shown.contains("panicked"), "{shown}");
+    assert_eq!(live.get().n.0, 0, "the last good config stays");
+
+    // The background task survived the panics (its own refreshes panic too)
+    // and picks up the next good value by itself.
+    seed.param(&format!("/{env}/live/n"), "14").await;
+    eventually(
+        "the background refresh sees 14",
+        Duration::from_secs(10),
+        || live.get().n.0 == 14,
+    )
+    .await;
+    assert!(live.last_error().is_none());
+}
+
+#[tokio::test]
+async fn an_interval_too_long_to_jitter_still_watches() {
+    let env = unique_env("forever");
+    seed(&env).await;
+    let live = watch(&env, moto(), Duration::MAX).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    live.refresh_now().await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(live.last_error().is_none());
 }
 
 #[tokio::test]
