@@ -236,6 +236,9 @@ where
                     iam::MANAGED_POLICY_MAX_CHARS
                 );
             }
+            for warning in iam::broad_statements(&policy) {
+                let _ = writeln!(err, "warning: {warning}");
+            }
             print_json(out, &policy);
             EXIT_OK
         }

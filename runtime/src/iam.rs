@@ -37,6 +37,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
+use crate::arn;
 use crate::plan::{self, Targets};
 use crate::schema::{Field, Kind, Scope};
 use crate::tools::{leaves, Home, Leaf};
@@ -66,7 +67,6 @@ pub mod sid {
 pub fn policy<T: AwsConfig + Root>(env: &str, region: &str, account: &str) -> Value {
     let schema = T::schema();
     let scope = Scope::root(env, schema.app.unwrap_or_default());
-    let partition = partition(region);
 
     // What the fetch plan reads before it knows any map entry: named parameters,
     // map components, secrets.
@@ -85,7 +85,7 @@ pub fn policy<T: AwsConfig + Root>(env: &str, region: &str, account: &str) -> Va
     let names: BTreeSet<String> = targets
         .params
         .iter()
-        .map(|p| format!("arn:{partition}:ssm:{region}:{account}:parameter{}", p.name))
+        .map(|p| arn::parameter(region, account, &p.name))
         .collect();
     if !names.is_empty() {
         statements.push(statement(
@@ -104,10 +104,7 @@ pub fn policy<T: AwsConfig + Root>(env: &str, region: &str, account: &str) -> Va
         .maps
         .iter()
         .flat_map(|m| {
-            let arn = format!(
-                "arn:{partition}:ssm:{region}:{account}:parameter{}",
-                m.prefix
-            );
+            let arn = arn::parameter(region, account, &m.prefix);
             [arn.clone(), format!("{arn}/*")]
         })
         .collect();
@@ -131,7 +128,7 @@ pub fn policy<T: AwsConfig + Root>(env: &str, region: &str, account: &str) -> Va
         .collect();
     let secret_arns: BTreeSet<String> = secrets
         .iter()
-        .map(|(id, _)| secret_arn(&partition, region, account, id))
+        .map(|(id, _)| arn::secret(region, account, id))
         .collect();
     if !secret_arns.is_empty() {
         // BatchGetSecretValue checks GetSecretValue on each secret in the batch, and
@@ -169,20 +166,16 @@ pub fn policy<T: AwsConfig + Root>(env: &str, region: &str, account: &str) -> Va
         .iter()
         .any(|l| matches!(l.home, Home::Param { .. }) && l.field.is_secret());
     let mut via = Vec::new();
-    let suffix = dns_suffix(&partition);
     if secure_params {
-        via.push(format!("ssm.{region}.{suffix}"));
+        via.push(arn::service_host("ssm", region));
     }
     if !secrets.is_empty() {
-        via.push(format!("secretsmanager.{region}.{suffix}"));
+        via.push(arn::service_host("secretsmanager", region));
     }
     if !via.is_empty() {
         let mut accounts: BTreeSet<String> = BTreeSet::from([account.to_string()]);
-        accounts.extend(secrets.iter().filter_map(|(id, _)| arn_account(id)));
-        let keys: Vec<String> = accounts
-            .iter()
-            .map(|a| format!("arn:{partition}:kms:{region}:{a}:key/*"))
-            .collect();
+        accounts.extend(secrets.iter().filter_map(|(id, _)| arn::account(id)));
+        let keys: Vec<String> = accounts.iter().map(|a| arn::kms_keys(region, a)).collect();
         statements.push(json!({
             "Sid": sid::DECRYPT_SECURE_VALUES,
             "Effect": "Allow",
@@ -196,6 +189,41 @@ pub fn policy<T: AwsConfig + Root>(env: &str, region: &str, account: &str) -> Va
         "Version": "2012-10-17",
         "Statement": statements,
     })
+}
+
+/// Warnings for statements whose resources match every parameter or every
+/// secret of the account (a resource that starts with a wildcard, such as
+/// `…:secret:*-??????` from a secret id that starts with `{key}`). Such a
+/// policy is not least-privilege: give the id a fixed prefix
+/// (`{env}/tenants/{key}/rds`). The `iam-policy` command prints these on
+/// stderr.
+pub fn broad_statements(policy: &Value) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let statements = policy["Statement"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for statement in statements {
+        let resources: Vec<&str> = match &statement["Resource"] {
+            Value::String(one) => vec![one.as_str()],
+            Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for resource in resources.into_iter().filter(|r| arn::covers_everything(r)) {
+            let what = if resource.contains(":secret:") {
+                "every secret"
+            } else {
+                "every parameter"
+            };
+            warnings.push(format!(
+                "statement {} grants {} on {resource}, which matches {what} of the account in this region; \
+                 give the secret id or name a fixed prefix (for example `{{env}}/tenants/{{key}}/rds`, not `{{key}}/rds`)",
+                statement["Sid"].as_str().unwrap_or("?"),
+                statement["Action"].as_str().unwrap_or("?"),
+            ));
+        }
+    }
+    warnings
 }
 
 /// A policy's size as IAM counts it against [`MANAGED_POLICY_MAX_CHARS`]: its
@@ -215,40 +243,4 @@ fn statement(sid: &str, action: &str, resources: Vec<String>) -> Value {
         "Action": action,
         "Resource": resources,
     })
-}
-
-/// The ARN pattern of a secret: its own ARN when the id is one, else the name with
-/// the `-??????` that Secrets Manager appends to every secret's ARN.
-fn secret_arn(partition: &str, region: &str, account: &str, id: &str) -> String {
-    if id.starts_with("arn:") {
-        id.to_string()
-    } else {
-        format!("arn:{partition}:secretsmanager:{region}:{account}:secret:{id}-??????")
-    }
-}
-
-/// The account of a secret given by ARN.
-fn arn_account(id: &str) -> Option<String> {
-    let account = id.strip_prefix("arn:")?.split(':').nth(3)?;
-    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| account.to_string())
-}
-
-/// The partition of a region: `aws`, `aws-cn` or `aws-us-gov`.
-fn partition(region: &str) -> String {
-    if region.starts_with("cn-") {
-        "aws-cn".into()
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov".into()
-    } else {
-        "aws".into()
-    }
-}
-
-fn dns_suffix(partition: &str) -> &'static str {
-    if partition == "aws-cn" {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    }
 }

@@ -179,6 +179,7 @@
     allow(dead_code, unused_imports)
 )]
 
+pub mod arn;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod decode;

@@ -556,3 +556,135 @@ fn statements_without_calls_are_left_out() {
         json!(["secretsmanager.cn-north-1.amazonaws.com.cn"])
     );
 }
+
+/// Every ARN awsconf writes is in the region's partition: the policy's
+/// resources, its KMS keys and `kms:ViaService` hosts.
+#[test]
+fn policies_use_the_partition_of_their_region() {
+    for (region, partition, suffix) in [
+        ("us-east-1", "aws", "amazonaws.com"),
+        ("cn-northwest-1", "aws-cn", "amazonaws.com.cn"),
+        ("us-gov-west-1", "aws-us-gov", "amazonaws.com"),
+        ("us-iso-east-1", "aws-iso", "c2s.ic.gov"),
+        ("us-isob-east-1", "aws-iso-b", "sc2s.sgov.gov"),
+        ("eu-isoe-west-1", "aws-iso-e", "cloud.adc-e.uk"),
+        ("us-isof-south-1", "aws-iso-f", "csp.hci.ic.gov"),
+        ("eusc-de-east-1", "aws-eusc", "amazonaws.eu"),
+    ] {
+        let policy = awsconf::iam::policy::<Shop>("production", region, ACCOUNT);
+        let text = policy.to_string();
+        let arns: Vec<&str> = text.split('"').filter(|s| s.starts_with("arn:")).collect();
+        assert!(arns.len() >= 8, "{region}: {text}");
+        for arn in arns {
+            assert!(
+                arn.starts_with(&format!("arn:{partition}:")),
+                "{region}: {arn}"
+            );
+        }
+        assert!(
+            text.contains(&format!("\"ssm.{region}.{suffix}\"")),
+            "{region}: {text}"
+        );
+        assert!(
+            text.contains(&format!("\"secretsmanager.{region}.{suffix}\"")),
+            "{region}: {text}"
+        );
+    }
+}
+
+/// The access-denied hint of a load names the resource in the region's
+/// partition, not `arn:aws:` everywhere.
+#[tokio::test]
+async fn access_denied_hints_use_the_partition_of_the_region() {
+    let moto = Moto::start().expect("moto");
+    let proxy = Proxy::start(moto.endpoint()).expect("proxy");
+    proxy.add_rule(awsconf_testkit::Rule::always(
+        None,
+        awsconf_testkit::Fault::Respond {
+            status: 400,
+            body: r#"{"__type":"AccessDeniedException","message":"denied"}"#.into(),
+        },
+    ));
+    let config = sdk_config(&proxy.endpoint())
+        .into_builder()
+        .region(Region::new("cn-north-1"))
+        .build();
+    let err = Shop::loader()
+        .env("production")
+        .sdk_config(&config)
+        .load()
+        .await
+        .expect_err("denied");
+    let denied: Vec<String> = err
+        .problems()
+        .iter()
+        .filter(|p| p.kind() == ProblemKind::AccessDenied)
+        .map(|p| p.message().to_string())
+        .filter(|m| m.contains("arn:"))
+        .collect();
+    // GetParameters, GetParametersByPath and the pinned secret's GetSecretValue.
+    assert_eq!(denied.len(), 3, "{err}");
+    for message in &denied {
+        assert!(message.contains("arn:aws-cn:"), "{message}");
+        assert!(!message.contains("arn:aws:"), "{message}");
+    }
+}
+
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "wide")]
+struct Wide {
+    #[component]
+    tenants: BTreeMap<String, KeyFirst>,
+}
+
+#[derive(AwsConfig, Debug)]
+struct KeyFirst {
+    plan: String,
+    /// The id starts with the map key: the policy must allow `*/rds`.
+    #[secret(id = "{key}/rds")]
+    rds: SecretString,
+}
+
+#[test]
+fn a_statement_that_covers_every_secret_is_warned_about() {
+    let policy = awsconf::iam::policy::<Wide>("production", REGION, ACCOUNT);
+    let warnings = awsconf::iam::broad_statements(&policy);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("statement ReadSecrets grants secretsmanager:GetSecretValue on arn:aws:secretsmanager:us-east-1:123456789012:secret:*/rds-??????, which matches every secret"),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        awsconf::iam::broad_statements(&awsconf::iam::policy::<Shop>(
+            "production",
+            REGION,
+            ACCOUNT
+        ))
+        .is_empty()
+    );
+
+    // The CLI prints the warning on stderr and the policy on stdout.
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let code = rt.block_on(awsconf::cli::run_with::<Wide, _, _>(
+        [
+            "awsconf",
+            "--env",
+            "production",
+            "iam-policy",
+            "--account",
+            ACCOUNT,
+            "--region",
+            REGION,
+        ],
+        None,
+        &mut out,
+        &mut err,
+    ));
+    assert_eq!(code, 0);
+    let (out, err) = (String::from_utf8_lossy(&out), String::from_utf8_lossy(&err));
+    assert!(err.contains("warning: statement ReadSecrets"), "{err}");
+    assert!(out.contains("\"ReadSecrets\""), "{out}");
+    assert!(!out.contains("warning"), "{out}");
+}

@@ -105,14 +105,7 @@ fn not_found_reason(message: &str, stage: Option<&str>, version_id: Option<&str>
 #[cfg(feature = "secretsmanager")]
 impl Fetcher {
     fn secret_arn(&self, id: &str) -> String {
-        if id.starts_with("arn:") {
-            id.to_string()
-        } else {
-            format!(
-                "arn:aws:secretsmanager:{}:{{account}}:secret:{id}-??????",
-                self.region
-            )
-        }
+        crate::arn::secret(&self.region, "{account}", id)
     }
 
     /// Every secret call at once. With a cache from an earlier load, each secret is

@@ -34,10 +34,7 @@ fn value_of(p: &Parameter) -> Option<(String, ParamValue)> {
 #[cfg(feature = "ssm")]
 impl Fetcher {
     fn ssm_arn(&self, name_or_pattern: &str) -> String {
-        format!(
-            "arn:aws:ssm:{}:{{account}}:parameter{name_or_pattern}",
-            self.region
-        )
+        crate::arn::parameter(&self.region, "{account}", name_or_pattern)
     }
 
     /// One `GetParameters` call (at most 10 names, decryption on). Names AWS reports

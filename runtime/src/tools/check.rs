@@ -341,7 +341,7 @@ async fn list(
         .map_or_else(|| "*".to_string(), |r| r.to_string());
     let call = Call {
         action: "ssm:GetParametersByPath",
-        resource: format!("arn:aws:ssm:{region}:{{account}}:parameter/{env}/{app}/*"),
+        resource: crate::arn::parameter(&region, "{account}", &format!("/{env}/{app}/*")),
         what: path.clone(),
         fields: String::new(),
     };

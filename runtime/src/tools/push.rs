@@ -307,7 +307,7 @@ pub async fn push<T: AwsConfig + Root>(
             Err(err) => {
                 let call = Call {
                     action: "ssm:GetParameters",
-                    resource: format!("arn:aws:ssm:{region}:{{account}}:parameter{}", batch[0]),
+                    resource: crate::arn::parameter(&region, "{account}", &batch[0]),
                     what: String::new(),
                     fields: String::new(),
                 };
@@ -327,10 +327,7 @@ pub async fn push<T: AwsConfig + Root>(
             Err(err) => {
                 let call = Call {
                     action: "secretsmanager:DescribeSecret",
-                    resource: format!(
-                        "arn:aws:secretsmanager:{region}:{{account}}:secret:{}-??????",
-                        s.id
-                    ),
+                    resource: crate::arn::secret(&region, "{account}", &s.id),
                     what: String::new(),
                     fields: String::new(),
                 };
@@ -373,10 +370,7 @@ pub async fn push<T: AwsConfig + Root>(
                         Err(err) => {
                             let call = Call {
                                 action: "ssm:PutParameter",
-                                resource: format!(
-                                    "arn:aws:ssm:{region}:{{account}}:parameter{}",
-                                    p.name
-                                ),
+                                resource: crate::arn::parameter(&region, "{account}", &p.name),
                                 what: String::new(),
                                 fields: String::new(),
                             };
@@ -488,10 +482,7 @@ async fn write_secret(
         Err((code, message)) => {
             let call = Call {
                 action,
-                resource: format!(
-                    "arn:aws:secretsmanager:{region}:{{account}}:secret:{}-??????",
-                    s.id
-                ),
+                resource: crate::arn::secret(region, "{account}", &s.id),
                 what: String::new(),
                 fields: String::new(),
             };
