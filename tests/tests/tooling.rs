@@ -537,27 +537,42 @@ async fn push_is_a_dry_run_by_default_and_overwrites_only_when_asked() {
         serde_json::json!({"username": "app", "password": CANARIES[2]})
     );
 
-    // Again without --overwrite: everything exists and is kept.
+    // Again without --overwrite: the changed host exists and is kept; the
+    // rest already holds these values.
     let changed = file.replace("host = \"h1\"", "host = \"h2\"");
     let kept = push(changed.clone(), true, false)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(kept.count(&PushStatus::Exists), 7, "{}", kept.to_table());
+    assert_eq!(kept.count(&PushStatus::Exists), 1, "{}", kept.to_table());
+    assert_eq!(kept.count(&PushStatus::Unchanged), 6, "{}", kept.to_table());
     assert_eq!(param(format!("/{env}/tool/database/host")).await.1, "h1");
-    // With --overwrite: replaced, as a new version.
-    let replaced = push(changed, true, true)
+    // With --overwrite: the host is replaced, as a new version; nothing else is written.
+    let replaced = push(changed.clone(), true, true)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         replaced.count(&PushStatus::Overwritten),
-        7,
+        1,
         "{}",
         replaced.to_table()
     );
+    assert_eq!(replaced.count(&PushStatus::Unchanged), 6);
     assert_eq!(
         param(format!("/{env}/tool/database/host")).await,
         (Some(ParameterType::String), "h2".to_string(), 2)
     );
+    // A rerun is a no-op: every value is already there, no new version.
+    let rerun = push(changed, true, true)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        rerun.count(&PushStatus::Unchanged),
+        7,
+        "{}",
+        rerun.to_table()
+    );
+    assert_eq!(param(format!("/{env}/tool/database/host")).await.2, 2);
+    assert_eq!(param(format!("/{env}/tool/database/password")).await.2, 1);
 
     // A value that would not load stops the push before any write.
     let bad = file.replace("port = 1", "port = \"abc\"");
@@ -702,7 +717,7 @@ async fn cli_subcommands_print_reports_and_exit_with_the_documented_codes() {
     assert_eq!((code, out), (0, tools::template::<ToolConfig>(&env)));
 
     let file = std::env::temp_dir().join(format!("{env}-push.toml"));
-    std::fs::write(&file, format!("stripe_key = \"{}\"\n", CANARIES[1])).expect("write");
+    std::fs::write(&file, format!("stripe_key = \"{}-rotated\"\n", CANARIES[1])).expect("write");
     let path = file.display().to_string();
     let (code, out, _) = cli(&["--env", &env, "push", &path], &sdk).await;
     assert_eq!(code, 0, "{out}");

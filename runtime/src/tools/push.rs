@@ -2,21 +2,36 @@
 //! environment or the emulator from the file [`template()`](super::template()) wrote.
 //!
 //! - Each field's value goes where the loader reads it: a parameter as a `String`,
-//!   a `StringList` (a TOML array) or, for a `SecretString` field, a
-//!   `SecureString`; a secret into Secrets Manager (`CreateSecret`, or
-//!   `PutSecretValue` for an existing one). Fields that read one key of a JSON
-//!   secret are gathered into that secret's JSON object.
+//!   a `StringList` (a TOML array) or, for a secret field (`SecretString`, a
+//!   container of it, or `#[param(secret)]`), a `SecureString`; a secret into
+//!   Secrets Manager (`CreateSecret`, or `PutSecretValue` for an existing one).
 //! - Before anything is written the file is loaded offline as `T`: a value that
 //!   would not convert to its field's type stops the push. Keys that are no field
 //!   of `T` are reported and not pushed.
 //! - A dry run by default ([`PushOptions::apply`] writes). An existing parameter or
 //!   secret is never replaced without [`PushOptions::overwrite`].
+//! - It never destroys what no field owns:
+//!   - fields that read one key of a JSON secret (`key = "password"`) are merged
+//!     into the secret's JSON object, and every other key (an RDS secret's
+//!     `engine`, `host`, `port`, `dbname`) is kept; the report lists the kept
+//!     keys ([`PushItem::kept_keys`]). A secret that is not a JSON object is
+//!     [`Refused`](PushStatus::Refused) rather than replaced;
+//!   - a `SecureString` is never overwritten by a field that would store it as
+//!     plain text ([`Refused`](PushStatus::Refused));
+//!   - a value that is already there is not written again
+//!     ([`Unchanged`](PushStatus::Unchanged)): a rerun is a no-op.
 //! - Values are never printed or put in an error, only names.
+//!
+//! To compare and merge, a push reads what is there first: it needs
+//! `ssm:GetParameters` (with decryption, so `kms:Decrypt` for customer-managed
+//! keys), `secretsmanager:GetSecretValue` and `secretsmanager:DescribeSecret`,
+//! besides the writes (`ssm:PutParameter`, `secretsmanager:PutSecretValue`,
+//! `secretsmanager:CreateSecret`).
 //!
 //! Writes go one at a time: `PutParameter`'s default throughput is low, and the
 //! SDK's retries absorb its throttling.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use aws_config::SdkConfig;
 use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
@@ -45,6 +60,7 @@ pub struct PushOptions {
 /// What happened, or would happen, to one parameter or secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum PushStatus {
     /// Dry run: absent, would be created.
     WouldCreate,
@@ -52,6 +68,8 @@ pub enum PushStatus {
     WouldOverwrite,
     /// Exists and was left alone: `overwrite` is off.
     Exists,
+    /// Already holds this value: nothing written (a rerun of a push is a no-op).
+    Unchanged,
     /// Created.
     Created,
     /// Replaced (a new parameter version, or a new secret version in AWSCURRENT).
@@ -59,6 +77,13 @@ pub enum PushStatus {
     /// Not pushed, for the reason given.
     Skipped {
         /// Why.
+        reason: String,
+    },
+    /// Not written, because writing would destroy what no field owns (a
+    /// SecureString turned into plain text, a secret that is not a JSON object
+    /// replaced by one).
+    Refused {
+        /// Why, naming the field; never a value.
         reason: String,
     },
     /// AWS refused or failed the call.
@@ -74,6 +99,8 @@ impl PushStatus {
             PushStatus::WouldCreate => "would create".into(),
             PushStatus::WouldOverwrite => "would overwrite".into(),
             PushStatus::Exists => "exists, kept (--overwrite replaces it)".into(),
+            PushStatus::Unchanged => "unchanged".into(),
+            PushStatus::Refused { reason } => format!("REFUSED: {reason}"),
             PushStatus::Created => "created".into(),
             PushStatus::Overwritten => "overwritten".into(),
             PushStatus::Skipped { reason } => format!("skipped: {reason}"),
@@ -94,6 +121,10 @@ pub struct PushItem {
     /// What happened.
     #[serde(flatten)]
     pub status: PushStatus,
+    /// Keys of the secret's JSON object that no field declares: a push that
+    /// sets some keys keeps these as they are.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kept_keys: Vec<String>,
 }
 
 /// The result of [`push`].
@@ -112,13 +143,14 @@ pub struct PushReport {
 }
 
 impl PushReport {
-    /// `1` when any write failed, else `0`.
+    /// `1` when any write failed or was refused, else `0`.
     pub fn exit_code(&self) -> u8 {
-        if self
-            .items
-            .iter()
-            .any(|i| matches!(i.status, PushStatus::Failed { .. }))
-        {
+        if self.items.iter().any(|i| {
+            matches!(
+                i.status,
+                PushStatus::Failed { .. } | PushStatus::Refused { .. }
+            )
+        }) {
             1
         } else {
             0
@@ -150,11 +182,15 @@ impl PushReport {
             .items
             .iter()
             .map(|i| {
+                let mut status = i.status.label();
+                if !i.kept_keys.is_empty() {
+                    status.push_str(&format!("; keeps keys {}", i.kept_keys.join(", ")));
+                }
                 vec![
                     i.target.clone(),
                     i.kind.clone(),
                     i.fields.join(", "),
-                    i.status.label(),
+                    status,
                 ]
             })
             .collect();
@@ -208,6 +244,7 @@ struct ParamDraft {
 }
 
 /// A secret to write.
+#[derive(Clone, PartialEq, Eq)]
 enum Payload {
     Text(String),
     Binary(Vec<u8>),
@@ -216,6 +253,9 @@ enum Payload {
 struct SecretDraft {
     id: String,
     payload: Payload,
+    /// Only `key = "..."` fields set this secret: their keys are merged into the
+    /// secret's JSON object, and every other key of it is kept.
+    merge: bool,
     fields: Vec<String>,
 }
 
@@ -231,48 +271,15 @@ pub async fn push<T: AwsConfig + Root>(
 ) -> Result<PushReport, PushError> {
     let schema = T::schema();
     let dict = parse(toml, source_name)?;
-
-    // The loader is the judge of what converts: load the file offline as T. Only
-    // invalid values stop a push; a partial file (missing fields) is fine.
-    if let Err(err) = T::loader()
-        .env(env)
-        .offline()
-        .merge(Toml::string(toml))
-        .load()
-        .await
-    {
-        let problems: Vec<_> = err
-            .into_problems()
-            .into_iter()
-            .filter(|p| matches!(p.kind(), ProblemKind::Invalid | ProblemKind::Layer))
-            .collect();
-        if !problems.is_empty() {
-            return Err(PushError::WouldNotLoad {
-                source_name: source_name.to_string(),
-                error: crate::Error::new(schema.type_name, Some(env.to_string()), problems),
-            });
-        }
-    }
-
+    would_load::<T>(env, toml, source_name).await?;
     let mut unknown_keys = Vec::new();
     unknown(schema, &dict, &mut Vec::new(), &mut unknown_keys);
-
-    let scope = root_scope(schema, env);
-    let mut found = Vec::new();
-    let mut entries = |scope: &Scope, field: &'static Field| -> Vec<String> {
-        match lookup(&dict, &scope.field_keys(field)) {
-            Some(Value::Dict(_, d)) => d.keys().cloned().collect(),
-            _ => Vec::new(),
-        }
-    };
-    leaves(schema, &scope, false, &mut entries, &mut found);
-
     let Drafts {
         params,
         secrets,
         skipped,
         problems,
-    } = drafts(&found, &dict);
+    } = drafts_of(schema, env, &dict);
     if !problems.is_empty() {
         return Err(PushError::Unpushable {
             source_name: source_name.to_string(),
@@ -280,150 +287,32 @@ pub async fn push<T: AwsConfig + Root>(
         });
     }
 
-    let ssm = aws_sdk_ssm::Client::new(sdk_config);
-    let sm = aws_sdk_secretsmanager::Client::new(sdk_config);
-    let region = sdk_config
-        .region()
-        .map_or_else(|| "*".to_string(), |r| r.to_string());
-
-    // Which exist: names and types only, never values.
-    let mut param_exists: BTreeMap<String, Result<bool, String>> = BTreeMap::new();
-    let names: Vec<String> = params.iter().map(|p| p.name.clone()).collect();
-    for batch in names.chunks(GET_PARAMETERS_MAX) {
-        let result = ssm
-            .get_parameters()
-            .set_names(Some(batch.to_vec()))
-            .with_decryption(false)
-            .send()
-            .await;
-        match result {
-            Ok(out) => {
-                let present: BTreeSet<&str> =
-                    out.parameters().iter().filter_map(|p| p.name()).collect();
-                for n in batch {
-                    param_exists.insert(n.clone(), Ok(present.contains(n.as_str())));
-                }
-            }
-            Err(err) => {
-                let call = Call {
-                    action: "ssm:GetParameters",
-                    resource: crate::arn::parameter(&region, "{account}", &batch[0]),
-                    what: String::new(),
-                    fields: String::new(),
-                };
-                let message = classify(err, &call).message().to_string();
-                for n in batch {
-                    param_exists.insert(n.clone(), Err(message.clone()));
-                }
-            }
-        }
-    }
-    let mut secret_exists: BTreeMap<String, Result<bool, String>> = BTreeMap::new();
+    let aws = Aws::new(sdk_config);
+    let mut current_params = aws.current_params(&params).await;
+    let mut current_secrets = BTreeMap::new();
     for s in &secrets {
-        let result = sm.describe_secret().secret_id(&s.id).send().await;
-        let exists = match result {
-            Ok(_) => Ok(true),
-            Err(err) if err.code() == Some("ResourceNotFoundException") => Ok(false),
-            Err(err) => {
-                let call = Call {
-                    action: "secretsmanager:DescribeSecret",
-                    resource: crate::arn::secret(&region, "{account}", &s.id),
-                    what: String::new(),
-                    fields: String::new(),
-                };
-                Err(classify(err, &call).message().to_string())
-            }
-        };
-        secret_exists.insert(s.id.clone(), exists);
+        current_secrets.insert(s.id.clone(), aws.current_secret(&s.id).await);
     }
 
-    let total = params.len() + secrets.len();
-    let mut done = 0;
+    let mut writes = Writes {
+        aws: &aws,
+        options,
+        progress,
+        done: 0,
+        total: params.len() + secrets.len(),
+    };
     let mut items = Vec::new();
     for p in params {
-        let exists = param_exists
+        let current = current_params
             .remove(&p.name)
             .unwrap_or_else(|| Err("not checked".into()));
-        let status = match exists {
-            Err(message) => PushStatus::Failed { message },
-            Ok(exists) => match (options.apply, exists, options.overwrite) {
-                (false, false, _) => PushStatus::WouldCreate,
-                (false, true, true) => PushStatus::WouldOverwrite,
-                (_, true, false) => PushStatus::Exists,
-                (true, exists, _) => {
-                    let result = ssm
-                        .put_parameter()
-                        .name(&p.name)
-                        .value(&p.text)
-                        .r#type(p.kind.clone())
-                        .overwrite(exists)
-                        .send()
-                        .await;
-                    done += 1;
-                    progress(done, total);
-                    match result {
-                        Ok(_) if exists => PushStatus::Overwritten,
-                        Ok(_) => PushStatus::Created,
-                        Err(err) if err.code() == Some("ParameterAlreadyExists") => {
-                            PushStatus::Exists
-                        }
-                        Err(err) => {
-                            let call = Call {
-                                action: "ssm:PutParameter",
-                                resource: crate::arn::parameter(&region, "{account}", &p.name),
-                                what: String::new(),
-                                fields: String::new(),
-                            };
-                            PushStatus::Failed {
-                                message: crate::redact::scrub(
-                                    classify(err, &call).message(),
-                                    &p.text,
-                                ),
-                            }
-                        }
-                    }
-                }
-            },
-        };
-        items.push(PushItem {
-            target: p.name,
-            kind: p.kind.as_str().to_string(),
-            fields: vec![p.field],
-            status,
-        });
+        items.push(writes.param(p, current).await);
     }
     for s in secrets {
-        let exists = secret_exists
+        let current = current_secrets
             .remove(&s.id)
             .unwrap_or_else(|| Err("not checked".into()));
-        let status = match exists {
-            Err(message) => PushStatus::Failed { message },
-            Ok(exists) => match (options.apply, exists, options.overwrite) {
-                (false, false, _) => PushStatus::WouldCreate,
-                (false, true, true) => PushStatus::WouldOverwrite,
-                (_, true, false) => PushStatus::Exists,
-                (true, false, _) if s.id.starts_with("arn:") => PushStatus::Failed {
-                    message:
-                        "the secret does not exist, and a secret cannot be created from an ARN"
-                            .into(),
-                },
-                (true, exists, _) => {
-                    let status = write_secret(&sm, &s, exists, &region).await;
-                    done += 1;
-                    progress(done, total);
-                    status
-                }
-            },
-        };
-        items.push(PushItem {
-            target: format!("secret {}", s.id),
-            kind: match s.payload {
-                Payload::Text(_) => "secret".into(),
-                Payload::Binary(_) => "secret (binary)".into(),
-            },
-            fields: s.fields,
-            status,
-        });
+        items.push(writes.secret(s, current).await);
     }
     items.extend(skipped);
 
@@ -436,66 +325,442 @@ pub async fn push<T: AwsConfig + Root>(
     })
 }
 
-async fn write_secret(
-    sm: &aws_sdk_secretsmanager::Client,
-    s: &SecretDraft,
-    exists: bool,
-    region: &str,
-) -> PushStatus {
-    let (text, binary) = match &s.payload {
-        Payload::Text(t) => (Some(t.clone()), None),
-        Payload::Binary(b) => (
-            None,
-            Some(aws_sdk_secretsmanager::primitives::Blob::new(b.clone())),
-        ),
+/// The loader is the judge of what converts: the file is loaded offline as `T`.
+/// Only invalid values stop a push; a partial file (missing fields) is fine.
+async fn would_load<T: AwsConfig + Root>(
+    env: &str,
+    toml: &str,
+    source_name: &str,
+) -> Result<(), PushError> {
+    let Err(err) = T::loader()
+        .env(env)
+        .offline()
+        .merge(Toml::string(toml))
+        .load()
+        .await
+    else {
+        return Ok(());
     };
-    let (action, result) = if exists {
-        let r = sm
-            .put_secret_value()
-            .secret_id(&s.id)
-            .set_secret_string(text)
-            .set_secret_binary(binary)
-            .send()
-            .await
-            .map(|_| PushStatus::Overwritten);
-        (
-            "secretsmanager:PutSecretValue",
-            r.map_err(|e| e.code_and_message()),
-        )
-    } else {
-        let r = sm
-            .create_secret()
-            .name(&s.id)
-            .set_secret_string(text)
-            .set_secret_binary(binary)
-            .send()
-            .await
-            .map(|_| PushStatus::Created);
-        (
-            "secretsmanager:CreateSecret",
-            r.map_err(|e| e.code_and_message()),
-        )
+    let problems: Vec<_> = err
+        .into_problems()
+        .into_iter()
+        .filter(|p| matches!(p.kind(), ProblemKind::Invalid | ProblemKind::Layer))
+        .collect();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(PushError::WouldNotLoad {
+        source_name: source_name.to_string(),
+        error: crate::Error::new(T::schema().type_name, Some(env.to_string()), problems),
+    })
+}
+
+/// Every field the file sets, as a parameter or secret to write.
+fn drafts_of(schema: &'static Schema, env: &str, dict: &Dict) -> Drafts {
+    let scope = root_scope(schema, env);
+    let mut found = Vec::new();
+    let mut entries = |scope: &Scope, field: &'static Field| -> Vec<String> {
+        match lookup(dict, &scope.field_keys(field)) {
+            Some(Value::Dict(_, d)) => d.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
     };
-    match result {
-        Ok(status) => status,
-        Err((code, _)) if code.as_deref() == Some("ResourceExistsException") => PushStatus::Exists,
-        Err((code, message)) => {
-            let call = Call {
-                action,
-                resource: crate::arn::secret(region, "{account}", &s.id),
-                what: String::new(),
-                fields: String::new(),
-            };
-            let (_, text) = crate::fetch::service_problem(
-                code.as_deref().unwrap_or("Unknown"),
-                &message,
-                &call,
-            );
-            let text = match &s.payload {
-                Payload::Text(value) => crate::redact::scrub(&text, value),
-                Payload::Binary(_) => text,
-            };
-            PushStatus::Failed { message: text }
+    leaves(schema, &scope, false, &mut entries, &mut found);
+    drafts(&found, dict)
+}
+
+/// A parameter as it is now: its type and (decrypted) value, or `None` when
+/// absent. `Err` is why it could not be read.
+type CurrentParam = Result<Option<(ParameterType, secrecy::SecretString)>, String>;
+
+/// A secret as it is now.
+enum CurrentSecret {
+    Absent,
+    /// It exists, with no value in `AWSCURRENT`.
+    NoValue,
+    Text(secrecy::SecretString),
+    Binary(secrecy::SecretBox<Vec<u8>>),
+}
+
+/// The clients of a push.
+struct Aws {
+    ssm: aws_sdk_ssm::Client,
+    sm: aws_sdk_secretsmanager::Client,
+    region: String,
+}
+
+impl Aws {
+    fn new(sdk_config: &SdkConfig) -> Aws {
+        Aws {
+            ssm: aws_sdk_ssm::Client::new(sdk_config),
+            sm: aws_sdk_secretsmanager::Client::new(sdk_config),
+            region: sdk_config
+                .region()
+                .map_or_else(|| "*".to_string(), |r| r.to_string()),
+        }
+    }
+
+    /// Each parameter's type and value: to leave an equal value alone and never
+    /// turn a SecureString into plain text.
+    async fn current_params(&self, params: &[ParamDraft]) -> BTreeMap<String, CurrentParam> {
+        let mut out = BTreeMap::new();
+        let names: Vec<String> = params.iter().map(|p| p.name.clone()).collect();
+        for batch in names.chunks(GET_PARAMETERS_MAX) {
+            let result = self
+                .ssm
+                .get_parameters()
+                .set_names(Some(batch.to_vec()))
+                .with_decryption(true)
+                .send()
+                .await;
+            match result {
+                Ok(answer) => {
+                    for n in batch {
+                        let found = answer.parameters().iter().find(|p| p.name() == Some(n));
+                        let current = found.and_then(|p| {
+                            let kind = p.r#type()?.clone();
+                            let value = p.value().unwrap_or_default().to_string();
+                            Some((kind, secrecy::SecretString::from(value)))
+                        });
+                        out.insert(n.clone(), Ok(current));
+                    }
+                }
+                Err(err) => {
+                    let call = Call {
+                        action: "ssm:GetParameters",
+                        resource: crate::arn::parameter(&self.region, "{account}", &batch[0]),
+                        what: String::new(),
+                        fields: String::new(),
+                    };
+                    let message = classify(err, &call).message().to_string();
+                    for n in batch {
+                        out.insert(n.clone(), Err(message.clone()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// A secret's `AWSCURRENT` value: to merge keys into it and to leave an
+    /// equal value alone.
+    async fn current_secret(&self, id: &str) -> Result<CurrentSecret, String> {
+        let call = |action| Call {
+            action,
+            resource: crate::arn::secret(&self.region, "{account}", id),
+            what: String::new(),
+            fields: String::new(),
+        };
+        let result = self.sm.get_secret_value().secret_id(id).send().await;
+        match result {
+            Ok(answer) => Ok(match (answer.secret_string(), answer.secret_binary()) {
+                (Some(text), _) => CurrentSecret::Text(text.to_string().into()),
+                (None, Some(blob)) => {
+                    CurrentSecret::Binary(secrecy::SecretBox::new(Box::new(blob.as_ref().to_vec())))
+                }
+                (None, None) => CurrentSecret::NoValue,
+            }),
+            Err(err) if err.code() == Some("ResourceNotFoundException") => {
+                // No secret, or a secret with no value in AWSCURRENT yet.
+                match self.sm.describe_secret().secret_id(id).send().await {
+                    Ok(_) => Ok(CurrentSecret::NoValue),
+                    Err(e) if e.code() == Some("ResourceNotFoundException") => {
+                        Ok(CurrentSecret::Absent)
+                    }
+                    Err(e) => Err(classify(e, &call("secretsmanager:DescribeSecret"))
+                        .message()
+                        .to_string()),
+                }
+            }
+            Err(err) => Err(classify(err, &call("secretsmanager:GetSecretValue"))
+                .message()
+                .to_string()),
+        }
+    }
+}
+
+/// What to do with one parameter or secret, decided from the file and what is
+/// there now, before any write.
+#[derive(Debug, PartialEq, Eq)]
+enum Decision {
+    /// Report this status, write nothing.
+    Report(PushStatus),
+    /// Write (create when `exists` is false).
+    Write { exists: bool },
+}
+
+fn decide(options: PushOptions, exists: bool) -> Decision {
+    match (options.apply, exists, options.overwrite) {
+        (false, false, _) => Decision::Report(PushStatus::WouldCreate),
+        (false, true, true) => Decision::Report(PushStatus::WouldOverwrite),
+        (_, true, false) => Decision::Report(PushStatus::Exists),
+        (true, exists, _) => Decision::Write { exists },
+    }
+}
+
+/// A parameter: never a SecureString downgraded, never an equal value rewritten.
+fn decide_param(
+    options: PushOptions,
+    draft: &ParamDraft,
+    current: Option<(&ParameterType, &str)>,
+) -> Decision {
+    match current {
+        None => decide(options, false),
+        Some((ParameterType::SecureString, _)) if draft.kind != ParameterType::SecureString => {
+            Decision::Report(PushStatus::Refused {
+                reason: format!(
+                    "it is a SecureString, and field {} would store it as a plain {}, unencrypted; \
+                     declare the field as a secret (SecretString, or #[param(secret)] on an alias), or delete the parameter first",
+                    draft.field,
+                    draft.kind.as_str()
+                ),
+            })
+        }
+        Some((kind, value)) if *kind == draft.kind && value == draft.text => {
+            Decision::Report(PushStatus::Unchanged)
+        }
+        Some(_) => decide(options, true),
+    }
+}
+
+/// A secret's new value and the keys of the old one it keeps; or why it must
+/// not be written.
+fn merged_secret(
+    draft: &SecretDraft,
+    current: &CurrentSecret,
+) -> Result<(Payload, Vec<String>), String> {
+    use secrecy::ExposeSecret as _;
+    if !draft.merge {
+        return Ok((draft.payload.clone(), Vec::new()));
+    }
+    let declared = match &draft.payload {
+        Payload::Text(text) => serde_json::from_str::<serde_json::Map<_, _>>(text)
+            .map_err(|_| "the declared keys are not a JSON object".to_string())?,
+        Payload::Binary(_) => return Ok((draft.payload.clone(), Vec::new())),
+    };
+    let mut object = match current {
+        CurrentSecret::Absent | CurrentSecret::NoValue => serde_json::Map::new(),
+        CurrentSecret::Binary(_) => {
+            return Err(
+                "the secret is SecretBinary, and the file sets keys of a JSON object; writing would replace it whole"
+                    .into(),
+            )
+        }
+        CurrentSecret::Text(text) => {
+            match serde_json::from_str::<serde_json::Value>(text.expose_secret()) {
+                Ok(serde_json::Value::Object(map)) => map,
+                _ => {
+                    return Err(
+                        "the secret's value is not a JSON object, and the file sets keys of one; writing would replace it whole"
+                            .into(),
+                    )
+                }
+            }
+        }
+    };
+    let kept: Vec<String> = object
+        .keys()
+        .filter(|k| !declared.contains_key(k.as_str()))
+        .cloned()
+        .collect();
+    object.extend(declared);
+    Ok((
+        Payload::Text(serde_json::Value::Object(object).to_string()),
+        kept,
+    ))
+}
+
+/// Is the new value what the secret holds now? JSON is compared as JSON, so a
+/// merge that only reorders keys changes nothing.
+fn same_secret(new: &Payload, current: &CurrentSecret) -> bool {
+    use secrecy::ExposeSecret as _;
+    match (new, current) {
+        (Payload::Text(new), CurrentSecret::Text(old)) => {
+            let old = old.expose_secret();
+            new == old
+                || matches!(
+                    (
+                        serde_json::from_str::<serde_json::Value>(new),
+                        serde_json::from_str::<serde_json::Value>(old),
+                    ),
+                    (Ok(a), Ok(b)) if a == b
+                )
+        }
+        (Payload::Binary(new), CurrentSecret::Binary(old)) => new == old.expose_secret(),
+        _ => false,
+    }
+}
+
+/// The writes of a push, one at a time, with progress.
+struct Writes<'a> {
+    aws: &'a Aws,
+    options: PushOptions,
+    progress: &'a mut dyn FnMut(usize, usize),
+    done: usize,
+    total: usize,
+}
+
+impl Writes<'_> {
+    fn tick(&mut self) {
+        self.done += 1;
+        (self.progress)(self.done, self.total);
+    }
+
+    async fn param(&mut self, p: ParamDraft, current: CurrentParam) -> PushItem {
+        use secrecy::ExposeSecret as _;
+        let decision = match &current {
+            Err(message) => Decision::Report(PushStatus::Failed {
+                message: message.clone(),
+            }),
+            Ok(current) => decide_param(
+                self.options,
+                &p,
+                current.as_ref().map(|(k, v)| (k, v.expose_secret())),
+            ),
+        };
+        let status = match decision {
+            Decision::Report(status) => status,
+            Decision::Write { exists } => {
+                let status = self.put_parameter(&p, exists).await;
+                self.tick();
+                status
+            }
+        };
+        PushItem {
+            target: p.name,
+            kind: p.kind.as_str().to_string(),
+            fields: vec![p.field],
+            status,
+            kept_keys: Vec::new(),
+        }
+    }
+
+    async fn put_parameter(&self, p: &ParamDraft, exists: bool) -> PushStatus {
+        let result = self
+            .aws
+            .ssm
+            .put_parameter()
+            .name(&p.name)
+            .value(&p.text)
+            .r#type(p.kind.clone())
+            .overwrite(exists)
+            .send()
+            .await;
+        match result {
+            Ok(_) if exists => PushStatus::Overwritten,
+            Ok(_) => PushStatus::Created,
+            Err(err) if err.code() == Some("ParameterAlreadyExists") => PushStatus::Exists,
+            Err(err) => {
+                let call = Call {
+                    action: "ssm:PutParameter",
+                    resource: crate::arn::parameter(&self.aws.region, "{account}", &p.name),
+                    what: String::new(),
+                    fields: String::new(),
+                };
+                PushStatus::Failed {
+                    message: crate::redact::scrub(classify(err, &call).message(), &p.text),
+                }
+            }
+        }
+    }
+
+    async fn secret(&mut self, s: SecretDraft, current: Result<CurrentSecret, String>) -> PushItem {
+        let mut kept_keys = Vec::new();
+        let status = match current {
+            Err(message) => PushStatus::Failed { message },
+            Ok(current) => match merged_secret(&s, &current) {
+                Err(reason) => PushStatus::Refused { reason },
+                Ok((payload, kept)) => {
+                    kept_keys = kept;
+                    let exists = !matches!(current, CurrentSecret::Absent);
+                    match decide(self.options, exists) {
+                        _ if same_secret(&payload, &current) => PushStatus::Unchanged,
+                        Decision::Write { exists: false } if s.id.starts_with("arn:") => {
+                            PushStatus::Failed {
+                                message: "the secret does not exist, and a secret cannot be created from an ARN".into(),
+                            }
+                        }
+                        Decision::Report(status) => status,
+                        Decision::Write { exists } => {
+                            let status = self.write_secret(&s.id, &payload, exists).await;
+                            self.tick();
+                            status
+                        }
+                    }
+                }
+            },
+        };
+        PushItem {
+            target: format!("secret {}", s.id),
+            kind: match s.payload {
+                Payload::Text(_) => "secret".into(),
+                Payload::Binary(_) => "secret (binary)".into(),
+            },
+            fields: s.fields,
+            status,
+            kept_keys,
+        }
+    }
+
+    async fn write_secret(&self, id: &str, payload: &Payload, exists: bool) -> PushStatus {
+        let (text, binary) = match payload {
+            Payload::Text(t) => (Some(t.clone()), None),
+            Payload::Binary(b) => (
+                None,
+                Some(aws_sdk_secretsmanager::primitives::Blob::new(b.clone())),
+            ),
+        };
+        let sm = &self.aws.sm;
+        let (action, result) = if exists {
+            let r = sm
+                .put_secret_value()
+                .secret_id(id)
+                .set_secret_string(text)
+                .set_secret_binary(binary)
+                .send()
+                .await
+                .map(|_| PushStatus::Overwritten);
+            (
+                "secretsmanager:PutSecretValue",
+                r.map_err(|e| e.code_and_message()),
+            )
+        } else {
+            let r = sm
+                .create_secret()
+                .name(id)
+                .set_secret_string(text)
+                .set_secret_binary(binary)
+                .send()
+                .await
+                .map(|_| PushStatus::Created);
+            (
+                "secretsmanager:CreateSecret",
+                r.map_err(|e| e.code_and_message()),
+            )
+        };
+        match result {
+            Ok(status) => status,
+            Err((code, _)) if code.as_deref() == Some("ResourceExistsException") => {
+                PushStatus::Exists
+            }
+            Err((code, message)) => {
+                let call = Call {
+                    action,
+                    resource: crate::arn::secret(&self.aws.region, "{account}", id),
+                    what: String::new(),
+                    fields: String::new(),
+                };
+                let (_, text) = crate::fetch::service_problem(
+                    code.as_deref().unwrap_or("Unknown"),
+                    &message,
+                    &call,
+                );
+                let text = match payload {
+                    Payload::Text(value) => crate::redact::scrub(&text, value),
+                    Payload::Binary(_) => text,
+                };
+                PushStatus::Failed { message: text }
+            }
         }
     }
 }
@@ -617,6 +882,7 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
                                 "the field reads the pinned `{selector}`; push writes only the latest version"
                             ),
                         },
+                        kept_keys: Vec::new(),
                     });
                     continue;
                 }
@@ -636,6 +902,7 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
                         status: PushStatus::Skipped {
                             reason: "empty: Parameter Store cannot hold an empty value".into(),
                         },
+                        kept_keys: Vec::new(),
                     }),
                     Ok(text) => params.push(ParamDraft {
                         name: name.clone(),
@@ -655,6 +922,7 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
                         status: PushStatus::Skipped {
                             reason: "the field reads a pinned stage or version; push writes AWSCURRENT only".into(),
                         },
+                        kept_keys: Vec::new(),
                     });
                     continue;
                 }
@@ -672,10 +940,12 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
     for (id, SecretFields { whole, keyed }) in secrets {
         let mut fields: Vec<String> = whole.iter().map(|(f, _)| f.clone()).collect();
         fields.extend(keyed.iter().map(|(_, f, _)| f.clone()));
+        let merge = whole.is_none();
         match secret_payload(whole.as_ref().map(|(f, v)| (f.as_str(), *v)), &keyed) {
             Ok(payload) => drafts.push(SecretDraft {
                 id,
                 payload,
+                merge,
                 fields,
             }),
             Err(why) => problems.push(format!("secret {id} ({}): {why}", fields.join(", "))),
