@@ -76,7 +76,7 @@ pub fn policy<T: AwsConfig + Root>(env: &str, region: &str, account: &str) -> Va
     // entry's secrets (`{key}` in the id) and whether any field is a SecureString.
     let mut all: Vec<Leaf> = Vec::new();
     let mut wildcard = |_: &Scope, _: &'static Field| vec!["*".to_string()];
-    leaves(schema, &scope, false, &mut wildcard, &mut all);
+    leaves(schema, &scope, &mut wildcard, &mut all);
 
     let mut statements = Vec::new();
 

@@ -642,6 +642,50 @@ async fn cost_counts_the_calls_a_real_load_makes() {
     assert_eq!(format!("{:.2}", standard.total_monthly), "2.60");
 }
 
+/// A map of maps, with a shared secret and a per-entry secret in each entry.
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "fleet")]
+struct Fleet {
+    #[component]
+    regions: BTreeMap<String, Region>,
+}
+
+#[derive(AwsConfig, Debug)]
+struct Region {
+    endpoint: String,
+    #[component]
+    tenants: BTreeMap<String, Tenant>,
+    #[secret(id = "{env}/shared/license")]
+    license: SecretString,
+}
+
+#[test]
+fn cost_counts_map_entries_without_making_them_up_and_saturates() {
+    let estimate = tools::cost::<Fleet>(&CostInputs {
+        loads_per_month: 1,
+        map_entries: 3,
+        ..CostInputs::default()
+    });
+    // 3 regions x (endpoint + 3 tenants x (plan, seats)).
+    assert_eq!(estimate.parameters, 3 + 3 * 3 * 2);
+    // One shared license, one api key per tenant of each region.
+    assert_eq!(estimate.secrets, 1 + 9);
+    // 21 parameters under one prefix: 3 pages; 10 secrets: one batch.
+    assert_eq!(estimate.parameter_store_calls_per_load, 3);
+    assert_eq!(estimate.secrets_manager_calls_per_load, 1);
+
+    // Absurd inputs: an answer at once, saturated, not a panic or an OOM.
+    let huge = tools::cost::<Fleet>(&CostInputs {
+        loads_per_month: u64::MAX,
+        map_entries: u64::MAX,
+        advanced_parameters: true,
+        higher_throughput: true,
+    });
+    assert_eq!(huge.parameters, u64::MAX);
+    assert!(huge.total_monthly.is_finite(), "{huge:?}");
+    assert!(huge.lines.iter().all(|l| l.quantity == u64::MAX || l.quantity > 0));
+}
+
 async fn cli(args: &[&str], sdk: &aws_config::SdkConfig) -> (u8, String, String) {
     let mut out = Vec::new();
     let mut err = Vec::new();

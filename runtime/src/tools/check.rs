@@ -324,7 +324,7 @@ fn declared_leaves(
             .into_iter()
             .collect()
     };
-    leaves(schema, scope, false, &mut entries, &mut out);
+    leaves(schema, scope, &mut entries, &mut out);
     out
 }
 

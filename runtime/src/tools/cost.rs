@@ -17,9 +17,9 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::{leaves, root_scope, table, Home, Leaf};
+use super::{root_scope, table};
 use crate::plan::{self, Plan, Targets, BATCH_SECRETS_MAX, BY_PATH_MAX_RESULTS};
-use crate::schema::{Field, Kind, Scope};
+use crate::schema::{Kind, Scope};
 use crate::{AwsConfig, Root};
 
 /// Secrets Manager: per secret per month.
@@ -149,6 +149,53 @@ impl CostEstimate {
     }
 }
 
+/// What the entries of map components hold, counted over the schema with each
+/// map's entries multiplied in (saturating), never enumerated.
+struct EntryCount<'a> {
+    /// Entries in each map.
+    map_entries: u64,
+    /// The root scope, to expand a shared id's `{env}` and `{app}`.
+    scope: &'a Scope,
+    /// Parameters under map prefixes.
+    params: u64,
+    /// Secrets whose id has `{key}`: one per entry.
+    keyed_unpinned: u64,
+    keyed_pinned: u64,
+    /// Secret id templates without `{key}`: the same secret for every entry.
+    shared_unpinned: BTreeSet<String>,
+    shared_pinned: BTreeSet<String>,
+}
+
+impl EntryCount<'_> {
+    /// Counts one struct that occurs `times` times.
+    fn walk(&mut self, schema: &'static crate::schema::Schema, times: u64) {
+        for field in schema.fields {
+            match &field.kind {
+                Kind::Param(_) => self.params = self.params.saturating_add(times),
+                Kind::Secret(s) => {
+                    let pinned = s.stage.is_some() || s.version_id.is_some();
+                    let template = s.id.unwrap_or_default();
+                    // A default id (no template) holds the entry's path.
+                    if s.id.is_none() || template.contains("{key}") {
+                        let n = if pinned {
+                            &mut self.keyed_pinned
+                        } else {
+                            &mut self.keyed_unpinned
+                        };
+                        *n = n.saturating_add(times);
+                    } else if pinned {
+                        self.shared_pinned.insert(self.scope.secret_id(field, s));
+                    } else {
+                        self.shared_unpinned.insert(self.scope.secret_id(field, s));
+                    }
+                }
+                Kind::Component(child) => self.walk(child(), times),
+                Kind::Map(element) => self.walk(element(), times.saturating_mul(self.map_entries)),
+            }
+        }
+    }
+}
+
 fn plural(n: u64) -> &'static str {
     if n == 1 {
         ""
@@ -168,58 +215,60 @@ pub fn cost<T: AwsConfig + Root>(inputs: &CostInputs) -> CostEstimate {
     plan::walk(schema, &scope, None, &mut targets);
     let plan = Plan::from_targets(&targets);
 
-    // Map entries: `map_entries` made-up keys each.
-    let keys: Vec<String> = (0..inputs.map_entries)
-        .map(|i| format!("entry-{i}"))
-        .collect();
-    let mut all: Vec<Leaf> = Vec::new();
-    let mut entries = |_: &Scope, _: &'static Field| keys.clone();
-    leaves(schema, &scope, false, &mut entries, &mut all);
-
+    // Map entries are counted, never made up one by one: `--map-entries` may be
+    // in the millions, and a map may hold maps.
+    let mut entries = EntryCount {
+        map_entries: inputs.map_entries,
+        scope: &scope,
+        params: 0,
+        keyed_unpinned: 0,
+        keyed_pinned: 0,
+        shared_unpinned: BTreeSet::new(),
+        shared_pinned: BTreeSet::new(),
+    };
     let mut pages = 0u64;
     for map in &targets.maps {
-        let under = format!("{}/", map.prefix);
-        let n = all
-            .iter()
-            .filter(|l| matches!(&l.home, Home::Param { name } if name.starts_with(&under)))
-            .count() as u64;
-        pages += n.div_ceil(BY_PATH_MAX_RESULTS as u64).max(1);
+        let Kind::Map(element) = &map.field.kind else {
+            continue;
+        };
+        let before = entries.params;
+        entries.walk(element(), inputs.map_entries);
+        let under = entries.params - before;
+        pages = pages.saturating_add(under.div_ceil(BY_PATH_MAX_RESULTS as u64).max(1));
     }
-    let parameters: BTreeSet<&str> = all
-        .iter()
-        .filter_map(|l| match &l.home {
-            Home::Param { name } => Some(name.as_str()),
-            Home::Secret { .. } => None,
-        })
-        .collect();
+    let named: BTreeSet<&str> = targets.params.iter().map(|p| p.name.as_str()).collect();
+    let parameter_count = (named.len() as u64).saturating_add(entries.params);
 
     // Secrets of map entries: a second round of batches, as the loader does it.
-    let mut entry_unpinned = BTreeSet::new();
-    let mut entry_pinned = BTreeSet::new();
-    let mut secret_ids: BTreeSet<&str> = targets
+    // An id with `{key}` is one secret per entry; one without is shared.
+    let static_ids: BTreeSet<&str> = targets
         .secrets
         .iter()
         .map(|s| s.secret.id.as_str())
         .collect();
-    for leaf in all.iter().filter(|l| l.in_map) {
-        if let (Home::Secret { id }, Kind::Secret(s)) = (&leaf.home, &leaf.field.kind) {
-            secret_ids.insert(id);
-            if s.stage.is_some() || s.version_id.is_some() {
-                entry_pinned.insert((id.as_str(), s.stage, s.version_id));
-            } else {
-                entry_unpinned.insert(id.as_str());
-            }
-        }
-    }
-    let entry_calls = (entry_unpinned.len() as u64).div_ceil(BATCH_SECRETS_MAX as u64)
-        + entry_pinned.len() as u64;
+    let shared_new = entries
+        .shared_unpinned
+        .iter()
+        .chain(&entries.shared_pinned)
+        .filter(|t| !static_ids.contains(t.as_str()))
+        .collect::<BTreeSet<_>>()
+        .len() as u64;
+    let secrets = (static_ids.len() as u64)
+        .saturating_add(shared_new)
+        .saturating_add(entries.keyed_unpinned)
+        .saturating_add(entries.keyed_pinned);
+    let entry_unpinned =
+        (entries.shared_unpinned.len() as u64).saturating_add(entries.keyed_unpinned);
+    let entry_pinned = (entries.shared_pinned.len() as u64).saturating_add(entries.keyed_pinned);
+    let entry_calls = entry_unpinned
+        .div_ceil(BATCH_SECRETS_MAX as u64)
+        .saturating_add(entry_pinned);
 
-    let ssm_calls = plan.count("GetParameters") as u64 + pages;
-    let sm_calls =
-        (plan.count("BatchGetSecretValue") + plan.count("GetSecretValue")) as u64 + entry_calls;
+    let ssm_calls = (plan.count("GetParameters") as u64).saturating_add(pages);
+    let sm_calls = ((plan.count("BatchGetSecretValue") + plan.count("GetSecretValue")) as u64)
+        .saturating_add(entry_calls);
 
     let mut lines = Vec::new();
-    let secrets = secret_ids.len() as u64;
     if secrets > 0 {
         lines.push(CostLine {
             item: "Secrets Manager secrets".into(),
@@ -228,7 +277,7 @@ pub fn cost<T: AwsConfig + Root>(inputs: &CostInputs) -> CostEstimate {
             monthly: secrets as f64 * SECRET_PER_MONTH,
         });
     }
-    let sm_monthly_calls = sm_calls * inputs.loads_per_month;
+    let sm_monthly_calls = sm_calls.saturating_mul(inputs.loads_per_month);
     if sm_monthly_calls > 0 {
         lines.push(CostLine {
             item: "Secrets Manager API calls".into(),
@@ -237,7 +286,6 @@ pub fn cost<T: AwsConfig + Root>(inputs: &CostInputs) -> CostEstimate {
             monthly: sm_monthly_calls as f64 / 10_000.0 * SECRETS_API_PER_10K,
         });
     }
-    let parameter_count = parameters.len() as u64;
     if inputs.advanced_parameters && parameter_count > 0 {
         lines.push(CostLine {
             item: "advanced parameters".into(),
@@ -246,7 +294,7 @@ pub fn cost<T: AwsConfig + Root>(inputs: &CostInputs) -> CostEstimate {
             monthly: parameter_count as f64 * ADVANCED_PARAMETER_PER_MONTH,
         });
     }
-    let ssm_monthly_calls = ssm_calls * inputs.loads_per_month;
+    let ssm_monthly_calls = ssm_calls.saturating_mul(inputs.loads_per_month);
     if inputs.higher_throughput && ssm_monthly_calls > 0 {
         lines.push(CostLine {
             item: "Parameter Store API calls (higher throughput)".into(),

@@ -53,8 +53,6 @@ pub(crate) struct Leaf {
     /// The Rust key path, as local layers use it.
     pub keys: Vec<String>,
     pub home: Home,
-    /// Inside a map entry: read by `GetParametersByPath`, not `GetParameters`.
-    pub in_map: bool,
 }
 
 /// Every parameter and secret field of `schema`, depth first in declaration order.
@@ -63,7 +61,6 @@ pub(crate) struct Leaf {
 pub(crate) fn leaves(
     schema: &'static Schema,
     scope: &Scope,
-    in_map: bool,
     entries: &mut dyn FnMut(&Scope, &'static Field) -> Vec<String>,
     out: &mut Vec<Leaf>,
 ) {
@@ -76,7 +73,6 @@ pub(crate) fn leaves(
                 home: Home::Param {
                     name: scope.ssm_name(field),
                 },
-                in_map,
             }),
             Kind::Secret(s) => out.push(Leaf {
                 field,
@@ -85,12 +81,11 @@ pub(crate) fn leaves(
                 home: Home::Secret {
                     id: scope.secret_id(field, s),
                 },
-                in_map,
             }),
-            Kind::Component(child) => leaves(child(), &scope.child(field), in_map, entries, out),
+            Kind::Component(child) => leaves(child(), &scope.child(field), entries, out),
             Kind::Map(element) => {
                 for key in entries(scope, field) {
-                    leaves(element(), &scope.entry(field, &key), true, entries, out);
+                    leaves(element(), &scope.entry(field, &key), entries, out);
                 }
             }
         }

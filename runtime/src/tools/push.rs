@@ -365,7 +365,7 @@ fn drafts_of(schema: &'static Schema, env: &str, dict: &Dict) -> Drafts {
             _ => Vec::new(),
         }
     };
-    leaves(schema, &scope, false, &mut entries, &mut found);
+    leaves(schema, &scope, &mut entries, &mut found);
     drafts(&found, dict)
 }
 
