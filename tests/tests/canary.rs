@@ -1,13 +1,19 @@
-//! A canary secret value is planted everywhere a secret can live, every error is
-//! provoked, the config's `Debug` printed and all tracing output captured at
-//! TRACE (the SDK's included); the canary must appear nowhere. One test in its
-//! own binary, because it installs the global tracing subscriber.
+//! A canary secret value is planted everywhere a secret can live (parameters,
+//! secrets, containers of secrets, an alias marked `#[param(secret)]`, local TOML
+//! and JSON layers that fail to parse), every error is provoked, the config's
+//! `Debug` printed, a `Live` refresh made to fail, every CLI subcommand run, and
+//! all tracing output captured at TRACE (the SDK's included); the canary must
+//! appear nowhere. One test in its own binary, because it installs the global
+//! tracing subscriber.
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use awsconf::figment::providers::{Format, Json, Toml};
 use awsconf::{AwsConfig, SecretString};
 use awsconf_tests::{moto, sdk_config, unique_env, Fault, Proxy, Rule, Seed};
 use serde::Deserialize;
@@ -57,6 +63,30 @@ struct Good {
 struct Database {
     host: String,
     password: SecretString,
+}
+
+/// An alias the macro cannot see through.
+type Token = SecretString;
+
+/// Secrets inside containers and behind an alias.
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "canary")]
+struct Containers {
+    keys: Vec<SecretString>,
+    #[param(json)]
+    by_region: Option<HashMap<String, SecretString>>,
+    maybe: Option<SecretString>,
+    #[param(secret)]
+    token: Token,
+}
+
+/// A config a `Live` watches; its pin is made to fail on refresh.
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "canary-live")]
+struct Watched {
+    pin: u16,
+    #[secret(id = "{env}/api-key")]
+    api_key: SecretString,
 }
 
 /// A number held in a secret (a user type: `#[secret]` on a bare `u32` does not compile).
@@ -142,6 +172,149 @@ fn canary_secret_appears_in_no_debug_display_error_or_log() {
             .expect_err("bad");
         assert!(err.problems().len() >= 7, "{err}");
         print_error(&mut printed, &err);
+
+        // Containers of secrets and an alias: a good load's Debug, then errors
+        // that would quote a value (spaces in a StringList, JSON that is not).
+        let c = format!("/{env}/canary");
+        seed.secure(&format!("{c}/keys"), &format!("a,{canary}"))
+            .await;
+        seed.secure(
+            &format!("{c}/by-region"),
+            &format!("{{\"eu\":\"{canary}\"}}"),
+        )
+        .await;
+        seed.secure(&format!("{c}/maybe"), &canary).await;
+        seed.secure(&format!("{c}/token"), &canary).await;
+        let good = Containers::loader()
+            .env(&env)
+            .sdk_config(&sdk_config(moto()))
+            .load()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        printed.push_str(&format!("{good:?}\n{good:#?}\n"));
+        let bad_env = unique_env("canary-containers");
+        let b = format!("/{bad_env}/canary");
+        seed.param(&format!("{b}/keys"), &format!("a, {canary}"))
+            .await;
+        seed.param(&format!("{b}/by-region"), &format!("{{\"eu\": {canary}}}"))
+            .await;
+        seed.param(&format!("{b}/maybe"), &canary).await;
+        seed.param(&format!("{b}/token"), &canary).await;
+        let err = Containers::loader()
+            .env(&bad_env)
+            .sdk_config(&sdk_config(moto()))
+            .load()
+            .await
+            .expect_err("bad containers");
+        assert_eq!(err.problems().len(), 2, "{err}");
+        print_error(&mut printed, &err);
+
+        // Local layers that fail to parse: a TOML file and a JSON string whose
+        // broken line holds the canary. figment quotes the line; we must not.
+        let toml_file = std::env::temp_dir().join(format!("{env}-local.toml"));
+        std::fs::write(&toml_file, format!("[database]\npassword = \"{canary}\n"))
+            .expect("write TOML");
+        for layered in [
+            Good::loader()
+                .env(&env)
+                .offline()
+                .merge(Toml::file(&toml_file)),
+            Good::loader()
+                .env(&env)
+                .offline()
+                .merge(Json::string(&format!("{{\"api_key\": \"{canary}"))),
+            Good::loader()
+                .env(&env)
+                .offline()
+                .merge(Toml::string(&format!("api_key = {canary}"))),
+        ] {
+            let err = layered.load().await.expect_err("malformed layer");
+            assert!(
+                err.problems()
+                    .iter()
+                    .any(|p| p.kind() == awsconf::ProblemKind::Layer),
+                "{err}"
+            );
+            print_error(&mut printed, &err);
+        }
+
+        // A Live whose refresh fails on a value that holds the canary: the
+        // warning it logs and its last_error.
+        let watched_env = env.clone();
+        seed.param(&format!("/{watched_env}/canary-live/pin"), "8080")
+            .await;
+        let live = Watched::loader()
+            .env(&watched_env)
+            .sdk_config(&sdk_config(moto()))
+            .watch(Duration::from_secs(3600))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        seed.secure(&format!("/{watched_env}/canary-live/pin"), &canary)
+            .await;
+        let refresh = live.refresh_now().await.expect_err("the pin is no number");
+        printed.push_str(&format!("{refresh}\n{refresh:?}\n{live:?}\n"));
+        if let Some(last) = live.last_error() {
+            print_error(&mut printed, &last);
+        }
+
+        // Every CLI subcommand, stdout and stderr, including explain over the
+        // broken TOML file and a push of secrets.
+        let push_file = std::env::temp_dir().join(format!("{env}-push.toml"));
+        std::fs::write(
+            &push_file,
+            format!("api_key = \"{canary}\"\n[database]\nhost = \"h\"\npassword = \"{canary}\"\n"),
+        )
+        .expect("write push file");
+        let toml_path = toml_file.display().to_string();
+        let push_path = push_file.display().to_string();
+        let runs: [&[&str]; 9] = [
+            &[
+                "iam-policy",
+                "--account",
+                "123456789012",
+                "--region",
+                "us-east-1",
+            ],
+            &["check"],
+            &["check", "--format", "json"],
+            &["explain"],
+            &["explain", "--config", &toml_path],
+            &["template"],
+            &["push", &push_path],
+            &[
+                "push",
+                &push_path,
+                "--apply",
+                "--overwrite",
+                "--format",
+                "json",
+            ],
+            &["cost", "--map-entries", "3"],
+        ];
+        let cli_env = unique_env("canary-cli");
+        for args in runs {
+            let mut argv = vec!["canary", "--env", cli_env.as_str()];
+            argv.extend_from_slice(args);
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let code = awsconf::cli::run_with::<Good, _, _>(
+                argv,
+                Some(&sdk_config(moto())),
+                &mut out,
+                &mut err,
+            )
+            .await;
+            printed.push_str(&format!(
+                "$ {args:?} -> {code}\n{}\n{}\n",
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&err)
+            ));
+        }
+        let _ = std::fs::remove_file(&toml_file);
+        let _ = std::fs::remove_file(&push_file);
+        assert!(
+            printed.contains("line 2, column"),
+            "the TOML error names its position"
+        );
 
         // AWS errors through the proxy: access denied, KMS, throttling, an HTML 500.
         let proxy = Proxy::start(moto()).expect("proxy");

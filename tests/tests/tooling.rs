@@ -683,7 +683,10 @@ fn cost_counts_map_entries_without_making_them_up_and_saturates() {
     });
     assert_eq!(huge.parameters, u64::MAX);
     assert!(huge.total_monthly.is_finite(), "{huge:?}");
-    assert!(huge.lines.iter().all(|l| l.quantity == u64::MAX || l.quantity > 0));
+    assert!(huge
+        .lines
+        .iter()
+        .all(|l| l.quantity == u64::MAX || l.quantity > 0));
 }
 
 async fn cli(args: &[&str], sdk: &aws_config::SdkConfig) -> (u8, String, String) {
