@@ -185,6 +185,7 @@ mod decode;
 pub mod error;
 mod fetch;
 pub mod iam;
+mod leaf;
 pub mod limits;
 pub mod live;
 pub mod loader;
@@ -237,6 +238,7 @@ pub trait Root: AwsConfig {}
 pub mod __private {
     //! Used by generated code only; not part of the public API.
     pub use crate::decode::Decoder;
+    pub use crate::leaf::{AnyLeaf, AwsConfigLeaf, DeserializeLeaf, LeafProbe, MarkItComponent};
     pub use figment;
     pub use serde;
 

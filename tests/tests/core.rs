@@ -369,6 +369,7 @@ struct Login {
 
 #[derive(AwsConfig, Debug)]
 #[aws_config(app = "shop")]
+#[allow(dead_code)]
 struct WithLogin {
     #[secret(id = "{env}/login")]
     login: Login,

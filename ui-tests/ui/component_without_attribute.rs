@@ -1,0 +1,14 @@
+use awsconf::AwsConfig;
+
+#[derive(AwsConfig)]
+#[aws_config(app = "api")]
+struct Config {
+    db: Db,
+}
+
+#[derive(AwsConfig)]
+struct Db {
+    host: String,
+}
+
+fn main() {}
