@@ -185,6 +185,7 @@ mod decode;
 pub mod error;
 mod fetch;
 pub mod iam;
+mod identity;
 mod leaf;
 pub mod limits;
 pub mod live;
