@@ -198,6 +198,11 @@ pub mod schema;
 pub mod timeouts;
 pub mod tools;
 
+/// The AWS SDK's configuration crate, so your crate needs no `aws-config`
+/// dependency of its own to build the `SdkConfig` that [`tools::push`],
+/// [`tools::check`] and [`Loader::sdk_config`] take:
+/// `awsconf::aws_config::load_defaults(awsconf::aws_config::BehaviorVersion::latest())`.
+pub use aws_config;
 pub use awsconf_macros::AwsConfig;
 pub use decode::Origin;
 pub use error::{Error, Problem, ProblemKind};
@@ -205,6 +210,20 @@ pub use figment;
 pub use live::Live;
 pub use loader::Loader;
 pub use secrecy::{ExposeSecret, SecretBox, SecretString};
+/// serde, with its derive, so your crate needs no `serde` dependency of its own
+/// for a JSON secret's or a `#[param(json)]` field's struct:
+///
+/// ```
+/// use awsconf::SecretString;
+///
+/// #[derive(awsconf::serde::Deserialize, Debug)]
+/// #[serde(crate = "awsconf::serde")] // serde's derive, through awsconf
+/// pub struct DbAdmin {
+///     pub username: String,
+///     pub password: SecretString,
+/// }
+/// ```
+pub use serde;
 
 /// A config struct: derive it with `#[derive(AwsConfig)]`.
 pub trait AwsConfig: Sized {
