@@ -233,7 +233,9 @@ fn leaf(ty: &syn::Type, index: usize) -> TokenStream {
     );
     quote!({
         #[allow(unused_imports)]
-        use ::awsconf::__private::{AnyLeaf as _, AwsConfigLeaf as _, DeserializeLeaf as _};
+        use ::awsconf::__private::{
+            AnyLeaf as _, AwsConfigLeaf as _, DeserializeLeaf as _, OptionalAwsConfigLeaf as _,
+        };
         #call
     })
 }

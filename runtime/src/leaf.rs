@@ -5,7 +5,8 @@
 //! Autoref specialization: the generated code calls
 //! `(&&LeafProbe::<T>::NEW).__awsconf_leaf(decoder, index)`. Method lookup tries
 //! `&&LeafProbe<T>` first ([`DeserializeLeaf`], when `T: DeserializeOwned`), then
-//! `&LeafProbe<T>` ([`AwsConfigLeaf`], when `T: AwsConfig`: its method requires
+//! `&LeafProbe<T>` ([`AwsConfigLeaf`], when `T: AwsConfig`, or
+//! [`OptionalAwsConfigLeaf`] for `Option<T>`: their method requires
 //! [`MarkItComponent`], which no type implements), then `LeafProbe<T>`
 //! ([`AnyLeaf`]: serde's own error names the missing `Deserialize`).
 
@@ -46,6 +47,23 @@ pub trait AwsConfigLeaf<T> {
 
 impl<T: AwsConfig> AwsConfigLeaf<T> for &LeafProbe<T> {
     fn __awsconf_leaf(self, _: &mut Decoder<'_>, _: usize) -> Option<T>
+    where
+        T: MarkItComponent,
+    {
+        None
+    }
+}
+
+/// The same as an `Option`: a compile error naming the struct, not the `Option`.
+pub trait OptionalAwsConfigLeaf<T> {
+    /// Never compiles: `T: MarkItComponent` holds for no type.
+    fn __awsconf_leaf(self, decoder: &mut Decoder<'_>, index: usize) -> Option<Option<T>>
+    where
+        T: MarkItComponent;
+}
+
+impl<T: AwsConfig> OptionalAwsConfigLeaf<T> for &LeafProbe<Option<T>> {
+    fn __awsconf_leaf(self, _: &mut Decoder<'_>, _: usize) -> Option<Option<T>>
     where
         T: MarkItComponent,
     {

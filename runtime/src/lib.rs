@@ -258,7 +258,9 @@ pub trait Root: AwsConfig {}
 pub mod __private {
     //! Used by generated code only; not part of the public API.
     pub use crate::decode::Decoder;
-    pub use crate::leaf::{AnyLeaf, AwsConfigLeaf, DeserializeLeaf, LeafProbe, MarkItComponent};
+    pub use crate::leaf::{
+        AnyLeaf, AwsConfigLeaf, DeserializeLeaf, LeafProbe, MarkItComponent, OptionalAwsConfigLeaf,
+    };
     pub use figment;
     pub use serde;
 

@@ -4,6 +4,7 @@ use awsconf::AwsConfig;
 #[aws_config(app = "api")]
 struct Config {
     db: Db,
+    replica: Option<Db>,
 }
 
 #[derive(AwsConfig)]
