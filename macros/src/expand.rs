@@ -87,9 +87,9 @@ fn expand(cont: &Container<'_>) -> TokenStream {
             Kind::Param { .. } => {
                 depth = quote!(::awsconf::__private::max(#depth, 1));
                 len = quote!(::awsconf::__private::max(#len, #name_len + 1));
-                quote!(__d.leaf::<#ty>(#index))
+                leaf(ty, index)
             }
-            Kind::Secret { .. } => quote!(__d.leaf::<#ty>(#index)),
+            Kind::Secret { .. } => leaf(ty, index),
             Kind::Component => {
                 depth = quote!(::awsconf::__private::max(#depth, 1 + <#ty as ::awsconf::AwsConfig>::__MAX_DEPTH));
                 len = quote!(::awsconf::__private::max(#len, #name_len + 1 + <#ty as ::awsconf::AwsConfig>::__MAX_LEN));
@@ -221,4 +221,21 @@ fn descriptor(field: &Field<'_>, default: &TokenStream) -> TokenStream {
             kind: #kind,
         }
     }
+}
+
+/// A parameter or secret field's decode call. Through a probe on the type, so a
+/// struct deriving `AwsConfig` without `#[component]` gets "mark it #[component]"
+/// (see the runtime's `leaf` module).
+/// Spanned on the field's type, so the error points at it.
+fn leaf(ty: &syn::Type, index: usize) -> TokenStream {
+    let call = quote::quote_spanned!(syn::spanned::Spanned::span(ty)=>
+        (&&::awsconf::__private::LeafProbe::<#ty>::NEW).__awsconf_leaf(__d, #index)
+    );
+    quote!({
+        #[allow(unused_imports)]
+        use ::awsconf::__private::{
+            AnyLeaf as _, AwsConfigLeaf as _, DeserializeLeaf as _, OptionalAwsConfigLeaf as _,
+        };
+        #call
+    })
 }

@@ -124,8 +124,11 @@ impl std::error::Error for Problem {
 
 /// A load failed. [`Error::problems`] lists every problem found, never just the first.
 ///
+/// `Debug` prints the same report as `Display` (as `anyhow::Error` does), so
+/// `fn main() -> Result<(), Box<dyn std::error::Error>>` with `?` shows every
+/// problem, one per line. `{:#?}` prints the struct's fields instead.
+///
 /// No message, `Display` or `Debug` output of this type contains a secret's value.
-#[derive(Debug)]
 pub struct Error {
     type_name: &'static str,
     env: Option<String>,
@@ -174,6 +177,22 @@ impl fmt::Display for Error {
             write!(f, "\n  - {p}")?;
         }
         Ok(())
+    }
+}
+
+/// The report, as `Display` writes it: `main` returning this error prints it
+/// readably. The alternate form (`{:#?}`) is the usual struct dump.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            f.debug_struct("Error")
+                .field("type_name", &self.type_name)
+                .field("env", &self.env)
+                .field("problems", &self.problems)
+                .finish()
+        } else {
+            fmt::Display::fmt(self, f)
+        }
     }
 }
 

@@ -186,6 +186,8 @@ mod decode;
 pub mod error;
 mod fetch;
 pub mod iam;
+mod identity;
+mod leaf;
 pub mod limits;
 pub mod live;
 pub mod loader;
@@ -198,6 +200,11 @@ pub mod schema;
 pub mod timeouts;
 pub mod tools;
 
+/// The AWS SDK's configuration crate, so your crate needs no `aws-config`
+/// dependency of its own to build the `SdkConfig` that [`tools::push`],
+/// [`tools::check`] and [`Loader::sdk_config`] take:
+/// `awsconf::aws_config::load_defaults(awsconf::aws_config::BehaviorVersion::latest())`.
+pub use aws_config;
 pub use awsconf_macros::AwsConfig;
 pub use decode::Origin;
 pub use error::{Error, Problem, ProblemKind};
@@ -205,6 +212,20 @@ pub use figment;
 pub use live::Live;
 pub use loader::Loader;
 pub use secrecy::{ExposeSecret, SecretBox, SecretString};
+/// serde, with its derive, so your crate needs no `serde` dependency of its own
+/// for a JSON secret's or a `#[param(json)]` field's struct:
+///
+/// ```
+/// use awsconf::SecretString;
+///
+/// #[derive(awsconf::serde::Deserialize, Debug)]
+/// #[serde(crate = "awsconf::serde")] // serde's derive, through awsconf
+/// pub struct DbAdmin {
+///     pub username: String,
+///     pub password: SecretString,
+/// }
+/// ```
+pub use serde;
 
 /// A config struct: derive it with `#[derive(AwsConfig)]`.
 pub trait AwsConfig: Sized {
@@ -239,6 +260,9 @@ pub trait Root: AwsConfig {}
 pub mod __private {
     //! Used by generated code only; not part of the public API.
     pub use crate::decode::Decoder;
+    pub use crate::leaf::{
+        AnyLeaf, AwsConfigLeaf, DeserializeLeaf, LeafProbe, MarkItComponent, OptionalAwsConfigLeaf,
+    };
     pub use figment;
     pub use serde;
 

@@ -256,10 +256,11 @@ impl<T: AwsConfig + Root> Loader<T> {
             None => aws_config::load_defaults(BehaviorVersion::latest()).await,
         };
         let Some(region) = sdk_config.region() else {
-            return Err(vec![Problem::new(
-                ProblemKind::NoRegion,
-                "no AWS region: set AWS_REGION (or a profile's region), or pass .sdk_config(..) with one",
-            )]);
+            let message = match &self.sdk_config {
+                Some(_) => "no AWS region: set AWS_REGION (or a profile's region), or pass .sdk_config(..) with one",
+                None => crate::identity::NO_REGION,
+            };
+            return Err(vec![Problem::new(ProblemKind::NoRegion, message)]);
         };
         let Some(credentials) = sdk_config.credentials_provider() else {
             return Err(vec![Problem::new(
@@ -272,10 +273,10 @@ impl<T: AwsConfig + Root> Loader<T> {
         {
             use aws_credential_types::provider::ProvideCredentials;
             if let Err(err) = credentials.provide_credentials().await {
-                let text = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
+                let why = crate::identity::why_no_credentials(&err);
                 return Err(vec![Problem::new(
                     ProblemKind::NoCredentials,
-                    format!("no AWS credentials could be loaded ({text}); set AWS_PROFILE or AWS_ACCESS_KEY_ID, run on a role, or use .offline() for local development"),
+                    format!("{why}. To fix: {}", crate::identity::REMEDY),
                 )
                 .source(err)]);
             }

@@ -327,3 +327,84 @@ async fn offline_mode_reports_what_no_layer_sets() {
         "host, port, password, ratio, tls, hosts: {p:#?}"
     );
 }
+
+/// What `fn main() -> Result<(), Box<dyn Error>>` prints when `?` returns a load
+/// error: `Error: ` and the value's `Debug`.
+fn main_would_print(err: awsconf::Error) -> String {
+    let boxed: Box<dyn std::error::Error> = Box::new(err);
+    format!("Error: {boxed:?}")
+}
+
+#[tokio::test]
+async fn error_debug_is_the_readable_report_so_question_mark_in_main_shows_it() {
+    let env = unique_env("debug-report");
+    let err = Shop::loader()
+        .env(&env)
+        .offline()
+        .merge(Toml::string(
+            "hosts = [\"a\"]\n[database]\nport = \"abc\"\npassword = \"CANARY-debug-pw\"\nratio = 0.5\ntls = true",
+        ))
+        .load()
+        .await
+        .expect_err("host missing, port invalid");
+    let shown = main_would_print(err);
+    assert_eq!(
+        shown,
+        format!(
+            "Error: could not load Shop for env `{env}`: 2 problems\n  \
+             - database.host (/{env}/shop/database/host): required value not set by any local layer (offline: AWS was not asked)\n  \
+             - database.port (TOML source string: database.port): \"abc\" is not a valid u16"
+        )
+    );
+    assert!(!shown.contains("CANARY-debug-pw"), "{shown}");
+}
+
+#[derive(serde::Deserialize, Debug)]
+#[allow(dead_code)]
+struct Login {
+    user: String,
+    pass: SecretString,
+    port: u16,
+}
+
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "shop")]
+#[allow(dead_code)]
+struct WithLogin {
+    #[secret(id = "{env}/login")]
+    login: Login,
+    port: u16,
+}
+
+#[tokio::test]
+async fn error_and_problem_debug_in_both_forms_never_show_a_secret_value() {
+    let env = unique_env("debug-secret");
+    Seed::new()
+        .secret(
+            &format!("{env}/login"),
+            r#"{"user":"CANARY-user","pass":"CANARY-pass","port":"CANARY-port"}"#,
+        )
+        .await;
+    Seed::new()
+        .param(&format!("/{env}/shop/port"), "CANARY-param")
+        .await;
+    let err = WithLogin::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(moto()))
+        .load()
+        .await
+        .expect_err("the secret is not a Login, the port not a u16");
+    assert_eq!(err.problems().len(), 2, "{err}");
+    let mut all = format!("{err:?}\n{err:#?}\n{err}");
+    for p in err.problems() {
+        all.push_str(&format!("\n{p:?}\n{p:#?}"));
+    }
+    assert!(
+        !all.contains("CANARY-user")
+            && !all.contains("CANARY-pass")
+            && !all.contains("CANARY-port"),
+        "a secret value leaked: {all}"
+    );
+    // The alternate form is the struct, for whoever wants the fields.
+    assert!(format!("{err:#?}").starts_with("Error {"), "{err:#?}");
+}

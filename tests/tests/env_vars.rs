@@ -142,12 +142,27 @@ fn environment_variables_choose_env_offline_mode_and_override_values() {
         ProblemKind::NoCredentials,
         "{err}"
     );
+    // In plain words, naming every provider the SDK tried, not its Debug dump
+    // (`CredentialsNotLoaded(CredentialsNotLoaded { source: Some(ProviderChainError ..`).
+    let message = err.problems()[0].message();
     assert!(
-        err.problems()[0]
-            .message()
-            .starts_with("no AWS credentials could be loaded"),
+        message.starts_with("no AWS credentials found; the SDK tried, in order: "),
         "{err}"
     );
+    for tried in [
+        "environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY): environment variable not set",
+        "profile (AWS_PROFILE or `default`, in ~/.aws/config and ~/.aws/credentials)",
+        "web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)",
+        "ECS container credentials",
+        "EC2 instance metadata (IMDS): IMDS disabled by AWS_EC2_METADATA_DISABLED",
+        "use .offline() for local development",
+    ] {
+        assert!(message.contains(tried), "does not say {tried:?}: {err}");
+    }
+    let report = format!("{err}\n{err:?}");
+    for internal in ["ProviderChainError", "CredentialsNotLoaded", "{", "Some("] {
+        assert!(!report.contains(internal), "SDK internals in: {report}");
+    }
     assert_eq!(proxy.total(), 0);
     println!("no credentials reported after {elapsed:?}");
 
@@ -176,5 +191,16 @@ fn environment_variables_choose_env_offline_mode_and_override_values() {
     let err = rt.block_on(Envy::loader().load()).expect_err("no region");
     println!("no region reported after {:?}", started.elapsed());
     assert_eq!(err.problems()[0].kind(), ProblemKind::NoRegion, "{err}");
+    for tried in [
+        "environment variables (AWS_REGION, AWS_DEFAULT_REGION)",
+        "profile",
+        "EC2 instance metadata",
+        "set AWS_REGION",
+    ] {
+        assert!(
+            err.to_string().contains(tried),
+            "does not say {tried:?}: {err}"
+        );
+    }
     assert_eq!(proxy.total(), 0);
 }

@@ -324,7 +324,7 @@ async fn template_then_push_bootstraps_an_env_that_loads_and_checks_clean() {
         "# replicas = []",
         "# password = \"<secret>\"",
         "max_connections = 20",
-        "# [tenants.<key>]",
+        "# [tenants.example]",
         "# seats = 10",
     ] {
         assert!(
@@ -799,5 +799,147 @@ async fn cli_subcommands_print_reports_and_exit_with_the_documented_codes() {
     assert_eq!(code, 0);
     for command in ["iam-policy", "check", "explain", "template", "push", "cost"] {
         assert!(out.contains(command), "{out}");
+    }
+}
+
+#[derive(serde::Deserialize, Debug, Default, PartialEq)]
+#[serde(default)]
+struct Rollout {
+    percent: u8,
+    regions: Vec<String>,
+}
+
+#[derive(serde::Deserialize, Debug)]
+struct Login {
+    user: Option<String>,
+    pass: Option<SecretString>,
+}
+
+/// A field of every kind the template writes a placeholder for.
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "wide")]
+struct Wide {
+    #[param(json)]
+    rollout: Rollout,
+    #[param(json)]
+    steps: Vec<u32>,
+    #[param(json)]
+    limits: Option<BTreeMap<String, u32>>,
+    small: u8,
+    big: i64,
+    ratio: f64,
+    on: bool,
+    letter: char,
+    name: String,
+    hosts: Vec<String>,
+    ports: Vec<u16>,
+    maybe: Option<u16>,
+    token: SecretString,
+    #[secret(id = "{env}/login")]
+    login: Login,
+    #[secret(id = "{env}/db", key = "port")]
+    db_port: u16,
+    #[secret(id = "{env}/db", key = "password")]
+    db_password: Option<SecretString>,
+    #[component]
+    tenants: BTreeMap<String, WideTenant>,
+}
+
+#[derive(AwsConfig, Debug)]
+struct WideTenant {
+    plan: String,
+    #[param(json)]
+    quotas: BTreeMap<String, u64>,
+}
+
+/// Uncomments every `# key = value` and `# [table]` line, as a developer does.
+fn uncomment(template: &str) -> String {
+    template
+        .lines()
+        .map(|line| match line.strip_prefix("# ") {
+            Some(rest)
+                if rest.starts_with('[')
+                    || rest.split_once(" = ").is_some_and(|(k, _)| {
+                        k.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                    }) =>
+            {
+                rest
+            }
+            _ => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn template_placeholders_parse_and_load_offline_for_every_field_type() {
+    let env = unique_env("wide");
+    let text = tools::template::<Wide>(&env);
+    for line in [
+        "# rollout = {}",
+        "# steps = []",
+        "# limits = {}",
+        "# small = 0",
+        "# ratio = 0.0",
+        "# on = false",
+        "# name = \"\"",
+        "# ports = []",
+        "# maybe = 0",
+        "# token = \"<secret>\"",
+        "# login = '{}'",
+        "# db_port = 0",
+        "# [tenants.example]",
+        "# quotas = {}",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "template lacks `{line}`:\n{text}"
+        );
+    }
+    assert!(
+        text.contains("# JSON: a TOML value ({ key = 1 }, [1, 2]) or a JSON string ('{\"key\": 1}'); both work"),
+        "{text}"
+    );
+    let filled = uncomment(&text);
+    // figment's TOML reads it ...
+    let parsed: Result<awsconf::figment::value::Value, _> =
+        awsconf::figment::Figment::from(Toml::string(&filled)).extract();
+    assert!(parsed.is_ok(), "{parsed:?}\n{filled}");
+    // ... and the placeholders are a complete config.
+    let config = Wide::loader()
+        .env(&env)
+        .offline()
+        .merge(Toml::string(&filled))
+        .load()
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{filled}"));
+    assert_eq!(config.rollout, Rollout::default());
+    assert_eq!(config.db_port, 0);
+    assert_eq!(config.maybe, Some(0));
+    assert_eq!(config.tenants["example"].plan, "");
+    assert!(config.login.user.is_none());
+
+    // The JSON comment's two spellings both load.
+    for rollout in [
+        "rollout = { percent = 5, regions = [\"eu\"] }",
+        "rollout = '{\"percent\": 5, \"regions\": [\"eu\"]}'",
+    ] {
+        let text = filled.replace("rollout = {}", rollout);
+        let config = Wide::loader()
+            .env(&env)
+            .offline()
+            .merge(Toml::string(&text))
+            .load()
+            .await
+            .unwrap_or_else(|e| panic!("{rollout}: {e}"));
+        assert_eq!(
+            config.rollout,
+            Rollout {
+                percent: 5,
+                regions: vec!["eu".into()]
+            },
+            "{rollout}"
+        );
     }
 }

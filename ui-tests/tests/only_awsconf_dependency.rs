@@ -1,5 +1,7 @@
-//! A user crate that depends on awsconf alone (no serde, no figment) can derive,
-//! use every attribute and build a loader.
+//! A user crate that depends on awsconf alone (no serde, no figment, no
+//! aws-config) can derive, use every attribute, derive serde's `Deserialize` for
+//! a JSON secret or parameter through `awsconf::serde`, build an `SdkConfig`
+//! through `awsconf::aws_config`, and build a loader.
 
 // A user's crate, not a library: its public items need no docs.
 #![allow(missing_docs)]
@@ -32,6 +34,33 @@ pub struct Config {
 pub struct Database {
     pub host: String,
     pub password: SecretString,
+    #[secret(id = "{env}/orders/db-admin")]
+    pub admin: DbAdmin,
+    #[param(json)]
+    pub rollout: Rollout,
+}
+
+#[derive(awsconf::serde::Deserialize, Debug)]
+#[serde(crate = "awsconf::serde")]
+pub struct DbAdmin {
+    pub username: String,
+    pub password: SecretString,
+}
+
+#[derive(awsconf::serde::Deserialize, Debug)]
+#[serde(crate = "awsconf::serde")]
+pub struct Rollout {
+    pub percent: u8,
+    #[serde(default)]
+    pub regions: Vec<String>,
+}
+
+/// The `SdkConfig` the tools and `.sdk_config(..)` take, without an aws-config
+/// dependency.
+pub async fn sdk_config() -> awsconf::aws_config::SdkConfig {
+    awsconf::aws_config::defaults(awsconf::aws_config::BehaviorVersion::latest())
+        .load()
+        .await
 }
 
 #[derive(AwsConfig, Debug)]
@@ -47,4 +76,16 @@ fn derives_and_builds_a_loader_with_awsconf_as_the_only_dependency() {
     assert_eq!(schema.app, Some("api"));
     assert_eq!(schema.fields.len(), 8);
     let _loader = Config::loader().env("production").offline();
+    let _sdk_config = sdk_config();
+}
+
+#[test]
+fn a_json_secret_struct_derived_through_awsconf_serde_is_a_secret_field() {
+    let database = <Database as AwsConfig>::schema();
+    let admin = database
+        .fields
+        .iter()
+        .find(|f| f.ident == "admin")
+        .map(|f| (f.type_name, f.is_secret()));
+    assert_eq!(admin, Some(("DbAdmin", true)));
 }

@@ -305,8 +305,9 @@ where
                 (
                     ProblemKind::NoCredentials,
                     format!(
-                        "no AWS credentials could be loaded for {}: {text}",
-                        call.action
+                        "{} was not sent: {}",
+                        call.action,
+                        crate::identity::why_no_credentials(err)
                     ),
                 )
             } else if d.is_io() {

@@ -10,7 +10,9 @@
 //! - Optional fields are written commented out.
 //! - Secrets (Secrets Manager fields and `SecretString` parameters) are commented
 //!   placeholders: fill them in only in a file you never commit.
-//! - A map component gets a commented example entry, `[tenants.<key>]`.
+//! - A map component gets a commented example entry, `[tenants.example]`.
+//! - Every placeholder parses as TOML once uncommented: `0`, `false`, `""`, `[]`,
+//!   `{}` for a map or a `#[param(json)]` value, `'{}'` for a JSON secret.
 //!
 //! Each field has a comment with its type and where it lives in AWS.
 
@@ -51,6 +53,9 @@ fn write_struct(
         }
         out.push('\n');
         out.push_str(&format!("# {}\n", describe(field, scope)));
+        if let Some(hint) = json_hint(field) {
+            out.push_str(&format!("# {hint}\n"));
+        }
         let (line, active) = field_line(field);
         let hash = if active && !commented { "" } else { "# " };
         out.push_str(&format!("{hash}{line}\n"));
@@ -66,10 +71,10 @@ fn write_struct(
             Kind::Map(element) => {
                 let prefix = scope.map_prefix(field);
                 out.push_str(&format!(
-                    "\n# {}: one table per entry, from {prefix}/<key>/...\n",
+                    "\n# {}: one table per entry, from {prefix}/<key>/... (`{MAP_KEY}` stands for a key)\n",
                     field.ident
                 ));
-                path.push("<key>".to_string());
+                path.push(MAP_KEY.to_string());
                 out.push_str(&format!("# [{}]\n", path.join(".")));
                 write_struct(element(), &scope.entry(field, "<key>"), &path, true, out);
             }
@@ -78,21 +83,34 @@ fn write_struct(
     }
 }
 
+/// The example key of a map component's commented table, `[tenants.example]`.
+const MAP_KEY: &str = "example";
+
+/// For a JSON value: both spellings a local layer accepts.
+fn json_hint(field: &Field) -> Option<&'static str> {
+    let (head, _) = split_type(field.type_name);
+    match &field.kind {
+        Kind::Param(p) if p.json => {
+            Some("JSON: a TOML value ({ key = 1 }, [1, 2]) or a JSON string ('{\"key\": 1}'); both work")
+        }
+        Kind::Secret(_)
+            if !matches!(
+                head,
+                "String" | "SecretString" | "SecretBox" | "SecretSlice" | "str"
+            ) && scalar_placeholder(head).is_none() =>
+        {
+            Some("JSON: a JSON string ('{\"key\": \"...\"}') or a TOML table ({ key = \"...\" }); both work")
+        }
+        _ => None,
+    }
+}
+
 /// `(line, active)`: the `key = value` line, and whether it is written uncommented.
+/// Every line parses as TOML once uncommented, whatever the field's type.
 fn field_line(field: &Field) -> (String, bool) {
     let k = key(field.ident);
     if field.is_secret() {
-        let placeholder = match &field.kind {
-            Kind::Secret(s)
-                if s.key.is_none()
-                    && !matches!(field.type_name, "String" | "SecretString")
-                    && !field.type_name.starts_with("SecretBox") =>
-            {
-                format!("'<JSON for {}>'", field.type_name)
-            }
-            _ => "\"<secret>\"".to_string(),
-        };
-        return (format!("{k} = {placeholder}"), false);
+        return (format!("{k} = {}", secret_placeholder(field)), false);
     }
     if let Some(default) = field.default {
         if let Ok(value) = default() {
@@ -101,7 +119,26 @@ fn field_line(field: &Field) -> (String, bool) {
             }
         }
     }
-    (format!("{k} = {}", placeholder(field.type_name)), false)
+    let json = matches!(&field.kind, Kind::Param(p) if p.json);
+    (
+        format!("{k} = {}", placeholder(field.type_name, json)),
+        false,
+    )
+}
+
+/// A secret's placeholder: `"<secret>"` for text, the type's placeholder for a
+/// number or bool read from a JSON key, `'{}'` (JSON text) for a struct or map.
+fn secret_placeholder(field: &Field) -> String {
+    let (head, _) = split_type(field.type_name);
+    match head {
+        "String" | "SecretString" | "SecretBox" | "SecretSlice" | "str" => {
+            "\"<secret>\"".to_string()
+        }
+        _ => match scalar_placeholder(head) {
+            Some(p) => p.to_string(),
+            None => "'{}'".to_string(),
+        },
+    }
 }
 
 /// The comment above a field: its type, how it is required, and where it lives.
@@ -144,16 +181,41 @@ fn describe(field: &Field, scope: &Scope) -> String {
     format!("{} ({need}): {home}", field.type_name)
 }
 
-/// A placeholder of the field's type.
-fn placeholder(type_name: &str) -> &'static str {
-    match type_name {
+/// A placeholder of the field's type that TOML parses and the loader accepts:
+/// `0`, `0.0`, `false`, `""`, `[]` for a list, `{}` for a map or a JSON value.
+fn placeholder(type_name: &str, json: bool) -> &'static str {
+    let (head, _) = split_type(type_name);
+    if let Some(p) = scalar_placeholder(head) {
+        return p;
+    }
+    match head {
+        "Vec" | "VecDeque" | "BTreeSet" | "HashSet" => "[]",
+        "BTreeMap" | "HashMap" => "{}",
+        // A JSON struct: an inline table (a JSON string works too).
+        _ if json => "{}",
+        _ => "\"\"",
+    }
+}
+
+/// Numbers and bools.
+fn scalar_placeholder(head: &str) -> Option<&'static str> {
+    Some(match head {
         "bool" => "false",
         "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
         | "isize" => "0",
         "f32" | "f64" => "0.0",
-        t if t.starts_with("Vec<") => "[]",
-        _ => "\"\"",
-    }
+        "char" => "\"?\"",
+        _ => return None,
+    })
+}
+
+/// `std::collections::BTreeMap<String,u32>` -> (`BTreeMap`, `<String,u32>`).
+fn split_type(type_name: &str) -> (&str, &str) {
+    let (path, generics) = match type_name.find('<') {
+        Some(i) => type_name.split_at(i),
+        None => (type_name, ""),
+    };
+    (path.rsplit("::").next().unwrap_or(path), generics)
 }
 
 /// A bare TOML key, or a quoted one.
@@ -235,9 +297,15 @@ mod tests {
 
     #[test]
     fn placeholders_follow_the_type() {
-        assert_eq!(placeholder("u16"), "0");
-        assert_eq!(placeholder("Vec<String>"), "[]");
-        assert_eq!(placeholder("String"), "\"\"");
-        assert_eq!(placeholder("bool"), "false");
+        assert_eq!(placeholder("u16", false), "0");
+        assert_eq!(placeholder("Vec<String>", false), "[]");
+        assert_eq!(placeholder("String", false), "\"\"");
+        assert_eq!(placeholder("bool", false), "false");
+        assert_eq!(
+            placeholder("std::collections::BTreeMap<String,u32>", false),
+            "{}"
+        );
+        assert_eq!(placeholder("Rollout", true), "{}");
+        assert_eq!(placeholder("Vec<Rollout>", true), "[]");
     }
 }
