@@ -128,17 +128,27 @@ fn expand(cont: &Container<'_>) -> TokenStream {
 
     let root = cont.app.as_ref().map(|app| {
         let app_len = app.value().len();
+        // The checks use the runtime's constants; the messages are written at
+        // expansion time from the same constants (a const panic takes a literal).
+        let too_deep = format!(
+            "an SSM path of this config would be deeper than the {} levels SSM allows (/<env>/<app>/<components...>/<param>)",
+            awsconf_names::SSM_MAX_LEVELS
+        );
+        let too_long = format!(
+            "an SSM path of this config would be longer than the {} characters SSM allows",
+            awsconf_names::SSM_NAME_MAX_CHARS
+        );
         quote! {
             #[automatically_derived]
             impl #krate::Root for #ident {}
             const _: () = {
                 ::core::assert!(
-                    2 + <#ident as #krate::AwsConfig>::__MAX_DEPTH <= 15,
-                    "an SSM path of this config would be deeper than the 15 levels SSM allows (/<env>/<app>/<components...>/<param>)"
+                    2 + <#ident as #krate::AwsConfig>::__MAX_DEPTH <= #private::SSM_MAX_LEVELS,
+                    #too_deep
                 );
                 ::core::assert!(
-                    3 + #app_len + <#ident as #krate::AwsConfig>::__MAX_LEN <= 1011,
-                    "an SSM path of this config would be longer than the 1011 characters SSM allows"
+                    3 + #app_len + <#ident as #krate::AwsConfig>::__MAX_LEN <= #private::SSM_NAME_MAX_CHARS,
+                    #too_long
                 );
             };
         }

@@ -4,6 +4,8 @@
 //! compiler does the rest (serde's `__private`, confique's `internal`).
 
 pub use crate::decode::Decoder;
+/// The limits the derive's compile-time asserts check a root config against.
+pub use crate::limits::{SSM_MAX_LEVELS, SSM_NAME_MAX_CHARS};
 
 /// A default's figment form, for display; see [`crate::schema::DefaultFn`].
 pub type DefaultResult = Result<figment::value::Value, Box<figment::Error>>;
