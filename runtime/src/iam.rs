@@ -39,7 +39,7 @@ use serde_json::{json, Value};
 
 use crate::plan::{self, Targets};
 use crate::schema::{Field, Kind, Scope};
-use crate::tools::{leaves, Home, Leaf};
+use crate::walk::{leaves, Home, Leaf};
 use crate::{AwsConfig, Root};
 
 /// IAM's limit on a managed policy document: 6,144 characters, not counting

@@ -204,6 +204,7 @@ pub mod provider;
 pub mod schema;
 pub mod timeouts;
 pub mod tools;
+mod walk;
 
 pub use awsconf_macros::AwsConfig;
 pub use decode::Origin;
