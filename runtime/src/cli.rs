@@ -148,11 +148,13 @@ enum Command {
 /// error, and the SDK's default configuration. Returns the exit code (see the
 /// [module docs](self)).
 pub async fn run<T: AwsConfig + Root>() -> ExitCode {
+    // `Stdout`/`Stderr`, not their locks: each write takes the lock and lets go,
+    // so no lock is held across an await and the future stays `Send`.
     let code = run_with::<T, _, _>(
         std::env::args_os(),
         None,
-        &mut std::io::stdout().lock(),
-        &mut std::io::stderr().lock(),
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
     )
     .await;
     ExitCode::from(code)
@@ -163,8 +165,8 @@ pub async fn run<T: AwsConfig + Root>() -> ExitCode {
 pub async fn run_with<T, I, A>(
     args: I,
     sdk_config: Option<&SdkConfig>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
+    out: &mut (dyn Write + Send),
+    err: &mut (dyn Write + Send),
 ) -> u8
 where
     T: AwsConfig + Root,

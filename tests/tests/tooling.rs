@@ -739,3 +739,32 @@ async fn cli_subcommands_print_reports_and_exit_with_the_documented_codes() {
         assert!(out.contains(command), "{out}");
     }
 }
+
+/// `run_with`'s future is `Send`: it can run on a multi-threaded runtime's task
+/// (`tokio::spawn`), which a future holding stdout's lock or a `dyn Write`
+/// without `Send` could not.
+#[tokio::test]
+async fn the_cli_future_is_send_and_runs_on_a_spawned_task() {
+    fn assert_send<F: Send>(_: &F) {}
+    let task = async {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let code = awsconf::cli::run_with::<ToolConfig, _, _>(
+            ["tool", "cost", "--loads-per-month", "1000"],
+            None,
+            &mut out,
+            &mut err,
+        )
+        .await;
+        (code, String::from_utf8_lossy(&out).into_owned())
+    };
+    assert_send(&task);
+    let (code, out) = tokio::spawn(task)
+        .await
+        .unwrap_or_else(|e| panic!("the cli task failed: {e}"));
+    assert_eq!(code, awsconf::cli::EXIT_OK);
+    assert!(
+        out.starts_with("cost of ToolConfig: 1000 loads a month"),
+        "{out}"
+    );
+}

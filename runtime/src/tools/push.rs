@@ -220,14 +220,15 @@ struct SecretDraft {
 }
 
 /// Pushes the values of a TOML document (`toml`, read from `source_name`) into
-/// `env`. `progress(done, total)` is called after each write.
+/// `env`. `progress(done, total)` is called after each write; it is `Send` so
+/// that the push (and the CLI around it) can run on any runtime thread.
 pub async fn push<T: AwsConfig + Root>(
     env: &str,
     sdk_config: &SdkConfig,
     toml: &str,
     source_name: &str,
     options: PushOptions,
-    progress: &mut dyn FnMut(usize, usize),
+    progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<PushReport, PushError> {
     let schema = T::schema();
     let dict = parse(toml, source_name)?;
