@@ -7,6 +7,9 @@ use crate::ctxt::Ctxt;
 
 pub struct Container<'a> {
     pub ident: &'a syn::Ident,
+    /// The path every generated item goes through: `#[aws_config(crate = "...")]`,
+    /// else `::awsconf`.
+    pub krate: syn::Path,
     pub app: Option<syn::LitStr>,
     pub fields: Vec<Field<'a>>,
 }
@@ -42,6 +45,11 @@ pub enum Kind<'a> {
     },
 }
 
+/// `::awsconf`.
+pub fn default_crate() -> syn::Path {
+    syn::parse_quote!(::awsconf)
+}
+
 impl<'a> Container<'a> {
     /// Parses the input; returns `None` only when the input is not a struct with named
     /// fields (an error is recorded). Attribute errors are recorded and parsing goes on.
@@ -75,6 +83,7 @@ impl<'a> Container<'a> {
             .collect();
         Some(Container {
             ident: &input.ident,
+            krate: attrs.krate.unwrap_or_else(default_crate),
             app: attrs.app,
             fields,
         })

@@ -20,6 +20,9 @@ pub const SECRET_WORDS: &[&str] = &[
 pub struct ContainerAttrs {
     pub app: Option<syn::LitStr>,
     pub rename_all: Option<RenameRule>,
+    /// `crate = "..."`: the path of the awsconf crate, for a user who renamed or
+    /// re-exported it (as `#[serde(crate = "...")]`).
+    pub krate: Option<syn::Path>,
 }
 
 impl ContainerAttrs {
@@ -42,9 +45,18 @@ impl ContainerAttrs {
                             ),
                         ),
                     }
+                } else if meta.path.is_ident("crate") {
+                    let lit: syn::LitStr = meta.value()?.parse()?;
+                    match lit.parse::<syn::Path>() {
+                        Ok(path) => set_once(cx, &mut out.krate, path, "crate"),
+                        Err(_) => cx.error_spanned_by(
+                            &lit,
+                            "`crate` is the path of the awsconf crate, e.g. `crate = \"my_reexports::awsconf\"`",
+                        ),
+                    }
                 } else {
                     return Err(meta.error(format!(
-                        "unknown aws_config attribute `{}`; expected `app` or `rename_all`",
+                        "unknown aws_config attribute `{}`; expected `app`, `rename_all` or `crate`",
                         path_str(&meta.path)
                     )));
                 }

@@ -36,15 +36,23 @@ pub fn check(cx: &mut Ctxt, cont: &Container<'_>) {
                 );
             }
             if let Some(stage) = stage {
-                let s = stage.value();
-                if s.is_empty() || s.len() > 256 {
-                    cx.error_spanned_by(stage, "a version stage is 1 to 256 characters");
+                let chars = stage.value().chars().count();
+                let max = awsconf_names::SECRET_STAGE_MAX_CHARS;
+                if chars == 0 || chars > max {
+                    cx.error_spanned_by(stage, format!("a version stage is 1 to {max} characters"));
                 }
             }
             if let Some(v) = version_id {
-                let len = v.value().len();
-                if !(32..=64).contains(&len) {
-                    cx.error_spanned_by(v, "a Secrets Manager version id is 32 to 64 characters");
+                let chars = v.value().chars().count();
+                let (min, max) = (
+                    awsconf_names::SECRET_VERSION_ID_MIN_CHARS,
+                    awsconf_names::SECRET_VERSION_ID_MAX_CHARS,
+                );
+                if !(min..=max).contains(&chars) {
+                    cx.error_spanned_by(
+                        v,
+                        format!("a Secrets Manager version id is {min} to {max} characters"),
+                    );
                 }
             }
             continue;
@@ -92,34 +100,29 @@ pub fn check(cx: &mut Ctxt, cont: &Container<'_>) {
     }
 }
 
-/// One segment of an SSM parameter name.
+/// One segment of an SSM parameter name: the rule it breaks, worded for an attribute.
 fn ssm_segment(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("is empty".into());
-    }
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
-    {
-        return Err(format!(
-            "contains `{bad}`, which SSM does not allow in a name segment (allowed: a-z A-Z 0-9 _ . -)"
-        ));
-    }
-    let lower = name.to_ascii_lowercase();
-    if lower.starts_with("aws") || lower.starts_with("ssm") {
-        return Err(
+    use awsconf_names::SsmNameError;
+    awsconf_names::ssm_segment(name).map_err(|err| match err {
+        SsmNameError::Empty => "is empty".to_string(),
+        SsmNameError::BadChar(bad) => format!(
+            "contains `{bad}`, which SSM does not allow in a name segment (allowed: {})",
+            awsconf_names::SSM_SEGMENT_CHARS
+        ),
+        SsmNameError::Reserved => {
             "starts with `aws` or `ssm`, which SSM reserves (case-insensitive); choose another name"
-                .into(),
-        );
-    }
-    if name.len() > 1011 {
-        return Err("is longer than SSM's 1011-character limit".into());
-    }
-    Ok(())
+                .to_string()
+        }
+        SsmNameError::TooLong(_) | SsmNameError::TooDeep(_) => format!(
+            "is longer than SSM's {}-character limit",
+            awsconf_names::SSM_NAME_MAX_CHARS
+        ),
+    })
 }
 
 /// A Secrets Manager secret name (or ARN) with `{env}`, `{app}`, `{key}` placeholders.
 fn secret_id(id: &str) -> Result<(), String> {
+    use awsconf_names::SecretNameError;
     let mut rest = id.to_string();
     for p in PLACEHOLDERS {
         rest = rest.replace(p, "x");
@@ -137,19 +140,14 @@ fn secret_id(id: &str) -> Result<(), String> {
     if rest.is_empty() {
         return Err("a secret id cannot be empty".into());
     }
-    if rest.starts_with("arn:") {
-        return Ok(());
-    }
-    if rest.len() > 512 {
-        return Err("a secret name is at most 512 characters".into());
-    }
-    if let Some(bad) = rest
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "/_+=.@-".contains(*c)))
-    {
-        return Err(format!(
-            "secret id contains `{bad}`, which Secrets Manager does not allow in a name (allowed: a-z A-Z 0-9 / _ + = . @ -)"
-        ));
-    }
-    Ok(())
+    awsconf_names::secret_id(&rest).map_err(|err| match err {
+        SecretNameError::TooLong(_) => format!(
+            "a secret name is at most {} characters",
+            awsconf_names::SECRET_NAME_MAX_CHARS
+        ),
+        SecretNameError::BadChar(bad) => format!(
+            "secret id contains `{bad}`, which Secrets Manager does not allow in a name (allowed: {})",
+            awsconf_names::SECRET_NAME_CHARS
+        ),
+    })
 }

@@ -1,10 +1,12 @@
 //! Expansion: the trait impl with a static schema and a field-by-field decoder.
 //! All logic lives in `awsconf::__private`; this file only wires names to it.
+//! Every path goes through the container's crate path (`::awsconf`, or
+//! `#[aws_config(crate = "...")]`).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, ToTokens};
 
-use crate::ast::{Container, Field, Kind};
+use crate::ast::{self, Container, Field, Kind};
 use crate::attr;
 use crate::check;
 use crate::ctxt::Ctxt;
@@ -15,25 +17,28 @@ pub fn derive(input: &syn::DeriveInput) -> TokenStream {
     if let Some(cont) = &cont {
         check::check(&mut cx, cont);
     }
+    let krate = cont
+        .as_ref()
+        .map_or_else(ast::default_crate, |c| c.krate.clone());
     match (cx.check(), cont) {
         (Ok(()), Some(cont)) => expand(&cont),
         (Err(err), _) => {
             let mut out = err.into_compile_error();
-            out.extend(fallback(input));
+            out.extend(fallback(input, &krate));
             out
         }
-        (Ok(()), None) => fallback(input),
+        (Ok(()), None) => fallback(input, &krate),
     }
 }
 
 /// After an error: a stub impl, so the user sees the real error and not follow-ons.
-fn fallback(input: &syn::DeriveInput) -> TokenStream {
+fn fallback(input: &syn::DeriveInput, krate: &syn::Path) -> TokenStream {
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     quote! {
         #[automatically_derived]
-        impl #impl_generics ::awsconf::AwsConfig for #ident #ty_generics #where_clause {
-            fn schema() -> &'static ::awsconf::schema::Schema {
+        impl #impl_generics #krate::AwsConfig for #ident #ty_generics #where_clause {
+            fn schema() -> &'static #krate::schema::Schema {
                 ::core::unimplemented!()
             }
             #[doc(hidden)]
@@ -41,16 +46,18 @@ fn fallback(input: &syn::DeriveInput) -> TokenStream {
             #[doc(hidden)]
             const __MAX_LEN: usize = 0;
             #[doc(hidden)]
-            fn __decode(_: &mut ::awsconf::__private::Decoder<'_>) -> ::core::option::Option<Self> {
+            fn __decode(_: &mut #krate::__private::Decoder<'_>) -> ::core::option::Option<Self> {
                 ::core::unimplemented!()
             }
         }
         #[automatically_derived]
-        impl #impl_generics ::awsconf::Root for #ident #ty_generics #where_clause {}
+        impl #impl_generics #krate::Root for #ident #ty_generics #where_clause {}
     }
 }
 
 fn expand(cont: &Container<'_>) -> TokenStream {
+    let krate = &cont.krate;
+    let private = quote!(#krate::__private);
     let ident = cont.ident;
     let type_name = ident.to_string();
     let app = match &cont.app {
@@ -69,35 +76,49 @@ fn expand(cont: &Container<'_>) -> TokenStream {
         let var = format_ident!("__f{}", index);
         let member = field.ident;
         let ty = &field.original.ty;
-        let default = match &field.default {
+        // A default is two functions: the typed value, checked by the compiler at
+        // the expression (`typed_default`), and its figment form for display.
+        let (typed_default, shown_default) = match &field.default {
             Some(expr) => {
-                let name = format_ident!("__awsconf_default_{}", index);
+                let typed = format_ident!("__awsconf_default_{}", index);
+                let shown = format_ident!("__awsconf_shown_default_{}", index);
                 default_fns.push(quote! {
-                    fn #name() -> ::awsconf::__private::DefaultResult {
-                        ::awsconf::__private::default_value(&(#expr))
+                    fn #typed() -> #ty {
+                        #private::typed_default::<#ty>(#expr)
+                    }
+                    fn #shown() -> #private::DefaultResult {
+                        #[allow(unused_imports)]
+                        use #private::{ShowNothing as _, ShowSerialized as _};
+                        (&#private::Shown(&#typed())).shown()
                     }
                 });
-                quote!(::core::option::Option::Some(#name))
+                (
+                    quote!(::core::option::Option::Some(#typed as fn() -> #ty)),
+                    quote!(::core::option::Option::Some(#shown as #krate::schema::DefaultFn)),
+                )
             }
-            None => quote!(::core::option::Option::None),
+            None => (
+                quote!(::core::option::Option::None),
+                quote!(::core::option::Option::None),
+            ),
         };
-        descriptors.push(descriptor(field, &default));
+        descriptors.push(descriptor(krate, field, &shown_default));
         let name_len = field.name.len();
         let decode = match &field.kind {
             Kind::Param { .. } => {
-                depth = quote!(::awsconf::__private::max(#depth, 1));
-                len = quote!(::awsconf::__private::max(#len, #name_len + 1));
-                leaf(ty, index)
+                depth = quote!(#private::max(#depth, 1));
+                len = quote!(#private::max(#len, #name_len + 1));
+                leaf(&private, ty, index, &typed_default)
             }
-            Kind::Secret { .. } => leaf(ty, index),
+            Kind::Secret { .. } => leaf(&private, ty, index, &typed_default),
             Kind::Component => {
-                depth = quote!(::awsconf::__private::max(#depth, 1 + <#ty as ::awsconf::AwsConfig>::__MAX_DEPTH));
-                len = quote!(::awsconf::__private::max(#len, #name_len + 1 + <#ty as ::awsconf::AwsConfig>::__MAX_LEN));
+                depth = quote!(#private::max(#depth, 1 + <#ty as #krate::AwsConfig>::__MAX_DEPTH));
+                len = quote!(#private::max(#len, #name_len + 1 + <#ty as #krate::AwsConfig>::__MAX_LEN));
                 quote!(__d.component::<#ty>(#index))
             }
             Kind::Map { value_ty } => {
-                depth = quote!(::awsconf::__private::max(#depth, 2 + <#value_ty as ::awsconf::AwsConfig>::__MAX_DEPTH));
-                len = quote!(::awsconf::__private::max(#len, #name_len + 2 + <#value_ty as ::awsconf::AwsConfig>::__MAX_LEN));
+                depth = quote!(#private::max(#depth, 2 + <#value_ty as #krate::AwsConfig>::__MAX_DEPTH));
+                len = quote!(#private::max(#len, #name_len + 2 + <#value_ty as #krate::AwsConfig>::__MAX_LEN));
                 quote!(__d.map::<#value_ty, #ty>(#index))
             }
         };
@@ -107,44 +128,57 @@ fn expand(cont: &Container<'_>) -> TokenStream {
 
     let root = cont.app.as_ref().map(|app| {
         let app_len = app.value().len();
+        // The checks use the runtime's constants; the messages are written at
+        // expansion time from the same constants (a const panic takes a literal).
+        let too_deep = format!(
+            "an SSM path of this config would be deeper than the {} levels SSM allows (/<env>/<app>/<components...>/<param>)",
+            awsconf_names::SSM_MAX_LEVELS
+        );
+        let too_long = format!(
+            "an SSM path of this config would be longer than the {} characters SSM allows",
+            awsconf_names::SSM_NAME_MAX_CHARS
+        );
         quote! {
             #[automatically_derived]
-            impl ::awsconf::Root for #ident {}
+            impl #krate::Root for #ident {}
             const _: () = {
                 ::core::assert!(
-                    2 + <#ident as ::awsconf::AwsConfig>::__MAX_DEPTH <= 15,
-                    "an SSM path of this config would be deeper than the 15 levels SSM allows (/<env>/<app>/<components...>/<param>)"
+                    2 + <#ident as #krate::AwsConfig>::__MAX_DEPTH <= #private::SSM_MAX_LEVELS,
+                    #too_deep
                 );
                 ::core::assert!(
-                    3 + #app_len + <#ident as ::awsconf::AwsConfig>::__MAX_LEN <= 1011,
-                    "an SSM path of this config would be longer than the 1011 characters SSM allows"
+                    3 + #app_len + <#ident as #krate::AwsConfig>::__MAX_LEN <= #private::SSM_NAME_MAX_CHARS,
+                    #too_long
                 );
             };
         }
     });
 
     quote! {
-        #[automatically_derived]
-        impl ::awsconf::AwsConfig for #ident {
-            fn schema() -> &'static ::awsconf::schema::Schema {
-                #(#default_fns)*
-                static SCHEMA: ::awsconf::schema::Schema = ::awsconf::schema::Schema {
-                    type_name: #type_name,
-                    app: #app,
-                    fields: &[#(#descriptors),*],
-                };
-                &SCHEMA
+        const _: () = {
+            #(#default_fns)*
+
+            #[automatically_derived]
+            impl #krate::AwsConfig for #ident {
+                fn schema() -> &'static #krate::schema::Schema {
+                    static SCHEMA: #krate::schema::Schema = #krate::schema::Schema::__new(
+                        #type_name,
+                        #app,
+                        &[#(#descriptors),*],
+                    );
+                    &SCHEMA
+                }
+                #[doc(hidden)]
+                const __MAX_DEPTH: usize = #depth;
+                #[doc(hidden)]
+                const __MAX_LEN: usize = #len;
+                #[doc(hidden)]
+                fn __decode(__d: &mut #private::Decoder<'_>) -> ::core::option::Option<Self> {
+                    #(#decode_lets)*
+                    ::core::option::Option::Some(Self { #(#inits),* })
+                }
             }
-            #[doc(hidden)]
-            const __MAX_DEPTH: usize = #depth;
-            #[doc(hidden)]
-            const __MAX_LEN: usize = #len;
-            #[doc(hidden)]
-            fn __decode(__d: &mut ::awsconf::__private::Decoder<'_>) -> ::core::option::Option<Self> {
-                #(#decode_lets)*
-                ::core::option::Option::Some(Self { #(#inits),* })
-            }
-        }
+        };
         #root
     }
 }
@@ -156,7 +190,7 @@ fn opt_str(lit: &Option<syn::LitStr>) -> TokenStream {
     }
 }
 
-fn descriptor(field: &Field<'_>, default: &TokenStream) -> TokenStream {
+fn descriptor(krate: &syn::Path, field: &Field<'_>, default: &TokenStream) -> TokenStream {
     let ident = field.ident.to_string();
     let ident = ident.strip_prefix("r#").unwrap_or(&ident);
     let name = &field.name;
@@ -165,6 +199,7 @@ fn descriptor(field: &Field<'_>, default: &TokenStream) -> TokenStream {
         .to_string()
         .replace(' ', "");
     let required = !field.option && field.default.is_none();
+    let schema = quote!(#krate::schema);
     let kind = match &field.kind {
         Kind::Param {
             json,
@@ -177,12 +212,7 @@ fn descriptor(field: &Field<'_>, default: &TokenStream) -> TokenStream {
             };
             let label = opt_str(label);
             let secret = field.secret_typed;
-            quote!(::awsconf::schema::Kind::Param(::awsconf::schema::Param {
-                json: #json,
-                version: #version,
-                label: #label,
-                secret: #secret,
-            }))
+            quote!(#schema::Kind::Param(#schema::Param::__new(#json, #version, #label, #secret)))
         }
         Kind::Secret {
             id,
@@ -196,30 +226,18 @@ fn descriptor(field: &Field<'_>, default: &TokenStream) -> TokenStream {
                 opt_str(stage),
                 opt_str(version_id),
             );
-            quote!(::awsconf::schema::Kind::Secret(::awsconf::schema::Secret {
-                id: #id,
-                key: #key,
-                stage: #stage,
-                version_id: #version_id,
-            }))
+            quote!(#schema::Kind::Secret(#schema::Secret::__new(#id, #key, #stage, #version_id)))
         }
         Kind::Component => {
             let ty = &field.original.ty;
-            quote!(::awsconf::schema::Kind::Component(<#ty as ::awsconf::AwsConfig>::schema))
+            quote!(#schema::Kind::Component(<#ty as #krate::AwsConfig>::schema))
         }
         Kind::Map { value_ty } => {
-            quote!(::awsconf::schema::Kind::Map(<#value_ty as ::awsconf::AwsConfig>::schema))
+            quote!(#schema::Kind::Map(<#value_ty as #krate::AwsConfig>::schema))
         }
     };
     quote! {
-        ::awsconf::schema::Field {
-            ident: #ident,
-            name: #name,
-            type_name: #type_name,
-            required: #required,
-            default: #default,
-            kind: #kind,
-        }
+        #schema::Field::__new(#ident, #name, #type_name, #required, #default, #kind)
     }
 }
 
@@ -227,13 +245,13 @@ fn descriptor(field: &Field<'_>, default: &TokenStream) -> TokenStream {
 /// struct deriving `AwsConfig` without `#[component]` gets "mark it #[component]"
 /// (see the runtime's `leaf` module).
 /// Spanned on the field's type, so the error points at it.
-fn leaf(ty: &syn::Type, index: usize) -> TokenStream {
+fn leaf(private: &TokenStream, ty: &syn::Type, index: usize, default: &TokenStream) -> TokenStream {
     let call = quote::quote_spanned!(syn::spanned::Spanned::span(ty)=>
-        (&&::awsconf::__private::LeafProbe::<#ty>::NEW).__awsconf_leaf(__d, #index)
+        (&&#private::LeafProbe::<#ty>::NEW).__awsconf_leaf(__d, #index, #default)
     );
     quote!({
         #[allow(unused_imports)]
-        use ::awsconf::__private::{
+        use #private::{
             AnyLeaf as _, AwsConfigLeaf as _, DeserializeLeaf as _, OptionalAwsConfigLeaf as _,
         };
         #call

@@ -148,11 +148,13 @@ enum Command {
 /// error, and the SDK's default configuration. Returns the exit code (see the
 /// [module docs](self)).
 pub async fn run<T: AwsConfig + Root>() -> ExitCode {
+    // `Stdout`/`Stderr`, not their locks: each write takes the lock and lets go,
+    // so no lock is held across an await and the future stays `Send`.
     let code = run_with::<T, _, _>(
         std::env::args_os(),
         None,
-        &mut std::io::stdout().lock(),
-        &mut std::io::stderr().lock(),
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
     )
     .await;
     ExitCode::from(code)
@@ -160,11 +162,12 @@ pub async fn run<T: AwsConfig + Root>() -> ExitCode {
 
 /// Like [`run`], with explicit arguments (the first is the program name), SDK
 /// configuration (`None`: the SDK's defaults) and outputs. Returns the exit code.
+/// The future is `Send`.
 pub async fn run_with<T, I, A>(
     args: I,
     sdk_config: Option<&SdkConfig>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
+    out: &mut (dyn Write + Send),
+    err: &mut (dyn Write + Send),
 ) -> u8
 where
     T: AwsConfig + Root,
@@ -173,190 +176,35 @@ where
 {
     let args = match Args::try_parse_from(args) {
         Ok(args) => args,
-        Err(e) => {
-            let text = e.render().to_string();
-            return if e.use_stderr() {
-                let _ = write!(err, "{text}");
-                EXIT_USAGE
-            } else {
-                let _ = write!(out, "{text}");
-                EXIT_OK
-            };
-        }
+        Err(e) => return usage(&e, out, err),
     };
-    let env = args
-        .env
-        .clone()
-        .or_else(|| std::env::var(ENV_VAR).ok().filter(|e| !e.is_empty()));
-    let json = args.format == OutputFormat::Json;
-    let needs_env = !matches!(
-        args.command,
-        Command::Cost { .. } | Command::Template { .. }
-    );
-    let env = match env {
-        Some(env) => env,
-        None if !needs_env => "<env>".to_string(),
-        None => {
-            let _ = writeln!(
-                err,
-                "error: no environment: pass --env <ENV> or set {ENV_VAR}"
-            );
-            return EXIT_USAGE;
-        }
+    let mut io = Output {
+        out,
+        err,
+        json: args.format == OutputFormat::Json,
     };
-    let sdk = || async {
-        match sdk_config {
-            Some(c) => c.clone(),
-            None => aws_config::load_defaults(BehaviorVersion::latest()).await,
-        }
+    let Some(env) = env_of(&args, &mut io) else {
+        return EXIT_USAGE;
     };
-
+    let sdk = Sdk(sdk_config);
     match args.command {
         Command::IamPolicy { account, region } => {
-            let region = match region {
-                Some(r) => r,
-                None => match sdk().await.region() {
-                    Some(r) => r.to_string(),
-                    None => {
-                        let _ = writeln!(err, "error: no region: pass --region or set AWS_REGION");
-                        return EXIT_USAGE;
-                    }
-                },
-            };
-            if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-                let _ = writeln!(err, "error: --account must be a 12-digit AWS account id");
-                return EXIT_USAGE;
-            }
-            let policy = iam::policy::<T>(&env, &region, &account);
-            let size = iam::policy_size(&policy);
-            if size > iam::MANAGED_POLICY_MAX_CHARS {
-                let _ = writeln!(
-                    err,
-                    "warning: the policy is {size} characters; a managed policy holds at most {}: split it or use an inline role policy (10,240)",
-                    iam::MANAGED_POLICY_MAX_CHARS
-                );
-            }
-            for warning in iam::broad_statements(&policy) {
-                let _ = writeln!(err, "warning: {warning}");
-            }
-            print_json(out, &policy);
-            EXIT_OK
+            iam_policy::<T>(&env, &account, region, sdk, &mut io).await
         }
         Command::Check { strict } => {
-            let report = tools::check::<T>(&env, &sdk().await).await;
-            if json {
-                print_json(out, &report);
-            } else {
-                let _ = write!(out, "{}", report.to_table());
-            }
+            let report = tools::check::<T>(&env, &sdk.load().await).await;
+            io.report(&report, |r| r.to_table());
             report.exit_code(strict)
         }
         Command::Explain { files, env_prefix } => {
-            let mut loader = T::loader().env(&env).sdk_config(&sdk().await);
-            for file in files {
-                if !file.is_file() {
-                    let _ = writeln!(err, "error: {} is not a file", file.display());
-                    return EXIT_USAGE;
-                }
-                loader = loader.merge(Toml::file(file));
-            }
-            if let Some(prefix) = env_prefix {
-                loader = loader.merge(Env::prefixed(&prefix).split("__"));
-            }
-            match tools::explain(loader).await {
-                Ok(explanation) => {
-                    if json {
-                        print_json(out, &explanation);
-                    } else {
-                        let _ = write!(out, "{}", explanation.to_table());
-                    }
-                    EXIT_OK
-                }
-                Err(e) => {
-                    let _ = writeln!(err, "{e}");
-                    EXIT_FAILED
-                }
-            }
+            explain::<T>(&env, &files, env_prefix, sdk, &mut io).await
         }
-        Command::Template { output, force } => {
-            let text = tools::template::<T>(&env);
-            match output {
-                None if json => {
-                    print_json(out, &serde_json::json!({ "template": text }));
-                    EXIT_OK
-                }
-                None => {
-                    let _ = write!(out, "{text}");
-                    EXIT_OK
-                }
-                Some(path) => {
-                    if path.exists() && !force {
-                        let _ = writeln!(
-                            err,
-                            "error: {} exists; pass --force to replace it",
-                            path.display()
-                        );
-                        return EXIT_FAILED;
-                    }
-                    match std::fs::write(&path, text) {
-                        Ok(()) => {
-                            let _ = writeln!(err, "wrote {}", path.display());
-                            EXIT_OK
-                        }
-                        Err(e) => {
-                            let _ = writeln!(err, "error: cannot write {}: {e}", path.display());
-                            EXIT_FAILED
-                        }
-                    }
-                }
-            }
-        }
+        Command::Template { output, force } => template::<T>(&env, output, force, &mut io),
         Command::Push {
             file,
             apply,
             overwrite,
-        } => {
-            let text = match std::fs::read_to_string(&file) {
-                Ok(t) => t,
-                Err(e) => {
-                    let _ = writeln!(err, "error: cannot read {}: {e}", file.display());
-                    return EXIT_FAILED;
-                }
-            };
-            let name = file.display().to_string();
-            let options = PushOptions { apply, overwrite };
-            let sdk = sdk().await;
-            // On a terminal one line counts up; elsewhere a line per tenth.
-            let tty = std::io::stderr().is_terminal();
-            let mut shown = false;
-            let mut progress = |done: usize, total: usize| {
-                if tty {
-                    shown = true;
-                    let _ = write!(err, "\rpushing {done}/{total}");
-                    let _ = err.flush();
-                } else if done.is_multiple_of((total / 10).max(1)) || done == total {
-                    let _ = writeln!(err, "pushing {done}/{total}");
-                }
-            };
-            let result = tools::push::<T>(&env, &sdk, &text, &name, options, &mut progress).await;
-            if shown {
-                let _ = writeln!(err);
-            }
-            match result {
-                Ok(report) => {
-                    if json {
-                        print_json(out, &report);
-                    } else {
-                        let _ = write!(out, "{}", report.to_table());
-                    }
-                    report.exit_code()
-                }
-                Err(e) => {
-                    let _ = writeln!(err, "error: {e}");
-                    EXIT_FAILED
-                }
-            }
-        }
+        } => push::<T>(&env, &file, PushOptions { apply, overwrite }, sdk, &mut io).await,
         Command::Cost {
             loads_per_month,
             map_entries,
@@ -369,12 +217,229 @@ where
                 advanced_parameters: advanced,
                 higher_throughput,
             });
-            if json {
-                print_json(out, &estimate);
-            } else {
-                let _ = write!(out, "{}", estimate.to_table());
-            }
+            io.report(&estimate, |e| e.to_table());
             EXIT_OK
+        }
+    }
+}
+
+/// Where the output goes, and in which format.
+struct Output<'a> {
+    out: &'a mut (dyn Write + Send),
+    err: &'a mut (dyn Write + Send),
+    json: bool,
+}
+
+impl Output<'_> {
+    /// A report on standard output: JSON, or its table.
+    fn report<S: serde::Serialize>(&mut self, value: &S, table: impl FnOnce(&S) -> String) {
+        if self.json {
+            print_json(self.out, value);
+        } else {
+            let _ = write!(self.out, "{}", table(value));
+        }
+    }
+
+    /// A line on standard error.
+    fn note(&mut self, line: std::fmt::Arguments<'_>) {
+        let _ = writeln!(self.err, "{line}");
+    }
+}
+
+/// The SDK configuration: the caller's, or the SDK's defaults, loaded only by the
+/// commands that call AWS.
+#[derive(Clone, Copy)]
+struct Sdk<'a>(Option<&'a SdkConfig>);
+
+impl Sdk<'_> {
+    async fn load(self) -> SdkConfig {
+        match self.0 {
+            Some(c) => c.clone(),
+            None => aws_config::load_defaults(BehaviorVersion::latest()).await,
+        }
+    }
+}
+
+/// Bad arguments (exit 2), or `--help` (exit 0): clap's text, where clap says.
+fn usage(e: &clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let text = e.render().to_string();
+    if e.use_stderr() {
+        let _ = write!(err, "{text}");
+        EXIT_USAGE
+    } else {
+        let _ = write!(out, "{text}");
+        EXIT_OK
+    }
+}
+
+/// `--env`, else `AWSCONF_ENV`; `cost` and `template` need none. `None` (after a
+/// message) when the command needs an env and none is given.
+fn env_of(args: &Args, io: &mut Output<'_>) -> Option<String> {
+    let env = args
+        .env
+        .clone()
+        .or_else(|| std::env::var(ENV_VAR).ok().filter(|e| !e.is_empty()));
+    let needs_env = !matches!(
+        args.command,
+        Command::Cost { .. } | Command::Template { .. }
+    );
+    match env {
+        Some(env) => Some(env),
+        None if !needs_env => Some("<env>".to_string()),
+        None => {
+            io.note(format_args!(
+                "error: no environment: pass --env <ENV> or set {ENV_VAR}"
+            ));
+            None
+        }
+    }
+}
+
+async fn iam_policy<T: AwsConfig + Root>(
+    env: &str,
+    account: &str,
+    region: Option<String>,
+    sdk: Sdk<'_>,
+    io: &mut Output<'_>,
+) -> u8 {
+    let region = match region {
+        Some(r) => r,
+        None => match sdk.load().await.region() {
+            Some(r) => r.to_string(),
+            None => {
+                io.note(format_args!(
+                    "error: no region: pass --region or set AWS_REGION"
+                ));
+                return EXIT_USAGE;
+            }
+        },
+    };
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        io.note(format_args!(
+            "error: --account must be a 12-digit AWS account id"
+        ));
+        return EXIT_USAGE;
+    }
+    let policy = iam::policy::<T>(env, &region, account);
+    let size = iam::policy_size(&policy);
+    if size > iam::MANAGED_POLICY_MAX_CHARS {
+        io.note(format_args!(
+            "warning: the policy is {size} characters; a managed policy holds at most {}: split it or use an inline role policy (10,240)",
+            iam::MANAGED_POLICY_MAX_CHARS
+        ));
+    }
+    for warning in iam::broad_statements(&policy) {
+        io.note(format_args!("warning: {warning}"));
+    }
+    print_json(io.out, &policy);
+    EXIT_OK
+}
+
+async fn explain<T: AwsConfig + Root>(
+    env: &str,
+    files: &[PathBuf],
+    env_prefix: Option<String>,
+    sdk: Sdk<'_>,
+    io: &mut Output<'_>,
+) -> u8 {
+    let mut loader = T::loader().env(env).sdk_config(&sdk.load().await);
+    for file in files {
+        if !file.is_file() {
+            io.note(format_args!("error: {} is not a file", file.display()));
+            return EXIT_USAGE;
+        }
+        loader = loader.merge(Toml::file(file));
+    }
+    if let Some(prefix) = env_prefix {
+        loader = loader.merge(Env::prefixed(&prefix).split("__"));
+    }
+    match tools::explain(loader).await {
+        Ok(explanation) => {
+            io.report(&explanation, |e| e.to_table());
+            EXIT_OK
+        }
+        Err(e) => {
+            io.note(format_args!("{e}"));
+            EXIT_FAILED
+        }
+    }
+}
+
+fn template<T: AwsConfig + Root>(
+    env: &str,
+    output: Option<PathBuf>,
+    force: bool,
+    io: &mut Output<'_>,
+) -> u8 {
+    let text = tools::template::<T>(env);
+    let Some(path) = output else {
+        if io.json {
+            print_json(io.out, &serde_json::json!({ "template": text }));
+        } else {
+            let _ = write!(io.out, "{text}");
+        }
+        return EXIT_OK;
+    };
+    if path.exists() && !force {
+        io.note(format_args!(
+            "error: {} exists; pass --force to replace it",
+            path.display()
+        ));
+        return EXIT_FAILED;
+    }
+    match std::fs::write(&path, text) {
+        Ok(()) => {
+            io.note(format_args!("wrote {}", path.display()));
+            EXIT_OK
+        }
+        Err(e) => {
+            io.note(format_args!("error: cannot write {}: {e}", path.display()));
+            EXIT_FAILED
+        }
+    }
+}
+
+async fn push<T: AwsConfig + Root>(
+    env: &str,
+    file: &std::path::Path,
+    options: PushOptions,
+    sdk: Sdk<'_>,
+    io: &mut Output<'_>,
+) -> u8 {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            io.note(format_args!("error: cannot read {}: {e}", file.display()));
+            return EXIT_FAILED;
+        }
+    };
+    let name = file.display().to_string();
+    let sdk = sdk.load().await;
+    // On a terminal one line counts up; elsewhere a line per tenth.
+    let tty = std::io::stderr().is_terminal();
+    let mut shown = false;
+    let err = &mut *io.err;
+    let mut progress = |done: usize, total: usize| {
+        if tty {
+            shown = true;
+            let _ = write!(err, "\rpushing {done}/{total}");
+            let _ = err.flush();
+        } else if done.is_multiple_of((total / 10).max(1)) || done == total {
+            let _ = writeln!(err, "pushing {done}/{total}");
+        }
+    };
+    let result = tools::push::<T>(env, &sdk, &text, &name, options, &mut progress).await;
+    if shown {
+        let _ = writeln!(io.err);
+    }
+    match result {
+        Ok(report) => {
+            io.report(&report, |r| r.to_table());
+            report.exit_code()
+        }
+        Err(e) => {
+            io.note(format_args!("error: {e}"));
+            EXIT_FAILED
         }
     }
 }

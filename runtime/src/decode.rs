@@ -106,14 +106,18 @@ impl<'a> Decoder<'a> {
         self.cx.problems.push(p);
     }
 
-    /// A parameter or secret field.
-    pub fn leaf<T: DeserializeOwned>(&mut self, index: usize) -> Option<T> {
+    /// A parameter or secret field; `default` is its typed `#[param(default)]`.
+    pub fn leaf<T: DeserializeOwned>(
+        &mut self,
+        index: usize,
+        default: Option<fn() -> T>,
+    ) -> Option<T> {
         let field = &self.schema.fields[index];
         let path = self.scope.field_path(field);
         let home = self.home(field);
         let value = self.dict.and_then(|d| d.get(field.ident));
         let Some(value) = value else {
-            return self.absent(field, path, home);
+            return self.absent(field, path, home, default);
         };
         let (layer, origin, in_problem) = self.origin(value, field, &home);
         if let Some(message) = crate::limits::value_size(field, value) {
@@ -161,52 +165,20 @@ impl<'a> Decoder<'a> {
         field: &Field,
         path: String,
         home: String,
+        default: Option<fn() -> T>,
     ) -> Option<T> {
-        if let Some(default) = field.default {
-            let value = match default() {
-                Ok(v) => v,
-                Err(err) => {
-                    let message =
-                        format!("the #[param(default)] value cannot be represented: {err}");
-                    self.problem(
-                        Problem::new(ProblemKind::Invalid, message)
-                            .field(path)
-                            .location(home),
-                    );
-                    return None;
-                }
-            };
-            return match decode_value::<T>(&value, field) {
-                Ok(v) => {
-                    self.cx.origins.push(Origin {
-                        field: path,
-                        layer: "default".into(),
-                        location: "#[param(default)]".into(),
-                        secret: field.is_secret(),
-                        value: display_value(&value, field, field.is_secret()),
-                    });
-                    Some(v)
-                }
-                Err(err) => {
-                    let message = if field.is_secret() {
-                        format!(
-                            "the default value is not a valid {} (the value is not shown)",
-                            field.type_name
-                        )
-                    } else {
-                        format!(
-                            "the #[param(default)] value is not a valid {}: {err}",
-                            field.type_name
-                        )
-                    };
-                    self.problem(
-                        Problem::new(ProblemKind::Invalid, message)
-                            .field(path)
-                            .location(home),
-                    );
-                    None
-                }
-            };
+        if let Some(default) = default {
+            // Typed by the compiler: nothing to check here. The figment form is only
+            // for display (a secret type has none, and is redacted anyway).
+            let shown = field.default.and_then(|f| f().ok());
+            self.cx.origins.push(Origin {
+                field: path,
+                layer: "default".into(),
+                location: "#[param(default)]".into(),
+                secret: field.is_secret(),
+                value: shown.and_then(|v| display_value(&v, field, field.is_secret())),
+            });
+            return Some(default());
         }
         if !field.required {
             return match T::deserialize(Absent) {

@@ -40,7 +40,7 @@ use serde_json::{json, Value};
 use crate::arn;
 use crate::plan::{self, Targets};
 use crate::schema::{Field, Kind, Scope};
-use crate::tools::{leaves, Home, Leaf};
+use crate::walk::{leaves, Home, Leaf};
 use crate::{AwsConfig, Root};
 
 /// IAM's limit on a managed policy document: 6,144 characters, not counting
@@ -67,6 +67,7 @@ pub mod sid {
 pub fn policy<T: AwsConfig + Root>(env: &str, region: &str, account: &str) -> Value {
     let schema = T::schema();
     let scope = Scope::root(env, schema.app.unwrap_or_default());
+    let at = Account { region, account };
 
     // What the fetch plan reads before it knows any map entry: named parameters,
     // map components, secrets.
@@ -77,118 +78,171 @@ pub fn policy<T: AwsConfig + Root>(env: &str, region: &str, account: &str) -> Va
     let mut all: Vec<Leaf> = Vec::new();
     let mut wildcard = |_: &Scope, _: &'static Field| vec!["*".to_string()];
     leaves(schema, &scope, &mut wildcard, &mut all);
+    let secrets = secrets(&all);
 
-    let mut statements = Vec::new();
-
-    // GetParameters authorizes against each requested parameter; a `:3` or `:label`
-    // selector is not part of the resource.
-    let names: BTreeSet<String> = targets
-        .params
-        .iter()
-        .map(|p| arn::parameter(region, account, &p.name))
-        .collect();
-    if !names.is_empty() {
-        statements.push(statement(
-            sid::READ_NAMED_PARAMETERS,
-            "ssm:GetParameters",
-            names.into_iter().collect(),
-        ));
-    }
-
-    // GetParametersByPath authorizes against the path in the request, not the
-    // parameters it returns (Systems Manager User Guide, "How Parameter Store
-    // authorizes parameter retrieval"). The loader asks for `<prefix>/`, which
-    // `<prefix>/*` matches; `<prefix>` covers the same path without the slash. Neither
-    // matches a sibling such as `<prefix>-old`.
-    let paths: BTreeSet<String> = targets
-        .maps
-        .iter()
-        .flat_map(|m| {
-            let arn = arn::parameter(region, account, &m.prefix);
-            [arn.clone(), format!("{arn}/*")]
-        })
-        .collect();
-    if !paths.is_empty() {
-        statements.push(statement(
-            sid::READ_MAP_COMPONENTS,
-            "ssm:GetParametersByPath",
-            paths.into_iter().collect(),
-        ));
-    }
-
-    // Every secret, static or inside a map entry: (id, pinned).
-    let secrets: Vec<(String, bool)> = all
-        .iter()
-        .filter_map(|leaf| match (&leaf.home, &leaf.field.kind) {
-            (Home::Secret { id }, Kind::Secret(s)) => {
-                Some((id.clone(), s.stage.is_some() || s.version_id.is_some()))
-            }
-            _ => None,
-        })
-        .collect();
-    let secret_arns: BTreeSet<String> = secrets
-        .iter()
-        .map(|(id, _)| arn::secret(region, account, id))
-        .collect();
-    if !secret_arns.is_empty() {
-        // BatchGetSecretValue checks GetSecretValue on each secret in the batch, and
-        // pinned secrets (and the per-secret fallback) call GetSecretValue itself.
-        statements.push(statement(
-            sid::READ_SECRETS,
-            "secretsmanager:GetSecretValue",
-            secret_arns.into_iter().collect(),
-        ));
-    }
-    if secrets.iter().any(|(_, pinned)| !pinned) {
-        // BatchGetSecretValue has no resource type in the Service Authorization
-        // Reference ("Actions, resources, and condition keys for AWS Secrets Manager":
-        // an action with an empty Resource types column must be granted on "*"), and
-        // its API reference says "Required permissions: secretsmanager:BatchGetSecretValue,
-        // and you must have secretsmanager:GetSecretValue for each secret", so the
-        // secrets themselves stay limited by `ReadSecrets`. ListSecrets is needed only
-        // with Filters, which awsconf never sends.
-        statements.push(json!({
-            "Sid": sid::BATCH_READ_SECRETS,
-            "Effect": "Allow",
-            "Action": "secretsmanager:BatchGetSecretValue",
-            "Resource": "*",
-        }));
-    }
-
-    // kms:Decrypt: a SecureString parameter or a secret encrypted with a
-    // customer-managed key needs it on that key (the AWS-managed aws/ssm and
-    // aws/secretsmanager keys need no identity permission). The schema cannot know
-    // which key encrypts a value, so the resource is every key of the account (and
-    // of the account of any secret given by ARN), and the condition kms:ViaService
-    // limits use to decryption that Parameter Store or Secrets Manager performs on
-    // the caller's behalf in this region: the role cannot call KMS directly.
-    let secure_params = all
-        .iter()
-        .any(|l| matches!(l.home, Home::Param { .. }) && l.field.is_secret());
-    let mut via = Vec::new();
-    if secure_params {
-        via.push(arn::service_host("ssm", region));
-    }
-    if !secrets.is_empty() {
-        via.push(arn::service_host("secretsmanager", region));
-    }
-    if !via.is_empty() {
-        let mut accounts: BTreeSet<String> = BTreeSet::from([account.to_string()]);
-        accounts.extend(secrets.iter().filter_map(|(id, _)| arn::account(id)));
-        let keys: Vec<String> = accounts.iter().map(|a| arn::kms_keys(region, a)).collect();
-        statements.push(json!({
-            "Sid": sid::DECRYPT_SECURE_VALUES,
-            "Effect": "Allow",
-            "Action": "kms:Decrypt",
-            "Resource": keys,
-            "Condition": { "StringEquals": { "kms:ViaService": via } },
-        }));
-    }
+    // One statement per action, in the order of the module docs' table; an
+    // action the load never calls has none.
+    let statements: Vec<Value> = [
+        read_named_parameters(&at, &targets),
+        read_map_components(&at, &targets),
+        read_secrets(&at, &secrets),
+        batch_read_secrets(&secrets),
+        decrypt_secure_values(&at, &all, &secrets),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
 
     json!({
         "Version": "2012-10-17",
         "Statement": statements,
     })
+}
+
+/// Where the policy applies: every ARN is built from these, in the region's
+/// partition ([`arn`]).
+struct Account<'a> {
+    region: &'a str,
+    account: &'a str,
+}
+
+impl Account<'_> {
+    fn parameter_arn(&self, name: &str) -> String {
+        arn::parameter(self.region, self.account, name)
+    }
+}
+
+/// A secret the load reads: its id, and whether it is pinned to a stage or
+/// version (then it has its own `GetSecretValue`, outside any batch).
+struct SecretRead {
+    id: String,
+    pinned: bool,
+}
+
+/// Every secret, static or inside a map entry.
+fn secrets(all: &[Leaf]) -> Vec<SecretRead> {
+    all.iter()
+        .filter_map(|leaf| match (&leaf.home, &leaf.field.kind) {
+            (Home::Secret { id }, Kind::Secret(s)) => Some(SecretRead {
+                id: id.clone(),
+                pinned: s.stage.is_some() || s.version_id.is_some(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `ssm:GetParameters` authorizes against each requested parameter; a `:3` or
+/// `:label` selector is not part of the resource.
+fn read_named_parameters(at: &Account<'_>, targets: &Targets) -> Option<Value> {
+    let names: BTreeSet<String> = targets
+        .params
+        .iter()
+        .map(|p| at.parameter_arn(&p.name))
+        .collect();
+    (!names.is_empty()).then(|| {
+        statement(
+            sid::READ_NAMED_PARAMETERS,
+            "ssm:GetParameters",
+            names.into_iter().collect(),
+        )
+    })
+}
+
+/// `ssm:GetParametersByPath` authorizes against the path in the request, not the
+/// parameters it returns (Systems Manager User Guide, "How Parameter Store
+/// authorizes parameter retrieval"). The loader asks for `<prefix>/`, which
+/// `<prefix>/*` matches; `<prefix>` covers the same path without the slash. Neither
+/// matches a sibling such as `<prefix>-old`.
+fn read_map_components(at: &Account<'_>, targets: &Targets) -> Option<Value> {
+    let paths: BTreeSet<String> = targets
+        .maps
+        .iter()
+        .flat_map(|m| {
+            let arn = at.parameter_arn(&m.prefix);
+            [arn.clone(), format!("{arn}/*")]
+        })
+        .collect();
+    (!paths.is_empty()).then(|| {
+        statement(
+            sid::READ_MAP_COMPONENTS,
+            "ssm:GetParametersByPath",
+            paths.into_iter().collect(),
+        )
+    })
+}
+
+/// `secretsmanager:GetSecretValue` on each secret: BatchGetSecretValue checks it
+/// on each secret in the batch, and pinned secrets (and the per-secret fallback)
+/// call GetSecretValue itself.
+fn read_secrets(at: &Account<'_>, secrets: &[SecretRead]) -> Option<Value> {
+    let arns: BTreeSet<String> = secrets
+        .iter()
+        .map(|s| arn::secret(at.region, at.account, &s.id))
+        .collect();
+    (!arns.is_empty()).then(|| {
+        statement(
+            sid::READ_SECRETS,
+            "secretsmanager:GetSecretValue",
+            arns.into_iter().collect(),
+        )
+    })
+}
+
+/// `secretsmanager:BatchGetSecretValue`, when a secret is read in a batch.
+///
+/// The action has no resource type in the Service Authorization Reference
+/// ("Actions, resources, and condition keys for AWS Secrets Manager": an action
+/// with an empty Resource types column must be granted on "*"), and its API
+/// reference says "Required permissions: secretsmanager:BatchGetSecretValue, and
+/// you must have secretsmanager:GetSecretValue for each secret", so the secrets
+/// themselves stay limited by `ReadSecrets`. ListSecrets is needed only with
+/// Filters, which awsconf never sends.
+fn batch_read_secrets(secrets: &[SecretRead]) -> Option<Value> {
+    secrets.iter().any(|s| !s.pinned).then(|| {
+        json!({
+            "Sid": sid::BATCH_READ_SECRETS,
+            "Effect": "Allow",
+            "Action": "secretsmanager:BatchGetSecretValue",
+            "Resource": "*",
+        })
+    })
+}
+
+/// `kms:Decrypt`: a SecureString parameter or a secret encrypted with a
+/// customer-managed key needs it on that key (the AWS-managed aws/ssm and
+/// aws/secretsmanager keys need no identity permission). The schema cannot know
+/// which key encrypts a value, so the resource is every key of the account (and of
+/// the account of any secret given by ARN), and the condition kms:ViaService limits
+/// use to decryption that Parameter Store or Secrets Manager performs on the
+/// caller's behalf in this region: the role cannot call KMS directly.
+fn decrypt_secure_values(at: &Account<'_>, all: &[Leaf], secrets: &[SecretRead]) -> Option<Value> {
+    let secure_params = all
+        .iter()
+        .any(|l| matches!(l.home, Home::Param { .. }) && l.field.is_secret());
+    let mut via = Vec::new();
+    if secure_params {
+        via.push(arn::service_host("ssm", at.region));
+    }
+    if !secrets.is_empty() {
+        via.push(arn::service_host("secretsmanager", at.region));
+    }
+    if via.is_empty() {
+        return None;
+    }
+    let mut accounts: BTreeSet<String> = BTreeSet::from([at.account.to_string()]);
+    accounts.extend(secrets.iter().filter_map(|s| arn::account(&s.id)));
+    let keys: Vec<String> = accounts
+        .iter()
+        .map(|a| arn::kms_keys(at.region, a))
+        .collect();
+    Some(json!({
+        "Sid": sid::DECRYPT_SECURE_VALUES,
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": keys,
+        "Condition": { "StringEquals": { "kms:ViaService": via } },
+    }))
 }
 
 /// Warnings for statements whose resources match every parameter or every

@@ -3,7 +3,7 @@
 //! with "mark it #[component]", not serde's missing `Deserialize`.
 //!
 //! Autoref specialization: the generated code calls
-//! `(&&LeafProbe::<T>::NEW).__awsconf_leaf(decoder, index)`. Method lookup tries
+//! `(&&LeafProbe::<T>::NEW).__awsconf_leaf(decoder, index, default)`. Method lookup tries
 //! `&&LeafProbe<T>` first ([`DeserializeLeaf`], when `T: DeserializeOwned`), then
 //! `&LeafProbe<T>` ([`AwsConfigLeaf`], when `T: AwsConfig`, or
 //! [`OptionalAwsConfigLeaf`] for `Option<T>`: their method requires
@@ -28,25 +28,40 @@ impl<T> LeafProbe<T> {
 /// A value serde can read: the field is decoded as a leaf.
 pub trait DeserializeLeaf<T> {
     /// Decodes field `index`.
-    fn __awsconf_leaf(self, decoder: &mut Decoder<'_>, index: usize) -> Option<T>;
+    fn __awsconf_leaf(
+        self,
+        decoder: &mut Decoder<'_>,
+        index: usize,
+        default: Option<fn() -> T>,
+    ) -> Option<T>;
 }
 
 impl<T: DeserializeOwned> DeserializeLeaf<T> for &&LeafProbe<T> {
-    fn __awsconf_leaf(self, decoder: &mut Decoder<'_>, index: usize) -> Option<T> {
-        decoder.leaf::<T>(index)
+    fn __awsconf_leaf(
+        self,
+        decoder: &mut Decoder<'_>,
+        index: usize,
+        default: Option<fn() -> T>,
+    ) -> Option<T> {
+        decoder.leaf::<T>(index, default)
     }
 }
 
 /// A struct that derives `AwsConfig` used as a parameter: a compile error.
 pub trait AwsConfigLeaf<T> {
     /// Never compiles: `T: MarkItComponent` holds for no type.
-    fn __awsconf_leaf(self, decoder: &mut Decoder<'_>, index: usize) -> Option<T>
+    fn __awsconf_leaf(
+        self,
+        decoder: &mut Decoder<'_>,
+        index: usize,
+        default: Option<fn() -> T>,
+    ) -> Option<T>
     where
         T: MarkItComponent;
 }
 
 impl<T: AwsConfig> AwsConfigLeaf<T> for &LeafProbe<T> {
-    fn __awsconf_leaf(self, _: &mut Decoder<'_>, _: usize) -> Option<T>
+    fn __awsconf_leaf(self, _: &mut Decoder<'_>, _: usize, _: Option<fn() -> T>) -> Option<T>
     where
         T: MarkItComponent,
     {
@@ -57,13 +72,23 @@ impl<T: AwsConfig> AwsConfigLeaf<T> for &LeafProbe<T> {
 /// The same as an `Option`: a compile error naming the struct, not the `Option`.
 pub trait OptionalAwsConfigLeaf<T> {
     /// Never compiles: `T: MarkItComponent` holds for no type.
-    fn __awsconf_leaf(self, decoder: &mut Decoder<'_>, index: usize) -> Option<Option<T>>
+    fn __awsconf_leaf(
+        self,
+        decoder: &mut Decoder<'_>,
+        index: usize,
+        default: Option<fn() -> Option<T>>,
+    ) -> Option<Option<T>>
     where
         T: MarkItComponent;
 }
 
 impl<T: AwsConfig> OptionalAwsConfigLeaf<T> for &LeafProbe<Option<T>> {
-    fn __awsconf_leaf(self, _: &mut Decoder<'_>, _: usize) -> Option<Option<T>>
+    fn __awsconf_leaf(
+        self,
+        _: &mut Decoder<'_>,
+        _: usize,
+        _: Option<fn() -> Option<T>>,
+    ) -> Option<Option<T>>
     where
         T: MarkItComponent,
     {
@@ -74,17 +99,27 @@ impl<T: AwsConfig> OptionalAwsConfigLeaf<T> for &LeafProbe<Option<T>> {
 /// Anything else: decoded as a leaf, and serde's error says what is missing.
 pub trait AnyLeaf<T> {
     /// Decodes field `index`.
-    fn __awsconf_leaf(self, decoder: &mut Decoder<'_>, index: usize) -> Option<T>
+    fn __awsconf_leaf(
+        self,
+        decoder: &mut Decoder<'_>,
+        index: usize,
+        default: Option<fn() -> T>,
+    ) -> Option<T>
     where
         T: DeserializeOwned;
 }
 
 impl<T> AnyLeaf<T> for LeafProbe<T> {
-    fn __awsconf_leaf(self, decoder: &mut Decoder<'_>, index: usize) -> Option<T>
+    fn __awsconf_leaf(
+        self,
+        decoder: &mut Decoder<'_>,
+        index: usize,
+        default: Option<fn() -> T>,
+    ) -> Option<T>
     where
         T: DeserializeOwned,
     {
-        decoder.leaf::<T>(index)
+        decoder.leaf::<T>(index, default)
     }
 }
 

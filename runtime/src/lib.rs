@@ -48,13 +48,22 @@
 //!
 //! ## Attributes
 //!
-//! - `#[aws_config(app = "...", rename_all = "...")]` on the root struct.
+//! - `#[aws_config(app = "...", rename_all = "...")]` on the root struct;
+//!   `#[aws_config(crate = "...")]` on any struct whose crate renamed or
+//!   re-exports awsconf (like `#[serde(crate = "...")]`; default `::awsconf`).
 //! - `#[component]`: a nested struct deriving `AwsConfig`, or a
 //!   `BTreeMap<String, T>` / `HashMap<String, T>` with one entry per child segment.
 //! - `#[param(name = "...", default = <expr>, version = N, label = "...", json, plaintext)]`.
 //! - `#[secret(id = "...", key = "...", stage = "...", version_id = "...")]`: a
 //!   Secrets Manager secret; `{env}`, `{app}` and (inside a map entry) `{key}`
 //!   expand in the id. Without `id`, the id is `<env>/<app>/<component path>/<field-name>`.
+//!
+//! A `default = <expr>` is checked by the compiler against the field's type, at the
+//! expression: it is any expression of the field's type (`100` for a `u16`,
+//! `false`, `vec![..]`, a `const`, an enum variant), a string literal for a
+//! `String` or `SecretString` field, and, for an `Option<T>` field, anything that
+//! fits `T` (it becomes `Some`). `#[param(default = "eighty")] port: u16` does not
+//! compile.
 //!
 //! `Option<T>` fields may be absent. Values convert through serde: numbers and
 //! bools from text, `Vec<T>` from a StringList (`a,b,c`), structs and maps from
@@ -199,6 +208,7 @@ mod redact;
 pub mod schema;
 pub mod timeouts;
 pub mod tools;
+mod walk;
 
 /// The AWS SDK's configuration crate, so your crate needs no `aws-config`
 /// dependency of its own to build the `SdkConfig` that [`tools::push`],
@@ -257,29 +267,5 @@ pub trait AwsConfig: Sized {
 pub trait Root: AwsConfig {}
 
 #[doc(hidden)]
-pub mod __private {
-    //! Used by generated code only; not part of the public API.
-    pub use crate::decode::Decoder;
-    pub use crate::leaf::{
-        AnyLeaf, AwsConfigLeaf, DeserializeLeaf, LeafProbe, MarkItComponent, OptionalAwsConfigLeaf,
-    };
-    pub use figment;
-    pub use serde;
-
-    /// The result of a `#[param(default = ...)]` function.
-    pub type DefaultResult = Result<figment::value::Value, Box<figment::Error>>;
-
-    /// A default expression's serde form.
-    pub fn default_value<T: serde::Serialize + ?Sized>(value: &T) -> DefaultResult {
-        figment::value::Value::serialize(value).map_err(Box::new)
-    }
-
-    /// `max` usable in constants.
-    pub const fn max(a: usize, b: usize) -> usize {
-        if a > b {
-            a
-        } else {
-            b
-        }
-    }
-}
+#[path = "private.rs"]
+pub mod __private;

@@ -18,10 +18,12 @@ use crate::error::{Problem, ProblemKind};
 use crate::plan::{self, SecretTarget, Targets};
 use crate::schema::{Field, Kind, Schema, Scope};
 
+use awsconf_names::{SecretNameError, SsmNameError};
+
 /// The longest SSM parameter name, in characters.
-pub const SSM_NAME_MAX_CHARS: usize = 1011;
+pub const SSM_NAME_MAX_CHARS: usize = awsconf_names::SSM_NAME_MAX_CHARS;
 /// The deepest SSM hierarchy: `/a/b/c` has 3 levels.
-pub const SSM_MAX_LEVELS: usize = 15;
+pub const SSM_MAX_LEVELS: usize = awsconf_names::SSM_MAX_LEVELS;
 /// The largest value of a Standard-tier parameter, in bytes.
 pub const PARAM_STANDARD_MAX_BYTES: usize = 4096;
 /// The largest value of an Advanced-tier parameter, in bytes: the most any
@@ -30,59 +32,61 @@ pub const PARAM_ADVANCED_MAX_BYTES: usize = 8192;
 /// The largest secret value (SecretString or SecretBinary), in bytes.
 pub use crate::provider::SECRET_MAX_BYTES;
 /// The longest secret name, in characters (an ARN may be longer).
-pub const SECRET_NAME_MAX_CHARS: usize = 512;
+pub const SECRET_NAME_MAX_CHARS: usize = awsconf_names::SECRET_NAME_MAX_CHARS;
 
-/// SSM's rules for a whole parameter name or path.
+/// SSM's rules for a whole parameter name or path (`awsconf-names`), worded for
+/// a problem.
 pub(crate) fn ssm_name(name: &str) -> Result<(), String> {
-    let chars = name.chars().count();
-    if chars > SSM_NAME_MAX_CHARS {
-        return Err(format!(
+    awsconf_names::ssm_name(name).map_err(|err| match err {
+        SsmNameError::TooLong(chars) => format!(
             "the SSM name is {chars} characters long; SSM allows at most {SSM_NAME_MAX_CHARS}"
-        ));
-    }
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/')))
-    {
-        return Err(format!(
-            "the SSM name contains `{}`, which SSM does not allow (allowed: a-z A-Z 0-9 _ . - /)",
-            bad.escape_debug()
-        ));
-    }
-    let levels = name.trim_matches('/').split('/').count();
-    if levels > SSM_MAX_LEVELS {
-        return Err(format!(
-            "the SSM name has {levels} levels; SSM allows at most {SSM_MAX_LEVELS}"
-        ));
-    }
-    let first = name.trim_start_matches('/').to_ascii_lowercase();
-    if first.starts_with("aws") || first.starts_with("ssm") {
-        return Err("the SSM name starts with `aws` or `ssm`, which SSM reserves".into());
-    }
-    Ok(())
+        ),
+        SsmNameError::BadChar(bad) => format!(
+            "the SSM name contains `{}`, which SSM does not allow (allowed: {})",
+            bad.escape_debug(),
+            awsconf_names::SSM_NAME_CHARS
+        ),
+        SsmNameError::TooDeep(levels) => {
+            format!("the SSM name has {levels} levels; SSM allows at most {SSM_MAX_LEVELS}")
+        }
+        SsmNameError::Reserved => {
+            "the SSM name starts with `aws` or `ssm`, which SSM reserves".to_string()
+        }
+        SsmNameError::Empty => "the SSM name has an empty segment".to_string(),
+    })
 }
 
-/// Secrets Manager's rules for a secret id (a name, or an ARN).
+/// Secrets Manager's rules for a secret id (a name, or an ARN), worded for a problem.
 pub(crate) fn secret_id(id: &str) -> Result<(), String> {
-    if id.starts_with("arn:") {
-        return Ok(());
-    }
-    let chars = id.chars().count();
-    if chars > SECRET_NAME_MAX_CHARS {
-        return Err(format!(
+    awsconf_names::secret_id(id).map_err(|err| match err {
+        SecretNameError::TooLong(chars) => format!(
             "the secret name is {chars} characters long; Secrets Manager allows at most {SECRET_NAME_MAX_CHARS}"
-        ));
-    }
-    if let Some(bad) = id
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "/_+=.@-".contains(*c)))
-    {
-        return Err(format!(
-            "the secret name contains `{}`, which Secrets Manager does not allow (allowed: a-z A-Z 0-9 / _ + = . @ -)",
-            bad.escape_debug()
-        ));
-    }
-    Ok(())
+        ),
+        SecretNameError::BadChar(bad) => format!(
+            "the secret name contains `{}`, which Secrets Manager does not allow (allowed: {})",
+            bad.escape_debug(),
+            awsconf_names::SECRET_NAME_CHARS
+        ),
+    })
+}
+
+/// SSM's rules for one name segment (the env, at run time), worded for a problem.
+pub(crate) fn ssm_segment(name: &str) -> Result<(), String> {
+    awsconf_names::ssm_segment(name).map_err(|err| match err {
+        SsmNameError::Empty => "is empty".to_string(),
+        SsmNameError::BadChar(bad) => format!(
+            "contains `{}`, which SSM does not allow in a name segment (allowed: {})",
+            bad.escape_debug(),
+            awsconf_names::SSM_SEGMENT_CHARS
+        ),
+        SsmNameError::Reserved => "starts with `aws` or `ssm`, which SSM reserves".to_string(),
+        SsmNameError::TooLong(chars) => {
+            format!("is {chars} characters long; SSM allows at most {SSM_NAME_MAX_CHARS} in a name")
+        }
+        SsmNameError::TooDeep(levels) => {
+            format!("has {levels} levels; SSM allows at most {SSM_MAX_LEVELS}")
+        }
+    })
 }
 
 /// A name for a message: a name over 80 characters keeps its start and end.

@@ -450,23 +450,5 @@ fn env_flag(name: &str) -> bool {
     )
 }
 
-/// SSM's rules for one name segment (the env, at run time).
-pub(crate) fn check_segment(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("is empty".into());
-    }
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
-    {
-        return Err(format!(
-            "contains `{}`, which SSM does not allow in a name segment (allowed: a-z A-Z 0-9 _ . -)",
-            bad.escape_debug()
-        ));
-    }
-    let lower = name.to_ascii_lowercase();
-    if lower.starts_with("aws") || lower.starts_with("ssm") {
-        return Err("starts with `aws` or `ssm`, which SSM reserves".into());
-    }
-    Ok(())
-}
+/// SSM's rules for one name segment (the env, at run time): `awsconf-names`.
+pub(crate) use crate::limits::ssm_segment as check_segment;

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::schema::{Field, Kind, Schema, Scope};
+use crate::walk::{leaves, Home};
 
 /// AWS's limit of names per `GetParameters` call.
 pub const GET_PARAMETERS_MAX: usize = 10;
@@ -151,49 +152,56 @@ pub(crate) struct Targets {
     pub secrets: Vec<SecretTarget>,
 }
 
-/// Walks a schema. With `known = None` map components are recorded as
-/// [`MapTarget`]s; with the names read under them, their entries are walked.
+/// Walks a schema (through [`crate::walk::leaves`], the one walker). With
+/// `known = None` map components are recorded as [`MapTarget`]s; with the names
+/// read under them, their entries are walked.
 pub(crate) fn walk(
     schema: &'static Schema,
     scope: &Scope,
     known: Option<&BTreeSet<String>>,
     out: &mut Targets,
 ) {
-    for field in schema.fields {
-        match &field.kind {
-            Kind::Param(_) => {
-                let name = scope.ssm_name(field);
-                out.params.push(ParamTarget {
-                    request: format!("{name}{}", field.selector().unwrap_or_default()),
-                    name,
-                    keys: scope.field_keys(field),
-                    field_path: scope.field_path(field),
+    let maps = &mut out.maps;
+    let mut entries = |scope: &Scope, field: &'static Field| match known {
+        None => {
+            maps.push(MapTarget {
+                prefix: scope.map_prefix(field),
+                field_path: scope.field_path(field),
+                scope: scope.clone(),
+                field,
+            });
+            Vec::new()
+        }
+        Some(names) => map_keys(&scope.map_prefix(field), names)
+            .into_iter()
+            .collect(),
+    };
+    let mut found = Vec::new();
+    leaves(schema, scope, &mut entries, &mut found);
+    for leaf in found {
+        match leaf.home {
+            Home::Param { name } => out.params.push(ParamTarget {
+                request: format!("{name}{}", leaf.field.selector().unwrap_or_default()),
+                name,
+                keys: leaf.keys,
+                field_path: leaf.field_path,
+            }),
+            Home::Secret { id } => {
+                // A secret home always comes from a secret field.
+                let Kind::Secret(s) = &leaf.field.kind else {
+                    continue;
+                };
+                out.secrets.push(SecretTarget {
+                    secret: SecretRef {
+                        id,
+                        stage: s.stage,
+                        version_id: s.version_id,
+                    },
+                    key: s.key,
+                    keys: leaf.keys,
+                    field_path: leaf.field_path,
                 });
             }
-            Kind::Secret(s) => out.secrets.push(SecretTarget {
-                secret: SecretRef {
-                    id: scope.secret_id(field, s),
-                    stage: s.stage,
-                    version_id: s.version_id,
-                },
-                key: s.key,
-                keys: scope.field_keys(field),
-                field_path: scope.field_path(field),
-            }),
-            Kind::Component(child) => walk(child(), &scope.child(field), known, out),
-            Kind::Map(element) => match known {
-                None => out.maps.push(MapTarget {
-                    prefix: scope.map_prefix(field),
-                    field_path: scope.field_path(field),
-                    scope: scope.clone(),
-                    field,
-                }),
-                Some(names) => {
-                    for key in map_keys(&scope.map_prefix(field), names) {
-                        walk(element(), &scope.entry(field, &key), known, out);
-                    }
-                }
-            },
         }
     }
 }

@@ -310,7 +310,8 @@ proptest! {
         let valid = !env.is_empty()
             && env.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
             && !env.to_ascii_lowercase().starts_with("aws")
-            && !env.to_ascii_lowercase().starts_with("ssm");
+            && !env.to_ascii_lowercase().starts_with("ssm")
+            && env.chars().count() <= crate::limits::SSM_NAME_MAX_CHARS;
         prop_assert_eq!(crate::loader::check_segment(&env).is_ok(), valid);
     }
 

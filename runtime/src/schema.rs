@@ -2,14 +2,21 @@
 //!
 //! Every tool (the loader's fetch plan, error messages, the IAM policy) reads the
 //! schema, so what it says is exactly what the struct declares.
+//!
+//! The types are `#[non_exhaustive]`: read them, match on them, but only the derive
+//! builds them (through hidden `const` constructors), so a new attribute can add a
+//! field without breaking a user's code.
 
 use figment::value::Value;
 
-/// Builds a field's `#[param(default = ...)]` value.
+/// A field's `#[param(default = ...)]` value in figment's form, for the tools that
+/// show it (template, explain). The loader itself uses the typed value. `Err` when
+/// the field's type does not serialize (a secret type): such a default is never shown.
 pub type DefaultFn = fn() -> Result<Value, Box<figment::Error>>;
 
 /// The schema of one struct deriving `AwsConfig`.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Schema {
     /// The Rust type's name, e.g. `"ApiConfig"`.
     pub type_name: &'static str,
@@ -21,6 +28,7 @@ pub struct Schema {
 
 /// One field of a config struct.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Field {
     /// The Rust field name, used as the key by local layers (TOML, env vars).
     pub ident: &'static str,
@@ -38,6 +46,7 @@ pub struct Field {
 
 /// Where a field's value comes from.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Kind {
     /// A Parameter Store parameter at `<prefix>/<name>`.
     Param(Param),
@@ -52,6 +61,7 @@ pub enum Kind {
 
 /// A Parameter Store field.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Param {
     /// `#[param(json)]`: the value is JSON text.
     pub json: bool,
@@ -66,6 +76,7 @@ pub struct Param {
 
 /// A Secrets Manager field.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Secret {
     /// The secret id template (`{env}`, `{app}`, `{key}` expand); `None` means the
     /// default id `<env>/<app>/<component path>/<field name>`.
@@ -78,7 +89,79 @@ pub struct Secret {
     pub version_id: Option<&'static str>,
 }
 
+impl Schema {
+    #[doc(hidden)]
+    /// Used by generated code only.
+    pub const fn __new(
+        type_name: &'static str,
+        app: Option<&'static str>,
+        fields: &'static [Field],
+    ) -> Schema {
+        Schema {
+            type_name,
+            app,
+            fields,
+        }
+    }
+}
+
+impl Param {
+    #[doc(hidden)]
+    /// Used by generated code only.
+    pub const fn __new(
+        json: bool,
+        version: Option<u64>,
+        label: Option<&'static str>,
+        secret: bool,
+    ) -> Param {
+        Param {
+            json,
+            version,
+            label,
+            secret,
+        }
+    }
+}
+
+impl Secret {
+    #[doc(hidden)]
+    /// Used by generated code only.
+    pub const fn __new(
+        id: Option<&'static str>,
+        key: Option<&'static str>,
+        stage: Option<&'static str>,
+        version_id: Option<&'static str>,
+    ) -> Secret {
+        Secret {
+            id,
+            key,
+            stage,
+            version_id,
+        }
+    }
+}
+
 impl Field {
+    #[doc(hidden)]
+    /// Used by generated code only.
+    pub const fn __new(
+        ident: &'static str,
+        name: &'static str,
+        type_name: &'static str,
+        required: bool,
+        default: Option<DefaultFn>,
+        kind: Kind,
+    ) -> Field {
+        Field {
+            ident,
+            name,
+            type_name,
+            required,
+            default,
+            kind,
+        }
+    }
+
     /// Is this field's value a secret (redacted in every message)?
     pub fn is_secret(&self) -> bool {
         match &self.kind {

@@ -167,31 +167,3 @@ fn the_policy_decrypts_for_secret_containers() {
     assert!(text.contains("kms:Decrypt"), "{text}");
     assert!(text.contains("ssm.us-east-1.amazonaws.com"), "{text}");
 }
-
-/// A number kept in a secret.
-#[derive(serde::Deserialize, Debug)]
-struct Pin(u32);
-
-#[derive(AwsConfig, Debug)]
-#[aws_config(app = "st")]
-struct WithDefault {
-    #[secret(id = "{env}/st/absent-pin", default = "CANARY-typetree-4f1d")]
-    pin: Pin,
-}
-
-#[tokio::test]
-async fn a_secret_default_that_does_not_convert_is_not_quoted() {
-    let err = WithDefault::loader()
-        .env(unique_env("st-default"))
-        .offline()
-        .load()
-        .await
-        .expect_err("the default is no number");
-    let report = format!("{err}\n{err:?}");
-    assert!(!leaks(&report), "{report}");
-    assert_eq!(err.problems()[0].field_path(), Some("pin"));
-    assert!(
-        report.contains("the default value is not a valid Pin"),
-        "{report}"
-    );
-}

@@ -837,7 +837,7 @@ struct Wide {
     token: SecretString,
     #[secret(id = "{env}/login")]
     login: Login,
-    #[secret(id = "{env}/db", key = "port")]
+    #[secret(id = "{env}/db", key = "port", plaintext)]
     db_port: u16,
     #[secret(id = "{env}/db", key = "password")]
     db_password: Option<SecretString>,
@@ -942,4 +942,33 @@ async fn template_placeholders_parse_and_load_offline_for_every_field_type() {
             "{rollout}"
         );
     }
+}
+
+/// `run_with`'s future is `Send`: it can run on a multi-threaded runtime's task
+/// (`tokio::spawn`), which a future holding stdout's lock or a `dyn Write`
+/// without `Send` could not.
+#[tokio::test]
+async fn the_cli_future_is_send_and_runs_on_a_spawned_task() {
+    fn assert_send<F: Send>(_: &F) {}
+    let task = async {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let code = awsconf::cli::run_with::<ToolConfig, _, _>(
+            ["tool", "cost", "--loads-per-month", "1000"],
+            None,
+            &mut out,
+            &mut err,
+        )
+        .await;
+        (code, String::from_utf8_lossy(&out).into_owned())
+    };
+    assert_send(&task);
+    let (code, out) = tokio::spawn(task)
+        .await
+        .unwrap_or_else(|e| panic!("the cli task failed: {e}"));
+    assert_eq!(code, awsconf::cli::EXIT_OK);
+    assert!(
+        out.starts_with("cost of ToolConfig: 1000 loads a month"),
+        "{out}"
+    );
 }

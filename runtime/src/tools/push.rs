@@ -260,14 +260,15 @@ struct SecretDraft {
 }
 
 /// Pushes the values of a TOML document (`toml`, read from `source_name`) into
-/// `env`. `progress(done, total)` is called after each write.
+/// `env`. `progress(done, total)` is called after each write; it is `Send` so
+/// that the push (and the CLI around it) can run on any runtime thread.
 pub async fn push<T: AwsConfig + Root>(
     env: &str,
     sdk_config: &SdkConfig,
     toml: &str,
     source_name: &str,
     options: PushOptions,
-    progress: &mut dyn FnMut(usize, usize),
+    progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<PushReport, PushError> {
     let schema = T::schema();
     let dict = parse(toml, source_name)?;
@@ -477,6 +478,96 @@ impl Aws {
                 .to_string()),
         }
     }
+
+    async fn put_parameter(&self, p: &ParamDraft, exists: bool) -> PushStatus {
+        let result = self
+            .ssm
+            .put_parameter()
+            .name(&p.name)
+            .value(&p.text)
+            .r#type(p.kind.clone())
+            .overwrite(exists)
+            .send()
+            .await;
+        match result {
+            Ok(_) if exists => PushStatus::Overwritten,
+            Ok(_) => PushStatus::Created,
+            Err(err) if err.code() == Some("ParameterAlreadyExists") => PushStatus::Exists,
+            Err(err) => {
+                let call = Call {
+                    action: "ssm:PutParameter",
+                    resource: crate::arn::parameter(&self.region, "{account}", &p.name),
+                    what: String::new(),
+                    fields: String::new(),
+                };
+                PushStatus::Failed {
+                    message: crate::redact::scrub(classify(err, &call).message(), &p.text),
+                }
+            }
+        }
+    }
+
+    async fn write_secret(&self, id: &str, payload: &Payload, exists: bool) -> PushStatus {
+        let (text, binary) = match payload {
+            Payload::Text(t) => (Some(t.clone()), None),
+            Payload::Binary(b) => (
+                None,
+                Some(aws_sdk_secretsmanager::primitives::Blob::new(b.clone())),
+            ),
+        };
+        let sm = &self.sm;
+        let (action, result) = if exists {
+            let r = sm
+                .put_secret_value()
+                .secret_id(id)
+                .set_secret_string(text)
+                .set_secret_binary(binary)
+                .send()
+                .await
+                .map(|_| PushStatus::Overwritten);
+            (
+                "secretsmanager:PutSecretValue",
+                r.map_err(|e| e.code_and_message()),
+            )
+        } else {
+            let r = sm
+                .create_secret()
+                .name(id)
+                .set_secret_string(text)
+                .set_secret_binary(binary)
+                .send()
+                .await
+                .map(|_| PushStatus::Created);
+            (
+                "secretsmanager:CreateSecret",
+                r.map_err(|e| e.code_and_message()),
+            )
+        };
+        match result {
+            Ok(status) => status,
+            Err((code, _)) if code.as_deref() == Some("ResourceExistsException") => {
+                PushStatus::Exists
+            }
+            Err((code, message)) => {
+                let call = Call {
+                    action,
+                    resource: crate::arn::secret(&self.region, "{account}", id),
+                    what: String::new(),
+                    fields: String::new(),
+                };
+                let (_, text) = crate::fetch::service_problem(
+                    code.as_deref().unwrap_or("Unknown"),
+                    &message,
+                    &call,
+                );
+                let text = match payload {
+                    Payload::Text(value) => crate::redact::scrub(&text, value),
+                    Payload::Binary(_) => text,
+                };
+                PushStatus::Failed { message: text }
+            }
+        }
+    }
 }
 
 /// What to do with one parameter or secret, decided from the file and what is
@@ -595,7 +686,7 @@ fn same_secret(new: &Payload, current: &CurrentSecret) -> bool {
 struct Writes<'a> {
     aws: &'a Aws,
     options: PushOptions,
-    progress: &'a mut dyn FnMut(usize, usize),
+    progress: &'a mut (dyn FnMut(usize, usize) + Send),
     done: usize,
     total: usize,
 }
@@ -621,7 +712,7 @@ impl Writes<'_> {
         let status = match decision {
             Decision::Report(status) => status,
             Decision::Write { exists } => {
-                let status = self.put_parameter(&p, exists).await;
+                let status = self.aws.put_parameter(&p, exists).await;
                 self.tick();
                 status
             }
@@ -632,35 +723,6 @@ impl Writes<'_> {
             fields: vec![p.field],
             status,
             kept_keys: Vec::new(),
-        }
-    }
-
-    async fn put_parameter(&self, p: &ParamDraft, exists: bool) -> PushStatus {
-        let result = self
-            .aws
-            .ssm
-            .put_parameter()
-            .name(&p.name)
-            .value(&p.text)
-            .r#type(p.kind.clone())
-            .overwrite(exists)
-            .send()
-            .await;
-        match result {
-            Ok(_) if exists => PushStatus::Overwritten,
-            Ok(_) => PushStatus::Created,
-            Err(err) if err.code() == Some("ParameterAlreadyExists") => PushStatus::Exists,
-            Err(err) => {
-                let call = Call {
-                    action: "ssm:PutParameter",
-                    resource: crate::arn::parameter(&self.aws.region, "{account}", &p.name),
-                    what: String::new(),
-                    fields: String::new(),
-                };
-                PushStatus::Failed {
-                    message: crate::redact::scrub(classify(err, &call).message(), &p.text),
-                }
-            }
         }
     }
 
@@ -682,7 +744,7 @@ impl Writes<'_> {
                         }
                         Decision::Report(status) => status,
                         Decision::Write { exists } => {
-                            let status = self.write_secret(&s.id, &payload, exists).await;
+                            let status = self.aws.write_secret(&s.id, &payload, exists).await;
                             self.tick();
                             status
                         }
@@ -699,68 +761,6 @@ impl Writes<'_> {
             fields: s.fields,
             status,
             kept_keys,
-        }
-    }
-
-    async fn write_secret(&self, id: &str, payload: &Payload, exists: bool) -> PushStatus {
-        let (text, binary) = match payload {
-            Payload::Text(t) => (Some(t.clone()), None),
-            Payload::Binary(b) => (
-                None,
-                Some(aws_sdk_secretsmanager::primitives::Blob::new(b.clone())),
-            ),
-        };
-        let sm = &self.aws.sm;
-        let (action, result) = if exists {
-            let r = sm
-                .put_secret_value()
-                .secret_id(id)
-                .set_secret_string(text)
-                .set_secret_binary(binary)
-                .send()
-                .await
-                .map(|_| PushStatus::Overwritten);
-            (
-                "secretsmanager:PutSecretValue",
-                r.map_err(|e| e.code_and_message()),
-            )
-        } else {
-            let r = sm
-                .create_secret()
-                .name(id)
-                .set_secret_string(text)
-                .set_secret_binary(binary)
-                .send()
-                .await
-                .map(|_| PushStatus::Created);
-            (
-                "secretsmanager:CreateSecret",
-                r.map_err(|e| e.code_and_message()),
-            )
-        };
-        match result {
-            Ok(status) => status,
-            Err((code, _)) if code.as_deref() == Some("ResourceExistsException") => {
-                PushStatus::Exists
-            }
-            Err((code, message)) => {
-                let call = Call {
-                    action,
-                    resource: crate::arn::secret(&self.aws.region, "{account}", id),
-                    what: String::new(),
-                    fields: String::new(),
-                };
-                let (_, text) = crate::fetch::service_problem(
-                    code.as_deref().unwrap_or("Unknown"),
-                    &message,
-                    &call,
-                );
-                let text = match payload {
-                    Payload::Text(value) => crate::redact::scrub(&text, value),
-                    Payload::Binary(_) => text,
-                };
-                PushStatus::Failed { message: text }
-            }
         }
     }
 }

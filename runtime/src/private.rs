@@ -1,0 +1,127 @@
+//! Used by generated code only; not part of the public API.
+//!
+//! The derive's expansion stays declarative: it names these helpers and the
+//! compiler does the rest (serde's `__private`, confique's `internal`).
+
+pub use crate::decode::Decoder;
+pub use crate::leaf::{
+    AnyLeaf, AwsConfigLeaf, DeserializeLeaf, LeafProbe, MarkItComponent, OptionalAwsConfigLeaf,
+};
+/// The limits the derive's compile-time asserts check a root config against.
+pub use crate::limits::{SSM_MAX_LEVELS, SSM_NAME_MAX_CHARS};
+
+/// A default's figment form, for display; see [`crate::schema::DefaultFn`].
+pub type DefaultResult = Result<figment::value::Value, Box<figment::Error>>;
+
+/// What a `#[param(default = <expr>)]` expression may be for a field of type `T`.
+///
+/// The rule, checked by the compiler at the expression:
+/// - any expression of type `T` (`100` for a `u16`, `false`, `vec![1, 2]`,
+///   `Level::Info`, a `const`);
+/// - a `&str` (a string literal) for a `String` or `SecretString` field;
+/// - for an `Option<T>` field, any of the above for `T` (it becomes `Some`), or
+///   an `Option<T>` itself.
+///
+/// Integer and float literals take the field's type, so `default = 100` fits a
+/// `u16`, a `u64` and an `Option<u32>` alike.
+#[diagnostic::on_unimplemented(
+    message = "a default of type `{Self}` does not fit a field of type `{T}`",
+    label = "this default is a `{Self}`, but the field is a `{T}`",
+    note = "a default is an expression of the field's type; a string literal also fits a `String` or `SecretString` field, and a `T` also fits an `Option<T>` field"
+)]
+pub trait IntoDefault<T> {
+    /// The field's value.
+    fn into_default(self) -> T;
+}
+
+impl<T> IntoDefault<T> for T {
+    fn into_default(self) -> T {
+        self
+    }
+}
+
+impl<T> IntoDefault<Option<T>> for T {
+    fn into_default(self) -> Option<T> {
+        Some(self)
+    }
+}
+
+// Not listed in the error for a wrong default: the note says the rule.
+#[diagnostic::do_not_recommend]
+impl IntoDefault<String> for &str {
+    fn into_default(self) -> String {
+        self.to_string()
+    }
+}
+
+// Not listed in the error for a wrong default: the note says the rule.
+#[diagnostic::do_not_recommend]
+impl IntoDefault<Option<String>> for &str {
+    fn into_default(self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
+
+// Not listed in the error for a wrong default: the note says the rule.
+#[diagnostic::do_not_recommend]
+impl IntoDefault<crate::SecretString> for &str {
+    fn into_default(self) -> crate::SecretString {
+        crate::SecretString::from(self)
+    }
+}
+
+// Not listed in the error for a wrong default: the note says the rule.
+#[diagnostic::do_not_recommend]
+impl IntoDefault<Option<crate::SecretString>> for &str {
+    fn into_default(self) -> Option<crate::SecretString> {
+        Some(crate::SecretString::from(self))
+    }
+}
+
+/// A field's default, typed: generated code calls it as `typed_default::<FieldType>(expr)`
+/// so that a default of the wrong type is a compile error at the expression.
+pub fn typed_default<T>(value: impl IntoDefault<T>) -> T {
+    value.into_default()
+}
+
+/// A typed default on its way to display (template, explain). Generated code calls
+/// `(&Shown(&value)).shown()` with both traits below in scope: a type that
+/// implements `Serialize` takes [`ShowSerialized`], any other (a secret type)
+/// falls back to [`ShowNothing`] (autoref specialization; the struct is not generic,
+/// so the choice is made at compile time).
+pub struct Shown<'a, T>(pub &'a T);
+
+/// A default whose type serializes is shown as its figment value.
+pub trait ShowSerialized {
+    /// The figment value.
+    fn shown(&self) -> DefaultResult;
+}
+
+impl<T: serde::Serialize> ShowSerialized for Shown<'_, T> {
+    fn shown(&self) -> DefaultResult {
+        figment::value::Value::serialize(self.0).map_err(Box::new)
+    }
+}
+
+/// A default whose type does not serialize (a secret type) is not shown.
+pub trait ShowNothing {
+    /// Always `Err`.
+    fn shown(&self) -> DefaultResult;
+}
+
+impl<T> ShowNothing for &Shown<'_, T> {
+    fn shown(&self) -> DefaultResult {
+        Err(Box::new(figment::Error::from(
+            "this default's type does not serialize, so it is not shown".to_string(),
+        )))
+    }
+}
+
+/// `max` usable in constants.
+pub const fn max(a: usize, b: usize) -> usize {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
