@@ -147,6 +147,22 @@
 //! # }
 //! ```
 //!
+//! `Error`'s `Debug` is the same report as its `Display`, so
+//! `fn main() -> Result<(), Box<dyn std::error::Error>>` with `?` prints every
+//! problem, one per line.
+//!
+//! ### Your own crate, against an emulator
+//!
+//! Dependencies: `awsconf` (with the `cli` feature for the tools in your binary)
+//! and `tokio`. awsconf re-exports [`figment`], [`serde`] (for a JSON secret's
+//! struct: `#[derive(awsconf::serde::Deserialize)] #[serde(crate = "awsconf::serde")]`)
+//! and [`aws_config`] (for an `SdkConfig`). To point your service and the tools at
+//! a local emulator such as moto, set `AWS_ENDPOINT_URL=http://127.0.0.1:5000`,
+//! `AWS_REGION=us-east-1`, dummy credentials `AWS_ACCESS_KEY_ID=testing
+//! AWS_SECRET_ACCESS_KEY=testing`, `AWS_EC2_METADATA_DISABLED=true`, and
+//! `AWSCONF_ENV`. Then `template`, fill it in, `push --apply`, and load: the
+//! README's "Your own crate" walks through it.
+//!
 //! ### The fetch plan, before any call
 //!
 //! ```
@@ -211,8 +227,8 @@ pub mod tools;
 mod walk;
 
 /// The AWS SDK's configuration crate, so your crate needs no `aws-config`
-/// dependency of its own to build the `SdkConfig` that [`tools::push`],
-/// [`tools::check`] and [`Loader::sdk_config`] take:
+/// dependency of its own to build the `SdkConfig` that [`tools::push()`],
+/// [`tools::check()`] and [`Loader::sdk_config`] take:
 /// `awsconf::aws_config::load_defaults(awsconf::aws_config::BehaviorVersion::latest())`.
 pub use aws_config;
 pub use awsconf_macros::AwsConfig;
