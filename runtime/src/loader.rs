@@ -11,6 +11,8 @@ use tokio::sync::Semaphore;
 
 use crate::decode::{decode_root, DecodeCx, Origin};
 use crate::error::{Error, Problem, ProblemKind};
+use crate::fetch::pace::Pacer;
+pub use crate::fetch::pace::Pacing;
 use crate::fetch::{Fetcher, SecretCache};
 use crate::plan::{self, Plan, Targets};
 use crate::provider::AwsLayers;
@@ -39,6 +41,8 @@ pub struct Loader<T> {
     timeout: Duration,
     concurrency: usize,
     max_pages: usize,
+    pacing: Pacing,
+    start_jitter: Duration,
     _config: PhantomData<fn() -> T>,
 }
 
@@ -63,6 +67,8 @@ impl<T: AwsConfig + Root> Default for Loader<T> {
             timeout: DEFAULT_TIMEOUT,
             concurrency: DEFAULT_CONCURRENCY,
             max_pages: DEFAULT_MAX_PAGES,
+            pacing: Pacing::Adaptive,
+            start_jitter: Duration::ZERO,
             _config: PhantomData,
         }
     }
@@ -103,6 +109,18 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// Bounds the whole load (default 30 s): past it, the load fails with one
     /// [`Timeout`](crate::ProblemKind::Timeout) problem and no config.
     ///
+    /// It is also how long a throttled call is retried: AWS's read quotas are per
+    /// account and region, shared by every process of a fleet, so awsconf
+    /// re-issues a throttled call (after a backoff with full jitter: a random wait
+    /// below 0.2 s, 0.4 s, 0.8 s, ... up to 5 s) until 90% of this bound has
+    /// passed, then reports a [`Throttled`](crate::ProblemKind::Throttled)
+    /// problem. This holds whatever retry settings the `SdkConfig` carries (the
+    /// SDK is told not to retry throttling itself, so the calls stay paced; see
+    /// [`pacing`](Self::pacing)). A fleet start that must wait for more calls than
+    /// the quota lets through in this bound needs a longer one: at Parameter
+    /// Store's default 40 calls per second, `N` processes of `P` parameters need
+    /// about `(N * P / 10 - 40) / 40` seconds.
+    ///
     /// Within it, each AWS call follows the `SdkConfig`'s retry and timeout
     /// settings. Where the `SdkConfig` leaves them unset, awsconf uses the SDK's
     /// standard retries (3 attempts, jittered exponential backoff), a connect
@@ -126,6 +144,39 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// `BatchGetSecretValue` in one wave.
     pub fn concurrency(mut self, calls: usize) -> Self {
         self.concurrency = calls.max(1);
+        self
+    }
+
+    /// How the load paces its calls to each service (default
+    /// [`Pacing::Adaptive`]).
+    ///
+    /// Adaptive: a load starts with 4 calls in flight per service and opens one
+    /// more with each answer, up to [`concurrency`](Self::concurrency), so on a
+    /// quiet account it still takes one or two round trips. When AWS first
+    /// throttles, the service's calls are sent at a paced rate: half the calls AWS
+    /// let through in the last second (at least 1 per second); each further
+    /// throttling halves the rate (down to 1 call per 10 s) and the window (once
+    /// per round: calls sent before the last slow-down do not slow down again),
+    /// and each answer grows the rate by 10% until it passes 1,000 per second and
+    /// pacing ends. A fleet's processes each do this on their own, and together
+    /// converge on the account's quota instead of hammering it. The pacing is
+    /// shared by the refreshes of a [`Live`](crate::Live).
+    ///
+    /// [`Pacing::Off`] sends every call as soon as the concurrency cap allows;
+    /// throttled calls are still retried until the deadline.
+    pub fn pacing(mut self, pacing: Pacing) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
+    /// Waits a random time, uniform in `0..=spread`, before the load's first AWS
+    /// call (default: no wait). The wait is not part of
+    /// [`timeout`](Self::timeout), and a [`Live`](crate::Live) waits only before
+    /// its first load (its refreshes have their own jitter). Adaptive pacing
+    /// already lets a fleet that starts at once load; spreading its starts over a
+    /// few seconds also spares the quota that other clients of the account use.
+    pub fn start_jitter(mut self, spread: Duration) -> Self {
+        self.start_jitter = spread;
         self
     }
 
@@ -192,6 +243,7 @@ impl<T: AwsConfig + Root> Loader<T> {
         let timeout = self.timeout;
         let type_name = T::schema().type_name;
         let env = self.env.clone();
+        self.wait_start_jitter().await;
         let load = async {
             let session = self.session().await?;
             session.run_bounded(None).await
@@ -212,11 +264,21 @@ impl<T: AwsConfig + Root> Loader<T> {
         let timeout = self.timeout;
         let type_name = T::schema().type_name;
         let env = self.env.clone();
+        self.wait_start_jitter().await;
         let session = match tokio::time::timeout(timeout, self.session()).await {
             Ok(session) => session?,
             Err(_) => return Err(timeout_error(type_name, env, timeout)),
         };
         crate::Live::start(session, every.max(Duration::from_millis(10))).await
+    }
+
+    /// The [`start_jitter`](Self::start_jitter) wait, unless offline.
+    async fn wait_start_jitter(&self) {
+        if !self.start_jitter.is_zero() && !self.offline && !env_flag(OFFLINE_VAR) {
+            let wait = self.start_jitter.mul_f64(crate::fetch::pace::unit());
+            tracing::debug!(?wait, "awsconf: start jitter");
+            tokio::time::sleep(wait).await;
+        }
     }
 
     /// Resolves the env and, unless offline, builds the AWS clients: once per
@@ -290,7 +352,13 @@ impl<T: AwsConfig + Root> Loader<T> {
             ssm_permits: Arc::new(Semaphore::new(self.concurrency)),
             #[cfg(feature = "secretsmanager")]
             secrets_permits: Arc::new(Semaphore::new(self.concurrency)),
+            #[cfg(feature = "ssm")]
+            ssm_pacer: Arc::new(Pacer::new(self.pacing, self.concurrency)),
+            #[cfg(feature = "secretsmanager")]
+            secrets_pacer: Arc::new(Pacer::new(self.pacing, self.concurrency)),
             max_pages: self.max_pages,
+            timeout: self.timeout,
+            retry_until: None,
         })
     }
 }

@@ -11,7 +11,7 @@ use secrecy::{SecretBox, SecretString};
 use std::sync::Arc;
 
 use super::{
-    classify, service_problem, traced, Call, Fetcher, SecretCache, SecretPayload, SecretValue,
+    classify, service_problem, Call, Fetcher, SecretCache, SecretPayload, SecretValue,
 };
 use crate::error::{Problem, ProblemKind};
 use crate::plan::{SecretRef, BATCH_SECRETS_MAX};
@@ -170,11 +170,15 @@ impl Fetcher {
             let kept = (pinned == have).then(|| Arc::clone(cached));
             return (secret, kept);
         }
-        let described = {
-            let _permit = self.secrets_permits.acquire().await;
-            let request = self.secrets.describe_secret().secret_id(&secret.id).send();
-            traced("DescribeSecret", &secret.id, request).await
-        };
+        let described = self
+            .call(
+                &self.secrets_permits,
+                &self.secrets_pacer,
+                "DescribeSecret",
+                &secret.id,
+                || self.secrets.describe_secret().secret_id(&secret.id).send(),
+            )
+            .await;
         let Ok(described) = described else {
             // Fetch for real: that call reports the problem in its own words.
             return (secret, None);
@@ -217,16 +221,21 @@ impl Fetcher {
         let mut pending: BTreeSet<String> = ids.iter().cloned().collect();
         let mut token: Option<String> = None;
         for _ in 0..self.max_pages {
-            let result = {
-                let _permit = self.secrets_permits.acquire().await;
-                let request = self
-                    .secrets
-                    .batch_get_secret_value()
-                    .set_secret_id_list(Some(ids.clone()))
-                    .set_next_token(token.take())
-                    .send();
-                traced("BatchGetSecretValue", &ids.join(","), request).await
-            };
+            let result = self
+                .call(
+                    &self.secrets_permits,
+                    &self.secrets_pacer,
+                    "BatchGetSecretValue",
+                    &ids.join(","),
+                    || {
+                        self.secrets
+                            .batch_get_secret_value()
+                            .set_secret_id_list(Some(ids.clone()))
+                            .set_next_token(token.clone())
+                            .send()
+                    },
+                )
+                .await;
             let page = match result {
                 Ok(page) => page,
                 Err(err) if per_secret_error(&err) => {
@@ -321,17 +330,22 @@ impl Fetcher {
     /// `GetSecretValue` for a secret pinned to a stage or version id.
     async fn pinned(&self, secret: SecretRef) -> SecretsResult {
         let mut out = SecretsResult::default();
-        let result = {
-            let _permit = self.secrets_permits.acquire().await;
-            let request = self
-                .secrets
-                .get_secret_value()
-                .secret_id(&secret.id)
-                .set_version_stage(secret.stage.map(str::to_string))
-                .set_version_id(secret.version_id.map(str::to_string))
-                .send();
-            traced("GetSecretValue", &secret.id, request).await
-        };
+        let result = self
+            .call(
+                &self.secrets_permits,
+                &self.secrets_pacer,
+                "GetSecretValue",
+                &secret.id,
+                || {
+                    self.secrets
+                        .get_secret_value()
+                        .secret_id(&secret.id)
+                        .set_version_stage(secret.stage.map(str::to_string))
+                        .set_version_id(secret.version_id.map(str::to_string))
+                        .send()
+                },
+            )
+            .await;
         match result {
             Ok(v) => match payload(v.secret_string(), v.secret_binary()) {
                 Some(payload) => {
