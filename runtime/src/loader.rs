@@ -28,8 +28,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default number of calls in flight at once to each service (Parameter
 /// Store and Secrets Manager each have their own cap).
 pub const DEFAULT_CONCURRENCY: usize = 10;
-/// The default bound on pages of one `GetParametersByPath` chain.
-pub const DEFAULT_MAX_PAGES: usize = 100;
+/// The default bound on pages of one `GetParametersByPath` chain: 10,000 pages
+/// of 10, the 100,000 advanced parameters an account can hold per region (AWS's
+/// Parameter Store quotas), so any prefix fits.
+pub const DEFAULT_MAX_PAGES: usize = 10_000;
 
 /// Builds and runs one load of `T`. Get one from [`AwsConfig::loader`].
 #[must_use = "a loader does nothing until `.load().await`"]
@@ -180,7 +182,11 @@ impl<T: AwsConfig + Root> Loader<T> {
         self
     }
 
-    /// Bounds a `GetParametersByPath` page chain (default 100 pages of 10).
+    /// Bounds a `GetParametersByPath` page chain (default 10,000 pages of 10:
+    /// the most parameters an account can hold in a region, 100,000 advanced or
+    /// 10,000 standard, fit under one prefix). `BatchGetSecretValue` pages are
+    /// not bounded by it (a batch of at most 20 ids ends when each has an
+    /// answer).
     pub fn max_pages(mut self, pages: usize) -> Self {
         self.max_pages = pages.max(1);
         self

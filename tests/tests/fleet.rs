@@ -171,7 +171,9 @@ async fn throttling_until_the_deadline_is_reported_before_it_with_the_quota_name
         .expect_err("throttled");
     assert!(started.elapsed() < deadline, "{:?}", started.elapsed());
     assert!(
-        err.problems().iter().all(|p| p.kind() == ProblemKind::Throttled),
+        err.problems()
+            .iter()
+            .all(|p| p.kind() == ProblemKind::Throttled),
         "{err}"
     );
     let got = problems(&err);
@@ -194,7 +196,10 @@ async fn forty_instances_started_at_once_under_a_small_quota_all_load_with_defau
     let proxy = Proxy::start(moto()).expect("proxy");
     // Half of Parameter Store's default quota and a tenth of BatchGetSecretValue's,
     // so the test stays short: 120 GetParameters calls at 20 per second.
-    proxy.add_quota(Quota::new(&["GetParameter", "GetParameters", "GetParametersByPath"], 20.0));
+    proxy.add_quota(Quota::new(
+        &["GetParameter", "GetParameters", "GetParametersByPath"],
+        20.0,
+    ));
     proxy.add_quota(Quota::new(&["BatchGetSecretValue"], 10.0));
     let config = sdk_config(&proxy.endpoint());
     let started = std::time::Instant::now();

@@ -75,12 +75,7 @@ async fn thirty_percent_throttling_at_random_100_loads_out_of_100_succeed() {
     );
     let mut ok = 0;
     for _wave in 0..4 {
-        let loads = (0..25).map(|_| {
-            Small::loader()
-                .env(&env)
-                .sdk_config(&config)
-                .load()
-        });
+        let loads = (0..25).map(|_| Small::loader().env(&env).sdk_config(&config).load());
         for result in futures_util::future::join_all(loads).await {
             match result {
                 Ok(c) if check_small(&c) => ok += 1,

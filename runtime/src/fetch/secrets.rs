@@ -10,9 +10,7 @@ use secrecy::{SecretBox, SecretString};
 
 use std::sync::Arc;
 
-use super::{
-    classify, service_problem, Call, Fetcher, SecretCache, SecretPayload, SecretValue,
-};
+use super::{classify, service_problem, Call, Fetcher, SecretCache, SecretPayload, SecretValue};
 use crate::error::{Problem, ProblemKind};
 use crate::plan::{SecretRef, BATCH_SECRETS_MAX};
 
@@ -220,7 +218,9 @@ impl Fetcher {
         let mut out = SecretsResult::default();
         let mut pending: BTreeSet<String> = ids.iter().cloned().collect();
         let mut token: Option<String> = None;
-        for _ in 0..self.max_pages {
+        // Not `max_pages`, which bounds by-path chains: each page should answer
+        // some of at most 20 ids, so a few more pages than ids is plenty.
+        for _ in 0..2 * ids.len() + 2 {
             let result = self
                 .call(
                     &self.secrets_permits,
