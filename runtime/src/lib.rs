@@ -202,7 +202,7 @@ pub use error::{Error, Problem, ProblemKind};
 pub use figment;
 pub use live::Live;
 pub use loader::Loader;
-pub use loader::Pacing;
+pub use loader::{Pacing, SecretReads};
 pub use secrecy::{ExposeSecret, SecretBox, SecretString};
 
 /// A config struct: derive it with `#[derive(AwsConfig)]`.

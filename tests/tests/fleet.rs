@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
-use awsconf::{AwsConfig, ExposeSecret, Pacing, ProblemKind, SecretString};
+use awsconf::{AwsConfig, ExposeSecret, Pacing, ProblemKind, SecretReads, SecretString};
 use awsconf_testkit::Quota;
 use awsconf_tests::{moto, problems, sdk_config, unique_env, Fault, Proxy, Rule, Seed};
 
@@ -278,4 +278,93 @@ async fn thirty_percent_random_throttling_100_default_loads_of_100_succeed() {
     );
     assert_eq!(ok, 100);
     assert!(proxy.throttled() > 0);
+}
+
+/// Three secrets.
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "fleet")]
+struct Secrets {
+    #[secret(id = "{env}/fleet/s1")]
+    s1: SecretString,
+    #[secret(id = "{env}/fleet/s2")]
+    s2: SecretString,
+    #[secret(id = "{env}/fleet/s3")]
+    s3: SecretString,
+}
+
+async fn load_secrets(env: &str, proxy: &Proxy, reads: Option<SecretReads>) -> Secrets {
+    let mut loader = Secrets::loader()
+        .env(env)
+        .sdk_config(&sdk_config(&proxy.endpoint()));
+    if let Some(reads) = reads {
+        loader = loader.secret_reads(reads);
+    }
+    let config = loader.load().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        [&config.s1, &config.s2, &config.s3].map(|s| s.expose_secret().to_string()),
+        ["v1", "v2", "v3"]
+    );
+    config
+}
+
+#[tokio::test]
+async fn secret_reads_batch_individual_and_auto_make_the_calls_they_say() {
+    let env = unique_env("reads");
+    let seed = Seed::new();
+    for i in 1..=3 {
+        seed.secret(&format!("{env}/fleet/s{i}"), &format!("v{i}"))
+            .await;
+    }
+    let calls = |p: &Proxy| (p.count("BatchGetSecretValue"), p.count("GetSecretValue"));
+    for (reads, want) in [
+        (None, (1, 0)),
+        (Some(SecretReads::Auto), (1, 0)),
+        (Some(SecretReads::Batch), (1, 0)),
+        (Some(SecretReads::Individual), (0, 3)),
+    ] {
+        let proxy = Proxy::start(moto()).expect("proxy");
+        load_secrets(&env, &proxy, reads).await;
+        assert_eq!(calls(&proxy), want, "{reads:?}");
+    }
+
+    // Auto: a throttled batch is read with GetSecretValue instead, not re-issued.
+    let proxy = Proxy::start(moto()).expect("proxy");
+    proxy.add_rule(Rule::always(Some("BatchGetSecretValue"), Fault::Throttle));
+    load_secrets(&env, &proxy, None).await;
+    assert_eq!(calls(&proxy), (1, 3));
+    // Batch keeps re-issuing the batch until AWS lets it through.
+    let proxy = Proxy::start(moto()).expect("proxy");
+    proxy.add_rule(Rule::always(Some("BatchGetSecretValue"), Fault::Throttle).times(2));
+    load_secrets(&env, &proxy, Some(SecretReads::Batch)).await;
+    assert_eq!(calls(&proxy), (3, 0));
+}
+
+#[tokio::test]
+async fn after_a_throttled_batch_a_live_refresh_reads_secrets_individually() {
+    let env = unique_env("reads-live");
+    let seed = Seed::new();
+    for i in 1..=3 {
+        seed.secret(&format!("{env}/fleet/s{i}"), &format!("v{i}"))
+            .await;
+    }
+    let proxy = Proxy::start(moto()).expect("proxy");
+    proxy.add_rule(Rule::always(Some("BatchGetSecretValue"), Fault::Throttle).times(1));
+    let live = Secrets::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(&proxy.endpoint()))
+        .watch(Duration::from_secs(3600))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    seed.secrets
+        .put_secret_value()
+        .secret_id(format!("{env}/fleet/s1"))
+        .secret_string("v1b")
+        .send()
+        .await
+        .expect("rotate");
+    proxy.reset_stats();
+    live.refresh_now().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(live.get().s1.expose_secret(), "v1b");
+    assert_eq!(proxy.count("BatchGetSecretValue"), 0);
+    assert_eq!(proxy.count("GetSecretValue"), 1, "only the changed secret");
 }

@@ -85,9 +85,17 @@ pub(crate) struct Fetcher {
     /// Pacing of Parameter Store calls, shared by every fetch of a load or `Live`.
     #[cfg(feature = "ssm")]
     pub ssm_pacer: Arc<pace::Pacer>,
-    /// Pacing of Secrets Manager calls.
+    /// Pacing of Secrets Manager's `GetSecretValue` and `DescribeSecret` calls.
     #[cfg(feature = "secretsmanager")]
     pub secrets_pacer: Arc<pace::Pacer>,
+    /// Pacing of `BatchGetSecretValue` calls, which have a quota of their own.
+    #[cfg(feature = "secretsmanager")]
+    pub batch_pacer: Arc<pace::Pacer>,
+    /// How secrets are read.
+    pub secret_reads: pace::SecretReads,
+    /// Set when AWS throttled a `BatchGetSecretValue` under `SecretReads::Auto`:
+    /// later reads use `GetSecretValue`.
+    pub batch_throttled: Arc<std::sync::atomic::AtomicBool>,
     pub max_pages: usize,
     /// The load's `.timeout(..)`.
     pub timeout: std::time::Duration,

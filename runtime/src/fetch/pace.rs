@@ -53,6 +53,23 @@ pub enum Pacing {
     Off,
 }
 
+/// How a load reads its secrets (those not pinned to a stage or version); see
+/// [`Loader::secret_reads`](crate::Loader::secret_reads).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SecretReads {
+    /// `BatchGetSecretValue`, 20 ids a call, until AWS throttles one: then that
+    /// batch's ids, and every later read of this load or `Live`, use parallel
+    /// `GetSecretValue` calls (the default).
+    #[default]
+    Auto,
+    /// Always `BatchGetSecretValue` (throttled batches are re-issued until the
+    /// deadline).
+    Batch,
+    /// Always one `GetSecretValue` per secret, in parallel.
+    Individual,
+}
+
 /// Calls in flight per service when a load starts (then one more per success).
 pub(crate) const INITIAL_WINDOW: usize = 4;
 /// The least calls per second of the rate set at the first throttling.
@@ -109,7 +126,7 @@ pub(crate) fn is_throttling_code(code: &str) -> bool {
     )
 }
 
-fn is_throttling<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+pub(crate) fn is_throttling<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
     err.code().is_some_and(is_throttling_code)
 }
 
@@ -339,6 +356,24 @@ impl Fetcher {
         pacer: &Pacer,
         api: &'static str,
         target: &str,
+        send: impl FnMut() -> Fut,
+    ) -> Result<T, SdkError<E, R>>
+    where
+        Fut: Future<Output = Result<T, SdkError<E, R>>>,
+        E: ProvideErrorMetadata,
+    {
+        self.call_with(permits, pacer, api, target, true, send)
+            .await
+    }
+
+    /// [`call`](Self::call), re-issuing throttled calls only if `reissue`.
+    pub(crate) async fn call_with<T, E, R, Fut>(
+        &self,
+        permits: &Semaphore,
+        pacer: &Pacer,
+        api: &'static str,
+        target: &str,
+        reissue: bool,
         mut send: impl FnMut() -> Fut,
     ) -> Result<T, SdkError<E, R>>
     where
@@ -367,9 +402,10 @@ impl Fetcher {
             match result {
                 Err(err) if is_throttling(&err) => {
                     let wait = backoff(attempt);
-                    let in_time = self
-                        .retry_until
-                        .is_some_and(|until| Instant::now() + wait < until);
+                    let in_time = reissue
+                        && self
+                            .retry_until
+                            .is_some_and(|until| Instant::now() + wait < until);
                     if !in_time {
                         return Err(err);
                     }

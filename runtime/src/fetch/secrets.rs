@@ -10,6 +10,11 @@ use secrecy::{SecretBox, SecretString};
 
 use std::sync::Arc;
 
+#[cfg(feature = "secretsmanager")]
+use std::sync::atomic::Ordering;
+
+#[cfg(feature = "secretsmanager")]
+use super::pace::{is_throttling, SecretReads};
 use super::{classify, service_problem, Call, Fetcher, SecretCache, SecretPayload, SecretValue};
 use crate::error::{Problem, ProblemKind};
 use crate::plan::{SecretRef, BATCH_SECRETS_MAX};
@@ -194,11 +199,23 @@ impl Fetcher {
         (secret, kept)
     }
 
+    /// Whether plain secrets are read with `GetSecretValue` now.
+    fn individually(&self) -> bool {
+        match self.secret_reads {
+            SecretReads::Individual => true,
+            SecretReads::Batch => false,
+            SecretReads::Auto => self.batch_throttled.load(Ordering::Relaxed),
+        }
+    }
+
     async fn fetch_secrets(
         &self,
-        batches: Vec<Vec<String>>,
-        pinned: Vec<SecretRef>,
+        mut batches: Vec<Vec<String>>,
+        mut pinned: Vec<SecretRef>,
     ) -> SecretsResult {
+        if self.individually() {
+            pinned.extend(batches.drain(..).flatten().map(|id| plain(&id)));
+        }
         let batch_calls =
             futures_util::future::join_all(batches.into_iter().map(|ids| self.batch(ids)));
         let pinned_calls =
@@ -221,12 +238,16 @@ impl Fetcher {
         // Not `max_pages`, which bounds by-path chains: each page should answer
         // some of at most 20 ids, so a few more pages than ids is plenty.
         for _ in 0..2 * ids.len() + 2 {
+            // Under `Auto`, a throttled batch is not re-issued: its ids are read
+            // with `GetSecretValue`, whose quota is 100 times larger.
+            let auto = self.secret_reads == SecretReads::Auto;
             let result = self
-                .call(
+                .call_with(
                     &self.secrets_permits,
-                    &self.secrets_pacer,
+                    &self.batch_pacer,
                     "BatchGetSecretValue",
                     &ids.join(","),
+                    !auto,
                     || {
                         self.secrets
                             .batch_get_secret_value()
@@ -238,6 +259,20 @@ impl Fetcher {
                 .await;
             let page = match result {
                 Ok(page) => page,
+                Err(err) if auto && is_throttling(&err) => {
+                    self.batch_throttled.store(true, Ordering::Relaxed);
+                    tracing::debug!(
+                        "awsconf: BatchGetSecretValue throttled; reading secrets with GetSecretValue"
+                    );
+                    let singles = ids
+                        .iter()
+                        .filter(|id| pending.contains(*id))
+                        .map(|id| self.pinned(plain(id)));
+                    for r in futures_util::future::join_all(singles).await {
+                        out.merge(r);
+                    }
+                    return out;
+                }
                 Err(err) if per_secret_error(&err) => {
                     // One bad secret failed the whole call (moto does this for a
                     // secret without a value): ask for each id alone, so every
