@@ -237,6 +237,7 @@ pub use error::{Error, Problem, ProblemKind};
 pub use figment;
 pub use live::Live;
 pub use loader::Loader;
+pub use loader::{Pacing, SecretReads};
 pub use secrecy::{ExposeSecret, SecretBox, SecretString};
 /// serde, with its derive, so your crate needs no `serde` dependency of its own
 /// for a JSON secret's or a `#[param(json)]` field's struct:

@@ -11,6 +11,8 @@ use tokio::sync::Semaphore;
 
 use crate::decode::{decode_root, DecodeCx, Origin};
 use crate::error::{Error, Problem, ProblemKind};
+use crate::fetch::pace::Pacer;
+pub use crate::fetch::pace::{Pacing, SecretReads};
 use crate::fetch::{Fetcher, SecretCache};
 use crate::plan::{self, Plan, Targets};
 use crate::provider::AwsLayers;
@@ -26,8 +28,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default number of calls in flight at once to each service (Parameter
 /// Store and Secrets Manager each have their own cap).
 pub const DEFAULT_CONCURRENCY: usize = 10;
-/// The default bound on pages of one `GetParametersByPath` chain.
-pub const DEFAULT_MAX_PAGES: usize = 100;
+/// The default bound on pages of one `GetParametersByPath` chain: 10,000 pages
+/// of 10, the 100,000 advanced parameters an account can hold per region (AWS's
+/// Parameter Store quotas), so any prefix fits.
+pub const DEFAULT_MAX_PAGES: usize = 10_000;
 
 /// Builds and runs one load of `T`. Get one from [`AwsConfig::loader`].
 #[must_use = "a loader does nothing until `.load().await`"]
@@ -39,6 +43,9 @@ pub struct Loader<T> {
     timeout: Duration,
     concurrency: usize,
     max_pages: usize,
+    pacing: Pacing,
+    start_jitter: Duration,
+    secret_reads: SecretReads,
     _config: PhantomData<fn() -> T>,
 }
 
@@ -63,6 +70,9 @@ impl<T: AwsConfig + Root> Default for Loader<T> {
             timeout: DEFAULT_TIMEOUT,
             concurrency: DEFAULT_CONCURRENCY,
             max_pages: DEFAULT_MAX_PAGES,
+            pacing: Pacing::Adaptive,
+            start_jitter: Duration::ZERO,
+            secret_reads: SecretReads::Auto,
             _config: PhantomData,
         }
     }
@@ -103,6 +113,18 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// Bounds the whole load (default 30 s): past it, the load fails with one
     /// [`Timeout`](crate::ProblemKind::Timeout) problem and no config.
     ///
+    /// It is also how long a throttled call is retried: AWS's read quotas are per
+    /// account and region, shared by every process of a fleet, so awsconf
+    /// re-issues a throttled call (after a backoff with full jitter: a random wait
+    /// below 0.2 s, 0.4 s, 0.8 s, ... up to 5 s) until 90% of this bound has
+    /// passed, then reports a [`Throttled`](crate::ProblemKind::Throttled)
+    /// problem. This holds whatever retry settings the `SdkConfig` carries (the
+    /// SDK is told not to retry throttling itself, so the calls stay paced; see
+    /// [`pacing`](Self::pacing)). A fleet start that must wait for more calls than
+    /// the quota lets through in this bound needs a longer one: at Parameter
+    /// Store's default 40 calls per second, `N` processes of `P` parameters need
+    /// about `(N * P / 10 - 40) / 40` seconds.
+    ///
     /// Within it, each AWS call follows the `SdkConfig`'s retry and timeout
     /// settings. Where the `SdkConfig` leaves them unset, awsconf uses the SDK's
     /// standard retries (3 attempts, jittered exponential backoff), a connect
@@ -129,7 +151,67 @@ impl<T: AwsConfig + Root> Loader<T> {
         self
     }
 
-    /// Bounds a `GetParametersByPath` page chain (default 100 pages of 10).
+    /// How the load paces its calls to each service (default
+    /// [`Pacing::Adaptive`]).
+    ///
+    /// Adaptive: a load starts with 4 calls in flight per service and opens one
+    /// more with each answer, up to [`concurrency`](Self::concurrency), so on a
+    /// quiet account it still takes one or two round trips. When AWS first
+    /// throttles, the service's calls are sent at a paced rate: half the calls AWS
+    /// let through in the last second (at least 1 per second); each further
+    /// throttling halves the rate (down to 1 call per 10 s) and the window (once
+    /// per round: calls sent before the last slow-down do not slow down again),
+    /// and each answer grows the rate by 10% until it passes 1,000 per second and
+    /// pacing ends. A fleet's processes each do this on their own, and together
+    /// converge on the account's quota instead of hammering it. The pacing is
+    /// shared by the refreshes of a [`Live`](crate::Live).
+    ///
+    /// [`Pacing::Off`] sends every call as soon as the concurrency cap allows;
+    /// throttled calls are still retried until the deadline.
+    pub fn pacing(mut self, pacing: Pacing) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
+    /// Waits a random time, uniform in `0..=spread`, before the load's first AWS
+    /// call (default: no wait). The wait is not part of
+    /// [`timeout`](Self::timeout), and a [`Live`](crate::Live) waits only before
+    /// its first load (its refreshes have their own jitter). Adaptive pacing
+    /// already lets a fleet that starts at once load; spreading its starts over a
+    /// few seconds also spares the quota that other clients of the account use.
+    pub fn start_jitter(mut self, spread: Duration) -> Self {
+        self.start_jitter = spread;
+        self
+    }
+
+    /// How secrets are read (default [`SecretReads::Auto`]); secrets pinned to
+    /// a stage or version always use `GetSecretValue`.
+    ///
+    /// `BatchGetSecretValue` reads 20 secrets a call but has a quota of 100 calls
+    /// per second per account and region, not adjustable; `GetSecretValue` reads
+    /// one but has 10,000. Per secret, a batch takes 1/20 of a call from a 100
+    /// per second budget (1/2,000 of a second of the account's quota), a single
+    /// read 1/10,000 of a second: five times less. A fleet of `N` processes with
+    /// `M` secrets each needs `N * ceil(M / 20) / 100` seconds of
+    /// `BatchGetSecretValue` quota or `N * M / 10,000` seconds of `GetSecretValue`
+    /// quota; 200 processes with 10 secrets: 2 s against 0.2 s. On a quiet
+    /// account a batch is one call where single reads are `M`.
+    ///
+    /// So `Auto` batches until AWS throttles a batch, and then reads that batch's
+    /// secrets, and every later one of this load or [`Live`](crate::Live), with
+    /// parallel `GetSecretValue`. [`SecretReads::Individual`] always reads them
+    /// one by one (grant `secretsmanager:GetSecretValue` on each secret; no
+    /// `BatchGetSecretValue` needed); [`SecretReads::Batch`] always batches.
+    pub fn secret_reads(mut self, reads: SecretReads) -> Self {
+        self.secret_reads = reads;
+        self
+    }
+
+    /// Bounds a `GetParametersByPath` page chain (default 10,000 pages of 10:
+    /// the most parameters an account can hold in a region, 100,000 advanced or
+    /// 10,000 standard, fit under one prefix). `BatchGetSecretValue` pages are
+    /// not bounded by it (a batch of at most 20 ids ends when each has an
+    /// answer).
     pub fn max_pages(mut self, pages: usize) -> Self {
         self.max_pages = pages.max(1);
         self
@@ -192,6 +274,7 @@ impl<T: AwsConfig + Root> Loader<T> {
         let timeout = self.timeout;
         let type_name = T::schema().type_name;
         let env = self.env.clone();
+        self.wait_start_jitter().await;
         let load = async {
             let session = self.session().await?;
             session.run_bounded(None).await
@@ -212,11 +295,21 @@ impl<T: AwsConfig + Root> Loader<T> {
         let timeout = self.timeout;
         let type_name = T::schema().type_name;
         let env = self.env.clone();
+        self.wait_start_jitter().await;
         let session = match tokio::time::timeout(timeout, self.session()).await {
             Ok(session) => session?,
             Err(_) => return Err(timeout_error(type_name, env, timeout)),
         };
         crate::Live::start(session, every.max(Duration::from_millis(10))).await
+    }
+
+    /// The [`start_jitter`](Self::start_jitter) wait, unless offline.
+    async fn wait_start_jitter(&self) {
+        if !self.start_jitter.is_zero() && !self.offline && !env_flag(OFFLINE_VAR) {
+            let wait = self.start_jitter.mul_f64(crate::fetch::pace::unit());
+            tracing::debug!(?wait, "awsconf: start jitter");
+            tokio::time::sleep(wait).await;
+        }
     }
 
     /// Resolves the env and, unless offline, builds the AWS clients: once per
@@ -291,7 +384,17 @@ impl<T: AwsConfig + Root> Loader<T> {
             ssm_permits: Arc::new(Semaphore::new(self.concurrency)),
             #[cfg(feature = "secretsmanager")]
             secrets_permits: Arc::new(Semaphore::new(self.concurrency)),
+            #[cfg(feature = "ssm")]
+            ssm_pacer: Arc::new(Pacer::new(self.pacing, self.concurrency)),
+            #[cfg(feature = "secretsmanager")]
+            secrets_pacer: Arc::new(Pacer::new(self.pacing, self.concurrency)),
+            #[cfg(feature = "secretsmanager")]
+            batch_pacer: Arc::new(Pacer::new(self.pacing, self.concurrency)),
+            secret_reads: self.secret_reads,
+            batch_throttled: Arc::default(),
             max_pages: self.max_pages,
+            timeout: self.timeout,
+            retry_until: None,
         })
     }
 }

@@ -4,7 +4,10 @@
 //! awsconf fills in:
 //!
 //! - **retries**: the SDK's standard mode, 3 attempts with jittered exponential
-//!   backoff (1 s base, 20 s cap);
+//!   backoff (1 s base, 20 s cap), for every error but throttling. Throttling
+//!   is retried by awsconf, whatever the `SdkConfig` says: paced, with
+//!   full-jitter backoff, until 90% of the load's `.timeout(..)` has passed (see
+//!   [`Loader::pacing`](crate::Loader::pacing));
 //! - **connect timeout**: [`DEFAULT_CONNECT_TIMEOUT`], 3.1 s (the SDK's own
 //!   "standard" defaults mode);
 //! - **per-attempt timeout**: a quarter of the load's `.timeout(..)`, kept within
@@ -62,6 +65,7 @@ pub(crate) fn ssm_client(sdk_config: &SdkConfig, load_timeout: Duration) -> aws_
     let config = aws_sdk_ssm::config::Builder::from(sdk_config)
         .timeout_config(client_timeouts(sdk_config.timeout_config(), load_timeout))
         .retry_config(client_retries(sdk_config.retry_config()))
+        .retry_classifier(crate::fetch::pace::ThrottlingRetriedByAwsconf)
         .build();
     aws_sdk_ssm::Client::from_conf(config)
 }
@@ -75,6 +79,7 @@ pub(crate) fn secrets_client(
     let config = aws_sdk_secretsmanager::config::Builder::from(sdk_config)
         .timeout_config(client_timeouts(sdk_config.timeout_config(), load_timeout))
         .retry_config(client_retries(sdk_config.retry_config()))
+        .retry_classifier(crate::fetch::pace::ThrottlingRetriedByAwsconf)
         .build();
     aws_sdk_secretsmanager::Client::from_conf(config)
 }

@@ -14,4 +14,4 @@ pub mod moto;
 pub mod proxy;
 
 pub use moto::{shared_endpoint, Moto};
-pub use proxy::{Fault, Proxy, Recorded, Rule};
+pub use proxy::{Fault, Proxy, Quota, Recorded, Rule};

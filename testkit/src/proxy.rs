@@ -19,6 +19,12 @@
 //! not forwarded. The delay set with [`Proxy::set_delay`] is waited before
 //! forwarding or faulting each request (concurrently for concurrent requests).
 //!
+//! After the rules, the [`Quota`]s added with [`Proxy::add_quota`] are
+//! checked: token buckets per quota group, as AWS meters each account and
+//! region. A request whose group has no token left is answered with AWS's
+//! throttling error ([`Fault::Throttle`]) and not forwarded;
+//! [`Proxy::throttled`] counts every throttling answer, from a rule or a quota.
+//!
 //! It also measures concurrency and the upstream's own time: the most requests
 //! it held at once ([`Proxy::max_in_flight`], per service with
 //! [`Proxy::max_in_flight_of`]), and the time the upstream spent answering
@@ -150,6 +156,97 @@ impl Rule {
     }
 }
 
+/// One account-level rate limit: a token bucket shared by a group of operations.
+///
+/// A bucket holds at most `burst` tokens (one second of `per_second` unless set
+/// otherwise, as AWS's buckets do), starts full, refills continuously at
+/// `per_second`, and each request of one of its operations takes one token on
+/// arrival; a request that finds the bucket empty is throttled. The presets
+/// carry AWS's documented default quotas per account and region.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Quota {
+    /// Operations sharing the bucket (e.g. `"GetParameters"`).
+    pub ops: Vec<String>,
+    /// Tokens added per second.
+    pub per_second: f64,
+    /// Most tokens the bucket holds (and holds at the start).
+    pub burst: f64,
+}
+
+impl Quota {
+    /// A bucket of `per_second` tokens per second shared by `ops`, with one
+    /// second of burst.
+    pub fn new(ops: &[&str], per_second: f64) -> Quota {
+        Quota {
+            ops: ops.iter().map(|s| s.to_string()).collect(),
+            per_second,
+            burst: per_second,
+        }
+    }
+
+    /// The same bucket with another burst size.
+    pub fn burst(self, burst: f64) -> Quota {
+        Quota { burst, ..self }
+    }
+
+    /// Parameter Store: `GetParameter`, `GetParameters` and
+    /// `GetParametersByPath` share 40 transactions per second per account and
+    /// region by default ("standard throughput"; higher throughput raises it, at
+    /// a cost). Source: "AWS Systems Manager endpoints and quotas",
+    /// <https://docs.aws.amazon.com/general/latest/gr/ssm.html>, and "Increasing
+    /// or resetting Parameter Store throughput",
+    /// <https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-throughput.html>.
+    pub fn ssm_get() -> Quota {
+        Quota::new(
+            &["GetParameter", "GetParameters", "GetParametersByPath"],
+            SSM_GET_TPS,
+        )
+    }
+
+    /// Secrets Manager `GetSecretValue`: 10,000 requests per second per account
+    /// and region. Source: "AWS Secrets Manager quotas",
+    /// <https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html>.
+    pub fn get_secret_value() -> Quota {
+        Quota::new(&["GetSecretValue"], GET_SECRET_VALUE_TPS)
+    }
+
+    /// Secrets Manager `DescribeSecret`: 40,000 requests per second per account
+    /// and region. Source: "AWS Secrets Manager quotas",
+    /// <https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html>.
+    pub fn describe_secret() -> Quota {
+        Quota::new(&["DescribeSecret"], DESCRIBE_SECRET_TPS)
+    }
+
+    /// Secrets Manager `BatchGetSecretValue`: 100 requests per second per
+    /// account and region, not adjustable. Source: "AWS Secrets Manager quotas",
+    /// <https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html>.
+    pub fn batch_get_secret_value() -> Quota {
+        Quota::new(&["BatchGetSecretValue"], BATCH_GET_SECRET_VALUE_TPS)
+    }
+
+    /// Every preset above: AWS's default read quotas for Parameter Store and
+    /// Secrets Manager in one account and region.
+    pub fn aws_defaults() -> Vec<Quota> {
+        vec![
+            Quota::ssm_get(),
+            Quota::get_secret_value(),
+            Quota::describe_secret(),
+            Quota::batch_get_secret_value(),
+        ]
+    }
+}
+
+/// Parameter Store's default shared quota for `GetParameter`, `GetParameters`
+/// and `GetParametersByPath`, per second (see [`Quota::ssm_get`]).
+pub const SSM_GET_TPS: f64 = 40.0;
+/// Secrets Manager's `GetSecretValue` quota per second (see [`Quota::get_secret_value`]).
+pub const GET_SECRET_VALUE_TPS: f64 = 10_000.0;
+/// Secrets Manager's `DescribeSecret` quota per second (see [`Quota::describe_secret`]).
+pub const DESCRIBE_SECRET_TPS: f64 = 40_000.0;
+/// Secrets Manager's `BatchGetSecretValue` quota per second (see
+/// [`Quota::batch_get_secret_value`]).
+pub const BATCH_GET_SECRET_VALUE_TPS: f64 = 100.0;
+
 /// A request seen by the proxy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recorded {
@@ -269,6 +366,40 @@ impl Proxy {
         self.shared.lock().rules.clear();
     }
 
+    /// Meter requests with a token bucket (see [`Quota`]); the bucket starts
+    /// full. Requests a rule faults take no token.
+    pub fn add_quota(&self, quota: Quota) {
+        let tokens = quota.burst;
+        self.shared.lock().quotas.push(Bucket {
+            quota,
+            tokens,
+            at: Instant::now(),
+        });
+    }
+
+    /// Meter requests with each of `quotas` (e.g. [`Quota::aws_defaults`]).
+    pub fn add_quotas(&self, quotas: impl IntoIterator<Item = Quota>) {
+        for q in quotas {
+            self.add_quota(q);
+        }
+    }
+
+    /// Remove all quotas.
+    pub fn clear_quotas(&self) {
+        self.shared.lock().quotas.clear();
+    }
+
+    /// Requests answered with AWS's throttling error, by a quota or a
+    /// [`Fault::Throttle`] rule.
+    pub fn throttled(&self) -> u64 {
+        self.shared.lock().throttled.values().sum()
+    }
+
+    /// [`throttled`](Self::throttled) for one operation.
+    pub fn throttled_of(&self, op: &str) -> u64 {
+        self.shared.lock().throttled.get(op).copied().unwrap_or(0)
+    }
+
     /// Number of requests seen per operation, faulted ones included.
     pub fn counts(&self) -> BTreeMap<String, u64> {
         self.shared.lock().counts.clone()
@@ -326,12 +457,13 @@ impl Proxy {
         s.upstream.busy + s.upstream.since.map_or(Duration::ZERO, |t| t.elapsed())
     }
 
-    /// Forget counts, batch sizes, recorded requests, in-flight peaks and the
+    /// Forget counts, throttled counts, batch sizes, recorded requests, in-flight peaks and the
     /// upstream's busy time (rules and delay are kept; requests in flight now
     /// count from now).
     pub fn reset_stats(&self) {
         let mut s = self.shared.lock();
         s.counts.clear();
+        s.throttled.clear();
         s.max_batch.clear();
         s.requests.clear();
         s.total = 0;
@@ -390,7 +522,9 @@ struct ActiveRule {
 
 struct State {
     rules: Vec<ActiveRule>,
+    quotas: Vec<Bucket>,
     counts: BTreeMap<String, u64>,
+    throttled: BTreeMap<String, u64>,
     max_batch: BTreeMap<String, usize>,
     requests: Vec<Recorded>,
     total: u64,
@@ -494,7 +628,9 @@ impl State {
     fn new() -> State {
         State {
             rules: Vec::new(),
+            quotas: Vec::new(),
             counts: BTreeMap::new(),
+            throttled: BTreeMap::new(),
             max_batch: BTreeMap::new(),
             requests: Vec::new(),
             total: 0,
@@ -534,10 +670,46 @@ impl State {
             };
             if hit {
                 r.fired += 1;
+                if r.rule.fault == Fault::Throttle {
+                    *self.throttled.entry(op.to_string()).or_insert(0) += 1;
+                }
                 return Some(r.rule.fault.clone());
             }
         }
-        None
+        let now = Instant::now();
+        let mut buckets: Vec<&mut Bucket> = self
+            .quotas
+            .iter_mut()
+            .filter(|b| b.quota.ops.iter().any(|o| o == op))
+            .collect();
+        for b in &mut buckets {
+            b.refill(now);
+        }
+        // A request takes a token from every bucket it is metered by, or none.
+        if buckets.iter().all(|b| b.tokens >= 1.0) {
+            for b in &mut buckets {
+                b.tokens -= 1.0;
+            }
+            None
+        } else {
+            *self.throttled.entry(op.to_string()).or_insert(0) += 1;
+            Some(Fault::Throttle)
+        }
+    }
+}
+
+/// A [`Quota`]'s bucket: its tokens as of `at`.
+struct Bucket {
+    quota: Quota,
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn refill(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.quota.per_second).min(self.quota.burst);
+        self.at = now;
     }
 }
 

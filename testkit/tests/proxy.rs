@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use awsconf_testkit::moto::shared_endpoint;
-use awsconf_testkit::proxy::{Fault, Proxy, Recorded, Rule};
+use awsconf_testkit::proxy::{Fault, Proxy, Quota, Recorded, Rule};
 use bytes::Bytes;
 use common::{accepts, aws_request, call, client, get_params, put_param, send, wait_closed};
 use http_body_util::{BodyExt, Full};
@@ -806,4 +806,174 @@ fn handles_can_be_shared_between_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Proxy>();
     assert_send_sync::<awsconf_testkit::Moto>();
+}
+
+const THROTTLED: &str = r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#;
+
+#[tokio::test]
+async fn a_quota_lets_its_burst_through_then_throttles_as_aws_does() {
+    let p = proxy();
+    let c = client();
+    p.add_quota(Quota::new(&["GetParameters"], 4.0).burst(5.0));
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let r = call(
+            &c,
+            &p.endpoint(),
+            "AmazonSSM.GetParameters",
+            json!({"Names": ["/testkit/quota/x"]}),
+        )
+        .await;
+        if r.status != StatusCode::OK {
+            assert_eq!(r.status, StatusCode::BAD_REQUEST);
+            assert_eq!(r.headers["content-type"], "application/x-amz-json-1.1");
+            assert_eq!(r.body, THROTTLED);
+        }
+        statuses.push(r.status.as_u16());
+    }
+    // Five in the burst (plus at most one refilled token while they ran).
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    assert!((5..=6).contains(&ok), "{statuses:?}");
+    assert_eq!(&statuses[..5], &[200; 5]);
+    assert_eq!(p.throttled(), (8 - ok) as u64);
+    assert_eq!(p.throttled_of("GetParameters"), (8 - ok) as u64);
+    assert_eq!(
+        p.count("GetParameters"),
+        8,
+        "throttled requests are counted too"
+    );
+    // Other operations are not metered.
+    put_param(&c, &p.endpoint(), "/testkit/quota/x", "v").await;
+    // The bucket refills at its rate: after half a second, two more tokens.
+    tokio::time::sleep(Duration::from_millis(550)).await;
+    let r = call(
+        &c,
+        &p.endpoint(),
+        "AmazonSSM.GetParameters",
+        json!({"Names": ["/testkit/quota/x"]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    p.reset_stats();
+    assert_eq!(p.throttled(), 0);
+}
+
+#[tokio::test]
+async fn operations_of_one_quota_group_share_its_bucket() {
+    let p = proxy();
+    let c = client();
+    // Parameter Store's shared read quota, scaled down to 3 per second.
+    p.add_quota(Quota {
+        per_second: 0.01,
+        burst: 3.0,
+        ..Quota::ssm_get()
+    });
+    p.add_quota(Quota::batch_get_secret_value());
+    let endpoint = p.endpoint();
+    let r1 = call(
+        &c,
+        &endpoint,
+        "AmazonSSM.GetParameter",
+        json!({"Name": "/testkit/q/a"}),
+    )
+    .await;
+    let r2 = call(
+        &c,
+        &endpoint,
+        "AmazonSSM.GetParameters",
+        json!({"Names": ["/testkit/q/a"]}),
+    )
+    .await;
+    let r3 = call(
+        &c,
+        &endpoint,
+        "AmazonSSM.GetParametersByPath",
+        json!({"Path": "/testkit/q/"}),
+    )
+    .await;
+    let r4 = call(
+        &c,
+        &endpoint,
+        "AmazonSSM.GetParameter",
+        json!({"Name": "/testkit/q/a"}),
+    )
+    .await;
+    // The first three took the bucket's three tokens (moto's own answers).
+    for r in [&r1, &r2, &r3] {
+        assert_ne!(r.body, THROTTLED);
+    }
+    assert_eq!(r4.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r4.body, THROTTLED);
+    assert_eq!(p.throttled(), 1);
+    assert_eq!(p.throttled_of("GetParameter"), 1);
+    // Secrets Manager has buckets of its own.
+    let r = call(
+        &c,
+        &endpoint,
+        "secretsmanager.BatchGetSecretValue",
+        json!({"SecretIdList": ["testkit-q"]}),
+    )
+    .await;
+    assert_ne!(r.body, THROTTLED);
+    p.clear_quotas();
+    let r = call(
+        &c,
+        &endpoint,
+        "AmazonSSM.GetParameter",
+        json!({"Name": "/testkit/q/a"}),
+    )
+    .await;
+    assert_ne!(r.body, THROTTLED);
+}
+
+#[test]
+fn the_presets_carry_awss_documented_quotas() {
+    let ssm = Quota::ssm_get();
+    assert_eq!(
+        ssm.ops,
+        vec!["GetParameter", "GetParameters", "GetParametersByPath"]
+    );
+    assert_eq!((ssm.per_second, ssm.burst), (40.0, 40.0));
+    assert_eq!(Quota::get_secret_value().per_second, 10_000.0);
+    assert_eq!(Quota::describe_secret().per_second, 40_000.0);
+    let batch = Quota::batch_get_secret_value();
+    assert_eq!(batch.ops, vec!["BatchGetSecretValue"]);
+    assert_eq!((batch.per_second, batch.burst), (100.0, 100.0));
+    assert_eq!(Quota::aws_defaults().len(), 4);
+}
+
+#[tokio::test]
+async fn a_throttle_rule_is_counted_as_throttled_and_takes_no_token() {
+    let p = proxy();
+    let c = client();
+    p.add_quota(Quota::new(&["GetParameters"], 0.01).burst(1.0));
+    p.add_rule(Rule::always(Some("GetParameters"), Fault::Throttle).times(2));
+    for _ in 0..2 {
+        let r = call(
+            &c,
+            &p.endpoint(),
+            "AmazonSSM.GetParameters",
+            json!({"Names": ["/x/y"]}),
+        )
+        .await;
+        assert_eq!(r.body, THROTTLED);
+    }
+    // The bucket's one token is still there.
+    let r = call(
+        &c,
+        &p.endpoint(),
+        "AmazonSSM.GetParameters",
+        json!({"Names": ["/x/y"]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = call(
+        &c,
+        &p.endpoint(),
+        "AmazonSSM.GetParameters",
+        json!({"Names": ["/x/y"]}),
+    )
+    .await;
+    assert_eq!(r.body, THROTTLED);
+    assert_eq!(p.throttled(), 3);
 }

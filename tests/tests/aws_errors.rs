@@ -99,7 +99,7 @@ struct WithSecret {
 }
 
 #[tokio::test]
-async fn throttling_past_retries_is_reported_as_throttled() {
+async fn throttling_until_the_deadline_is_reported_as_throttled() {
     let env = unique_env("throttle");
     seed(&env).await;
     Seed::new().secret(&format!("{env}/stripe"), "sk").await;
@@ -120,21 +120,17 @@ async fn throttling_past_retries_is_reported_as_throttled() {
     assert_eq!(
         got,
         vec![
-            format!("database.{{host,password,port}} (/{env}/api/database/{{host,password,port}}): ssm:GetParameters was throttled by AWS past the SDK's retries (ThrottlingException); Parameter Store allows 40 calls per second per account and region by default"),
-            format!("secrets {env}/stripe: secretsmanager:BatchGetSecretValue was throttled by AWS past the SDK's retries (ThrottlingException); spread the loads out, or allow more attempts in the SdkConfig's RetryConfig"),
+            format!("database.{{host,password,port}} (/{env}/api/database/{{host,password,port}}): ssm:GetParameters was still throttled by AWS when the load's deadline came near (ThrottlingException); Parameter Store allows 40 calls per second per account and region by default, shared by every process; raise .timeout(..), spread the starts with .start_jitter(..), or raise the account's Parameter Store throughput"),
+            format!("secrets {env}/stripe: secretsmanager:BatchGetSecretValue was still throttled by AWS when the load's deadline came near (ThrottlingException); Secrets Manager's quotas are per account and region, shared by every process; raise .timeout(..) or spread the starts with .start_jitter(..)"),
         ]
     );
     assert!(err
         .problems()
         .iter()
         .all(|p| p.kind() == ProblemKind::Throttled));
-    assert_eq!(
-        (
-            proxy.count("GetParameters"),
-            proxy.count("BatchGetSecretValue")
-        ),
-        (3, 3),
-        "the SDK's standard mode makes 3 attempts per call"
+    assert!(
+        proxy.count("GetParameters") > 1 && proxy.count("BatchGetSecretValue") > 1,
+        "awsconf re-issues throttled calls until the deadline"
     );
     assert!(
         elapsed < deadline,

@@ -335,6 +335,8 @@ fn canary_secret_appears_in_no_debug_display_error_or_log() {
             let err = Good::loader()
                 .env(&env)
                 .sdk_config(&sdk_config(&proxy.endpoint()))
+                // Throttling is retried until the deadline: keep it short.
+                .timeout(std::time::Duration::from_secs(3))
                 .load()
                 .await
                 .expect_err("fault");

@@ -79,7 +79,14 @@ async fn failing_refreshes_keep_the_last_good_config_then_recover() {
     let env = unique_env("fail");
     let seed = seed(&env).await;
     let proxy = Proxy::start(moto()).expect("proxy");
-    let live = watch(&env, &proxy.endpoint(), Duration::from_millis(300)).await;
+    // Throttling is retried until the deadline: keep it short.
+    let live = App::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(&proxy.endpoint()))
+        .timeout(Duration::from_secs(2))
+        .watch(Duration::from_millis(300))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     proxy.add_rule(Rule::always(None, Fault::Throttle));
     let l = live.clone();
     eventually("a failed refresh", Duration::from_secs(15), move || {

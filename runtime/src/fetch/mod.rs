@@ -1,6 +1,7 @@
 //! Fetching from AWS: every independent call at once, under a cap per service, each failure
 //! turned into a problem in plain words.
 
+pub(crate) mod pace;
 pub(crate) mod secrets;
 pub(crate) mod ssm;
 
@@ -81,13 +82,40 @@ pub(crate) struct Fetcher {
     /// the other's.
     #[cfg(feature = "secretsmanager")]
     pub secrets_permits: Arc<Semaphore>,
+    /// Pacing of Parameter Store calls, shared by every fetch of a load or `Live`.
+    #[cfg(feature = "ssm")]
+    pub ssm_pacer: Arc<pace::Pacer>,
+    /// Pacing of Secrets Manager's `GetSecretValue` and `DescribeSecret` calls.
+    #[cfg(feature = "secretsmanager")]
+    pub secrets_pacer: Arc<pace::Pacer>,
+    /// Pacing of `BatchGetSecretValue` calls, which have a quota of their own.
+    #[cfg(feature = "secretsmanager")]
+    pub batch_pacer: Arc<pace::Pacer>,
+    /// How secrets are read.
+    pub secret_reads: pace::SecretReads,
+    /// Set when AWS throttled a `BatchGetSecretValue` under `SecretReads::Auto`:
+    /// later reads use `GetSecretValue`.
+    pub batch_throttled: Arc<std::sync::atomic::AtomicBool>,
     pub max_pages: usize,
+    /// The load's `.timeout(..)`.
+    pub timeout: std::time::Duration,
+    /// Throttled calls are re-issued until then; set by each fetch.
+    pub retry_until: Option<std::time::Instant>,
 }
 
 impl Fetcher {
     /// Phase one reads named parameters, map prefixes and static secrets at once;
     /// phase two reads the secrets of map entries, known only after phase one.
     pub async fn fetch(&self, targets: &mut Targets, cache: Option<&SecretCache>) -> Fetched {
+        let retry_until = std::time::Instant::now() + self.timeout.mul_f64(pace::RETRY_SHARE);
+        let this = Fetcher {
+            retry_until: Some(retry_until),
+            ..self.clone()
+        };
+        this.fetch_within(targets, cache).await
+    }
+
+    async fn fetch_within(&self, targets: &mut Targets, cache: Option<&SecretCache>) -> Fetched {
         let mut out = Fetched::default();
         let batches = plan::parameter_batches(&targets.params);
         let (secret_batches, pinned) = plan::secret_batches(&targets.secrets);
@@ -377,20 +405,16 @@ pub(crate) fn service_problem(code: &str, msg: &str, call: &Call<'_>) -> (Proble
             ProblemKind::NoCredentials,
             format!("AWS rejected the credentials ({code}: {msg})"),
         ),
-        "ThrottlingException"
-        | "Throttling"
-        | "TooManyRequestsException"
-        | "RequestLimitExceeded"
-        | "ThrottledException" => {
+        code if pace::is_throttling_code(code) => {
             let hint = if call.action.starts_with("ssm:") {
-                "Parameter Store allows 40 calls per second per account and region by default"
+                "Parameter Store allows 40 calls per second per account and region by default, shared by every process; raise .timeout(..), spread the starts with .start_jitter(..), or raise the account's Parameter Store throughput"
             } else {
-                "spread the loads out, or allow more attempts in the SdkConfig's RetryConfig"
+                "Secrets Manager's quotas are per account and region, shared by every process; raise .timeout(..) or spread the starts with .start_jitter(..)"
             };
             (
                 ProblemKind::Throttled,
                 format!(
-                    "{} was throttled by AWS past the SDK's retries ({code}); {hint}",
+                    "{} was still throttled by AWS when the load's deadline came near ({code}); {hint}",
                     call.action
                 ),
             )

@@ -10,9 +10,12 @@ use secrecy::{SecretBox, SecretString};
 
 use std::sync::Arc;
 
-use super::{
-    classify, service_problem, traced, Call, Fetcher, SecretCache, SecretPayload, SecretValue,
-};
+#[cfg(feature = "secretsmanager")]
+use std::sync::atomic::Ordering;
+
+#[cfg(feature = "secretsmanager")]
+use super::pace::{is_throttling, SecretReads};
+use super::{classify, service_problem, Call, Fetcher, SecretCache, SecretPayload, SecretValue};
 use crate::error::{Problem, ProblemKind};
 use crate::plan::{SecretRef, BATCH_SECRETS_MAX};
 
@@ -163,11 +166,15 @@ impl Fetcher {
             let kept = (pinned == have).then(|| Arc::clone(cached));
             return (secret, kept);
         }
-        let described = {
-            let _permit = self.secrets_permits.acquire().await;
-            let request = self.secrets.describe_secret().secret_id(&secret.id).send();
-            traced("DescribeSecret", &secret.id, request).await
-        };
+        let described = self
+            .call(
+                &self.secrets_permits,
+                &self.secrets_pacer,
+                "DescribeSecret",
+                &secret.id,
+                || self.secrets.describe_secret().secret_id(&secret.id).send(),
+            )
+            .await;
         let Ok(described) = described else {
             // Fetch for real: that call reports the problem in its own words.
             return (secret, None);
@@ -185,11 +192,23 @@ impl Fetcher {
         (secret, kept)
     }
 
+    /// Whether plain secrets are read with `GetSecretValue` now.
+    fn individually(&self) -> bool {
+        match self.secret_reads {
+            SecretReads::Individual => true,
+            SecretReads::Batch => false,
+            SecretReads::Auto => self.batch_throttled.load(Ordering::Relaxed),
+        }
+    }
+
     async fn fetch_secrets(
         &self,
-        batches: Vec<Vec<String>>,
-        pinned: Vec<SecretRef>,
+        mut batches: Vec<Vec<String>>,
+        mut pinned: Vec<SecretRef>,
     ) -> SecretsResult {
+        if self.individually() {
+            pinned.extend(batches.drain(..).flatten().map(|id| plain(&id)));
+        }
         let batch_calls =
             futures_util::future::join_all(batches.into_iter().map(|ids| self.batch(ids)));
         let pinned_calls =
@@ -209,19 +228,44 @@ impl Fetcher {
         let mut out = SecretsResult::default();
         let mut pending: BTreeSet<String> = ids.iter().cloned().collect();
         let mut token: Option<String> = None;
-        for _ in 0..self.max_pages {
-            let result = {
-                let _permit = self.secrets_permits.acquire().await;
-                let request = self
-                    .secrets
-                    .batch_get_secret_value()
-                    .set_secret_id_list(Some(ids.clone()))
-                    .set_next_token(token.take())
-                    .send();
-                traced("BatchGetSecretValue", &ids.join(","), request).await
-            };
+        // Not `max_pages`, which bounds by-path chains: each page should answer
+        // some of at most 20 ids, so a few more pages than ids is plenty.
+        for _ in 0..2 * ids.len() + 2 {
+            // Under `Auto`, a throttled batch is not re-issued: its ids are read
+            // with `GetSecretValue`, whose quota is 100 times larger.
+            let auto = self.secret_reads == SecretReads::Auto;
+            let result = self
+                .call_with(
+                    &self.secrets_permits,
+                    &self.batch_pacer,
+                    "BatchGetSecretValue",
+                    &ids.join(","),
+                    !auto,
+                    || {
+                        self.secrets
+                            .batch_get_secret_value()
+                            .set_secret_id_list(Some(ids.clone()))
+                            .set_next_token(token.clone())
+                            .send()
+                    },
+                )
+                .await;
             let page = match result {
                 Ok(page) => page,
+                Err(err) if auto && is_throttling(&err) => {
+                    self.batch_throttled.store(true, Ordering::Relaxed);
+                    tracing::debug!(
+                        "awsconf: BatchGetSecretValue throttled; reading secrets with GetSecretValue"
+                    );
+                    let singles = ids
+                        .iter()
+                        .filter(|id| pending.contains(*id))
+                        .map(|id| self.pinned(plain(id)));
+                    for r in futures_util::future::join_all(singles).await {
+                        out.merge(r);
+                    }
+                    return out;
+                }
                 Err(err) if per_secret_error(&err) => {
                     // One bad secret failed the whole call (moto does this for a
                     // secret without a value): ask for each id alone, so every
@@ -314,17 +358,22 @@ impl Fetcher {
     /// `GetSecretValue` for a secret pinned to a stage or version id.
     async fn pinned(&self, secret: SecretRef) -> SecretsResult {
         let mut out = SecretsResult::default();
-        let result = {
-            let _permit = self.secrets_permits.acquire().await;
-            let request = self
-                .secrets
-                .get_secret_value()
-                .secret_id(&secret.id)
-                .set_version_stage(secret.stage.map(str::to_string))
-                .set_version_id(secret.version_id.map(str::to_string))
-                .send();
-            traced("GetSecretValue", &secret.id, request).await
-        };
+        let result = self
+            .call(
+                &self.secrets_permits,
+                &self.secrets_pacer,
+                "GetSecretValue",
+                &secret.id,
+                || {
+                    self.secrets
+                        .get_secret_value()
+                        .secret_id(&secret.id)
+                        .set_version_stage(secret.stage.map(str::to_string))
+                        .set_version_id(secret.version_id.map(str::to_string))
+                        .send()
+                },
+            )
+            .await;
         match result {
             Ok(v) => match payload(v.secret_string(), v.secret_binary()) {
                 Some(payload) => {

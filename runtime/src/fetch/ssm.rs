@@ -5,9 +5,7 @@ use std::collections::BTreeMap;
 #[cfg(feature = "ssm")]
 use aws_sdk_ssm::types::{Parameter, ParameterType};
 
-use super::{
-    classify, common_prefix, summarize, summarize_fields, traced, Call, Fetcher, ParamValue,
-};
+use super::{classify, common_prefix, summarize, summarize_fields, Call, Fetcher, ParamValue};
 use crate::error::{Problem, ProblemKind};
 use crate::plan::{MapTarget, ParamBatch, BY_PATH_MAX_RESULTS, GET_PARAMETERS_MAX};
 
@@ -42,14 +40,21 @@ impl Fetcher {
     pub(crate) async fn get_parameters(&self, batch: ParamBatch) -> BatchResult {
         let ParamBatch { names, fields } = batch;
         debug_assert!(names.len() <= GET_PARAMETERS_MAX);
-        let _permit = self.ssm_permits.acquire().await;
-        let request = self
-            .ssm
-            .get_parameters()
-            .set_names(Some(names.clone()))
-            .with_decryption(true)
-            .send();
-        let result = traced("GetParameters", &summarize(&names), request).await;
+        let result = self
+            .call(
+                &self.ssm_permits,
+                &self.ssm_pacer,
+                "GetParameters",
+                &summarize(&names),
+                || {
+                    self.ssm
+                        .get_parameters()
+                        .set_names(Some(names.clone()))
+                        .with_decryption(true)
+                        .send()
+                },
+            )
+            .await;
         let outcome = match result {
             Ok(out) => Ok(out.parameters().iter().filter_map(value_of).collect()),
             Err(err) => {
@@ -84,19 +89,24 @@ impl Fetcher {
         let mut values = BTreeMap::new();
         let mut token: Option<String> = None;
         for _ in 0..self.max_pages {
-            let page = {
-                let _permit = self.ssm_permits.acquire().await;
-                let request = self
-                    .ssm
-                    .get_parameters_by_path()
-                    .path(&path)
-                    .recursive(true)
-                    .with_decryption(true)
-                    .max_results(BY_PATH_MAX_RESULTS)
-                    .set_next_token(token.take())
-                    .send();
-                traced("GetParametersByPath", &path, request).await
-            };
+            let page = self
+                .call(
+                    &self.ssm_permits,
+                    &self.ssm_pacer,
+                    "GetParametersByPath",
+                    &path,
+                    || {
+                        self.ssm
+                            .get_parameters_by_path()
+                            .path(&path)
+                            .recursive(true)
+                            .with_decryption(true)
+                            .max_results(BY_PATH_MAX_RESULTS)
+                            .set_next_token(token.clone())
+                            .send()
+                    },
+                )
+                .await;
             let page = page.map_err(|err| classify(err, &call))?;
             values.extend(page.parameters().iter().filter_map(value_of));
             match page.next_token() {

@@ -1,0 +1,542 @@
+//! Living within AWS's account quotas.
+//!
+//! AWS meters reads per account and region, not per process: Parameter Store's
+//! `GetParameter`, `GetParameters` and `GetParametersByPath` share 40 calls per
+//! second by default, and a fleet that starts at once shares them all. So:
+//!
+//! - **A throttled call is retried until the load's deadline**, not for a fixed
+//!   number of attempts: awsconf takes throttling retries over from the SDK (a
+//!   retry classifier tells the SDK not to retry throttling errors, whatever the
+//!   `SdkConfig`'s `RetryConfig` says) and re-issues the call after a backoff with
+//!   full jitter ([`backoff`]) until 90% of `.timeout(..)` has passed; then the
+//!   throttling error is reported. Other errors keep the SDK's retries.
+//! - **Each process paces itself** ([`Pacer`], one per service): a load starts
+//!   with [`INITIAL_WINDOW`] calls in flight per service, one more with each
+//!   success (up to the loader's `concurrency`), so a quiet account still answers
+//!   a load in a round trip or two. The first throttling switches to a paced
+//!   rate: the calls per second AWS let through in the last second (at least
+//!   [`FIRST_PACED_RATE`]), starting at a random point of its first interval; each further throttling halves the rate and the
+//!   window (once per round: calls sent before the last cut do not cut again),
+//!   each success grows the rate by [`GROWTH`], and past [`UNPACED_RATE`] the
+//!   pacing ends. Growth per success makes a fleet's total rate grow with what
+//!   the quota lets through rather than with the number of processes, so a fleet
+//!   converges on the quota instead of hammering it.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::retries::classifiers::{
+    ClassifyRetry, RetryAction, RetryClassifierPriority, RetryReason,
+};
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_smithy_types::retry::ErrorKind;
+use tokio::sync::{Notify, Semaphore};
+
+use super::{traced, Fetcher};
+
+/// How a load paces its calls to each service; see
+/// [`Loader::pacing`](crate::Loader::pacing).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Pacing {
+    /// Start with a few calls in flight, add one per success, and once AWS
+    /// throttles, send at a rate that halves on each throttling and grows with
+    /// each success (the default).
+    #[default]
+    Adaptive,
+    /// Send every call as soon as the `concurrency` cap allows, throttled or not.
+    /// Throttled calls are still retried until the deadline.
+    Off,
+}
+
+/// How a load reads its secrets (those not pinned to a stage or version); see
+/// [`Loader::secret_reads`](crate::Loader::secret_reads).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SecretReads {
+    /// `BatchGetSecretValue`, 20 ids a call, until AWS throttles one: then that
+    /// batch's ids, and every later read of this load or `Live`, use parallel
+    /// `GetSecretValue` calls (the default).
+    #[default]
+    Auto,
+    /// Always `BatchGetSecretValue` (throttled batches are re-issued until the
+    /// deadline).
+    Batch,
+    /// Always one `GetSecretValue` per secret, in parallel.
+    Individual,
+}
+
+/// Calls in flight per service when a load starts (then one more per success).
+pub(crate) const INITIAL_WINDOW: usize = 4;
+/// The least calls per second of the rate set at the first throttling.
+pub(crate) const FIRST_PACED_RATE: f64 = 0.5;
+/// The least calls per second a process slows down to.
+pub(crate) const MIN_RATE: f64 = 0.25;
+/// What each throttling (once per round) multiplies the paced rate by.
+pub(crate) const DECREASE: f64 = 0.7;
+/// How much each success grows the paced rate (10%).
+pub(crate) const GROWTH: f64 = 0.1;
+/// Past this many calls per second, pacing ends.
+pub(crate) const UNPACED_RATE: f64 = 1000.0;
+/// The first backoff bound of a throttled call; it doubles per attempt.
+pub(crate) const BACKOFF_BASE: Duration = Duration::from_millis(200);
+/// The largest backoff bound of a throttled call.
+pub(crate) const BACKOFF_CAP: Duration = Duration::from_secs(5);
+/// The share of `.timeout(..)` within which throttled calls are re-issued; the
+/// rest is left to report the throttling before the load's deadline.
+pub(crate) const RETRY_SHARE: f64 = 0.9;
+
+/// The wait before re-issuing a call throttled `attempt` times before (0 for the
+/// first throttling): full jitter, uniform in `0..min(cap, base * 2^attempt)`.
+pub(crate) fn backoff(attempt: u32) -> Duration {
+    let bound = BACKOFF_BASE
+        .saturating_mul(1u32 << attempt.min(16))
+        .min(BACKOFF_CAP);
+    bound.mul_f64(unit())
+}
+
+/// A number uniform in `[0, 1)`, from std's randomly keyed hasher.
+pub(crate) fn unit() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The error codes AWS throttles with.
+pub(crate) fn is_throttling_code(code: &str) -> bool {
+    matches!(
+        code,
+        "ThrottlingException"
+            | "Throttling"
+            | "TooManyRequestsException"
+            | "RequestLimitExceeded"
+            | "ThrottledException"
+    )
+}
+
+pub(crate) fn is_throttling<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    err.code().is_some_and(is_throttling_code)
+}
+
+/// Tells the SDK not to retry a throttling error itself: awsconf re-issues it,
+/// paced, until the load's deadline. Runs after the SDK's own classifiers and
+/// forbids only what they classified as throttling.
+#[derive(Debug)]
+pub(crate) struct ThrottlingRetriedByAwsconf;
+
+impl ClassifyRetry for ThrottlingRetriedByAwsconf {
+    fn classify_retry(&self, _ctx: &InterceptorContext) -> RetryAction {
+        RetryAction::NoActionIndicated
+    }
+
+    fn classify_retry_v2(&self, _ctx: &InterceptorContext, previous: &RetryAction) -> RetryAction {
+        match previous {
+            RetryAction::RetryIndicated(RetryReason::RetryableError {
+                kind: ErrorKind::ThrottlingError,
+                ..
+            }) => RetryAction::RetryForbidden,
+            _ => RetryAction::NoActionIndicated,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "awsconf: throttling is retried by awsconf"
+    }
+
+    fn priority(&self) -> RetryClassifierPriority {
+        RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
+    }
+}
+
+/// One service's pacing: a window of calls in flight and, once AWS has
+/// throttled, a rate.
+pub(crate) struct Pacer {
+    adaptive: bool,
+    max_window: usize,
+    state: Mutex<PaceState>,
+    wake: Notify,
+}
+
+struct PaceState {
+    window: usize,
+    in_flight: usize,
+    /// Calls per second; `None` until AWS throttles.
+    rate: Option<f64>,
+    /// The earliest start of the next paced call.
+    next: Instant,
+    last_cut: Option<Instant>,
+    /// Successes in the last second.
+    recent_ok: VecDeque<Instant>,
+}
+
+impl PaceState {
+    fn prune(&mut self, now: Instant) {
+        while self
+            .recent_ok
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) > Duration::from_secs(1))
+        {
+            self.recent_ok.pop_front();
+        }
+    }
+}
+
+/// The right to send one call; dropping it frees its place in the window.
+pub(crate) struct Slot<'a> {
+    pacer: &'a Pacer,
+    sent: Instant,
+}
+
+impl Pacer {
+    pub(crate) fn new(pacing: Pacing, concurrency: usize) -> Pacer {
+        let max_window = concurrency.max(1);
+        Pacer {
+            adaptive: pacing == Pacing::Adaptive,
+            max_window,
+            state: Mutex::new(PaceState {
+                window: INITIAL_WINDOW.min(max_window),
+                in_flight: 0,
+                rate: None,
+                next: Instant::now(),
+                last_cut: None,
+                recent_ok: VecDeque::new(),
+            }),
+            wake: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, PaceState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The current paced rate, if AWS has throttled (for tests and logs).
+    #[cfg(test)]
+    pub(crate) fn rate(&self) -> Option<f64> {
+        self.lock().rate
+    }
+
+    /// A slot now, outside the window and the rate.
+    fn slot_now(&self) -> Slot<'_> {
+        if self.adaptive {
+            self.lock().in_flight += 1;
+        }
+        Slot {
+            pacer: self,
+            sent: Instant::now(),
+        }
+    }
+
+    /// Waits for a place in the window and, when paced, for the next start time;
+    /// `None` when that start would come after `until`.
+    pub(crate) async fn slot(&self, until: Option<Instant>) -> Option<Slot<'_>> {
+        if !self.adaptive {
+            return Some(Slot {
+                pacer: self,
+                sent: Instant::now(),
+            });
+        }
+        loop {
+            let notified = self.wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let start = {
+                let mut s = self.lock();
+                if s.in_flight < s.window {
+                    s.in_flight += 1;
+                    let now = Instant::now();
+                    match s.rate {
+                        None => Some(now),
+                        Some(rate) => {
+                            let at = s.next.max(now);
+                            if until.is_some_and(|until| at >= until) {
+                                s.in_flight -= 1;
+                                return None;
+                            }
+                            s.next = at + Duration::from_secs_f64(1.0 / rate);
+                            Some(at)
+                        }
+                    }
+                } else {
+                    None
+                }
+            };
+            if let Some(at) = start {
+                // The slot exists before the wait: a cancelled load frees it.
+                let slot = Slot {
+                    pacer: self,
+                    sent: at,
+                };
+                tokio::time::sleep_until(at.into()).await;
+                return Some(slot);
+            }
+            notified.await;
+        }
+    }
+}
+
+impl Slot<'_> {
+    /// AWS answered (anything but throttling): widen the window, speed up.
+    pub(crate) fn succeeded(&self) {
+        let p = self.pacer;
+        if !p.adaptive {
+            return;
+        }
+        let now = Instant::now();
+        let mut s = p.lock();
+        s.window = (s.window + 1).min(p.max_window);
+        s.rate = s
+            .rate
+            .map(|r| r * (1.0 + GROWTH))
+            .filter(|r| *r < UNPACED_RATE);
+        s.prune(now);
+        s.recent_ok.push_back(now);
+        drop(s);
+        p.wake.notify_waiters();
+    }
+
+    /// AWS throttled the call: halve the window and the rate, once per round.
+    pub(crate) fn throttled(&self) {
+        let p = self.pacer;
+        if !p.adaptive {
+            return;
+        }
+        let now = Instant::now();
+        let mut s = p.lock();
+        if s.last_cut.is_some_and(|cut| self.sent < cut) {
+            // Sent before the last slow-down: already accounted for.
+            return;
+        }
+        s.prune(now);
+        let rate = match s.rate {
+            Some(r) => r * DECREASE,
+            None => (s.recent_ok.len() as f64).max(FIRST_PACED_RATE),
+        }
+        .max(MIN_RATE);
+        s.rate = Some(rate);
+        s.window = (s.window / 2).max(1);
+        s.last_cut = Some(now);
+        // The next call starts at a random point of the next interval, so the
+        // processes a throttling slowed down together do not resend together.
+        let phase = Duration::from_secs_f64(unit() / rate);
+        s.next = s.next.max(now + phase);
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        if !self.pacer.adaptive {
+            return;
+        }
+        let mut s = self.pacer.lock();
+        s.in_flight = s.in_flight.saturating_sub(1);
+        drop(s);
+        self.pacer.wake.notify_waiters();
+    }
+}
+
+impl Fetcher {
+    /// Sends one call (`send` builds it afresh for each attempt) under the
+    /// service's concurrency cap and pacer, in a `tracing` span; re-issues it
+    /// after a full-jitter backoff while AWS throttles it, until the deadline.
+    pub(crate) async fn call<T, E, R, Fut>(
+        &self,
+        permits: &Semaphore,
+        pacer: &Pacer,
+        api: &'static str,
+        target: &str,
+        send: impl FnMut() -> Fut,
+    ) -> Result<T, SdkError<E, R>>
+    where
+        Fut: Future<Output = Result<T, SdkError<E, R>>>,
+        E: ProvideErrorMetadata,
+    {
+        self.call_with(permits, pacer, api, target, true, send)
+            .await
+    }
+
+    /// [`call`](Self::call), re-issuing throttled calls only if `reissue`.
+    pub(crate) async fn call_with<T, E, R, Fut>(
+        &self,
+        permits: &Semaphore,
+        pacer: &Pacer,
+        api: &'static str,
+        target: &str,
+        reissue: bool,
+        mut send: impl FnMut() -> Fut,
+    ) -> Result<T, SdkError<E, R>>
+    where
+        Fut: Future<Output = Result<T, SdkError<E, R>>>,
+        E: ProvideErrorMetadata,
+    {
+        let mut attempt = 0u32;
+        let mut throttled: Option<SdkError<E, R>> = None;
+        loop {
+            let result = {
+                let _permit = permits.acquire().await;
+                // A re-issue that could not start before the deadline reports
+                // the throttling instead; a first attempt is sent at once.
+                let slot = match (pacer.slot(self.retry_until).await, throttled.take()) {
+                    (Some(slot), _) => slot,
+                    (None, Some(err)) => return Err(err),
+                    (None, None) => pacer.slot_now(),
+                };
+                let result = traced(api, target, send()).await;
+                match &result {
+                    Err(err) if is_throttling(err) => slot.throttled(),
+                    _ => slot.succeeded(),
+                }
+                result
+            };
+            match result {
+                Err(err) if is_throttling(&err) => {
+                    let wait = backoff(attempt);
+                    let in_time = reissue
+                        && self
+                            .retry_until
+                            .is_some_and(|until| Instant::now() + wait < until);
+                    if !in_time {
+                        return Err(err);
+                    }
+                    throttled = Some(err);
+                    tracing::debug!(api, target, attempt, ?wait, "awsconf: throttled, retrying");
+                    attempt += 1;
+                    tokio::time::sleep(wait).await;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_full_jitter_under_a_doubling_bound() {
+        for attempt in 0..8 {
+            let bound = BACKOFF_BASE.saturating_mul(1 << attempt).min(BACKOFF_CAP);
+            for _ in 0..50 {
+                assert!(backoff(attempt) < bound);
+            }
+        }
+        // Spread, not a fixed wait.
+        let waits: std::collections::BTreeSet<_> = (0..20).map(|_| backoff(3)).collect();
+        assert!(waits.len() > 10);
+        assert!(backoff(40) < BACKOFF_CAP);
+    }
+
+    #[tokio::test]
+    async fn the_window_opens_with_successes_and_throttling_switches_to_a_halving_rate() {
+        let pacer = Pacer::new(Pacing::Adaptive, 10);
+        assert_eq!(pacer.lock().window, INITIAL_WINDOW);
+        let first = pacer.slot(None).await.expect("slot");
+        first.succeeded();
+        drop(first);
+        assert_eq!(pacer.lock().window, INITIAL_WINDOW + 1);
+        assert_eq!(pacer.rate(), None, "unpaced until AWS throttles");
+
+        let s = pacer.slot(None).await.expect("slot");
+        s.throttled();
+        // One success in the last second: that rate.
+        assert_eq!(pacer.rate(), Some(1.0));
+        assert_eq!(pacer.lock().window, (INITIAL_WINDOW + 1) / 2);
+        // A call sent before that cut does not cut again.
+        s.throttled();
+        assert_eq!(pacer.rate(), Some(1.0));
+        drop(s);
+        // A call sent after it does; never below the floor.
+        for _ in 0..10 {
+            let s = Slot {
+                pacer: &pacer,
+                sent: Instant::now() + Duration::from_millis(10),
+            };
+            pacer.lock().in_flight += 1;
+            s.throttled();
+        }
+        assert_eq!(pacer.rate(), Some(MIN_RATE));
+        assert_eq!(pacer.lock().window, 1);
+        // Successes grow it again.
+        let s = Slot {
+            pacer: &pacer,
+            sent: Instant::now(),
+        };
+        pacer.lock().in_flight += 1;
+        s.succeeded();
+        let r = pacer.rate().unwrap_or_default();
+        assert!((r - MIN_RATE * (1.0 + GROWTH)).abs() < 1e-9, "{r}");
+    }
+
+    #[tokio::test]
+    async fn paced_slots_are_spaced_by_the_rate() {
+        let pacer = Pacer::new(Pacing::Adaptive, 10);
+        {
+            let mut s = pacer.lock();
+            s.rate = Some(20.0);
+            s.window = 10;
+        }
+        let started = Instant::now();
+        let mut sent = Vec::new();
+        for _ in 0..5 {
+            let s = pacer.slot(None).await.expect("slot");
+            sent.push(s.sent);
+        }
+        for pair in sent.windows(2) {
+            assert_eq!(pair[1] - pair[0], Duration::from_millis(50));
+        }
+        assert!(started.elapsed() >= Duration::from_millis(200));
+    }
+
+    #[tokio::test]
+    async fn no_slot_is_given_past_the_deadline_once_paced() {
+        let pacer = Pacer::new(Pacing::Adaptive, 10);
+        {
+            let mut s = pacer.lock();
+            s.rate = Some(0.1);
+            s.next = Instant::now() + Duration::from_secs(5);
+        }
+        let until = Instant::now() + Duration::from_secs(1);
+        assert!(pacer.slot(Some(until)).await.is_none());
+        assert_eq!(pacer.lock().in_flight, 0, "the refused slot holds no place");
+    }
+
+    #[tokio::test]
+    async fn a_full_window_waits_for_a_call_to_finish() {
+        let pacer = Pacer::new(Pacing::Adaptive, 1);
+        let first = pacer.slot(None).await.expect("slot");
+        let waiting = pacer.slot(None);
+        tokio::pin!(waiting);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), waiting.as_mut())
+                .await
+                .is_err(),
+            "the window holds one call"
+        );
+        drop(first);
+        let _second = tokio::time::timeout(Duration::from_secs(1), waiting)
+            .await
+            .expect("freed");
+    }
+
+    #[tokio::test]
+    async fn pacing_off_never_waits() {
+        let pacer = Pacer::new(Pacing::Off, 1);
+        let a = pacer.slot(None).await.expect("slot");
+        let b = pacer.slot(None).await.expect("slot");
+        a.throttled();
+        b.throttled();
+        assert_eq!(pacer.rate(), None);
+    }
+}
