@@ -37,42 +37,13 @@ async fn run() -> Result<(), awsconf::Error> {
     );
 
     println!("\n== 2. {env} with {local} and API_* env vars on top ==");
-    let (config, origins) = ApiConfig::loader()
+    let (_config, origins) = ApiConfig::loader()
         .env(&env)
         .merge(Toml::file(local))
         .merge(Env::prefixed("API_").split("__"))
         .load_explained()
         .await?;
-    println!("{:<30} {:<25} {:<31} where", "field", "value", "layer");
-    for o in &origins {
-        let value = if o.secret {
-            "[REDACTED]".to_string()
-        } else {
-            value_of(&config, &o.field)
-        };
-        println!(
-            "{:<30} {:<25} {:<31} {}",
-            o.field, value, o.layer, o.location
-        );
-    }
+    // Each field's value (secrets redacted), its layer and where in it.
+    print!("{}", awsconf::Origin::table(&origins));
     Ok(())
-}
-
-/// The printed value of a non-secret field, for the table.
-fn value_of(c: &ApiConfig, field: &str) -> String {
-    match field {
-        "database.host" => c.database.host.clone(),
-        "database.port" => c.database.port.to_string(),
-        "database.username" => c.database.username.clone(),
-        "database.max_connections" => c.database.max_connections.to_string(),
-        "redis.host" => c.redis.host.clone(),
-        "redis.port" => c.redis.port.to_string(),
-        "frontend.api_url" => c.frontend.api_url.clone(),
-        "frontend.cdn_url" => c.frontend.cdn_url.clone(),
-        "feature_flags.new_checkout" => c.feature_flags.new_checkout.to_string(),
-        "feature_flags.recommendations" => c.feature_flags.recommendations.to_string(),
-        "feature_flags.dark_mode" => c.feature_flags.dark_mode.to_string(),
-        "log_level" => c.log_level.clone(),
-        _ => "?".to_string(),
-    }
 }

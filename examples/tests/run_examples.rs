@@ -59,7 +59,7 @@ fn demo_seeds_loads_and_redacts() {
         "{table}"
     );
     assert!(
-        row("redis.port").contains("6380") && row("redis.port").contains("environment"),
+        row("redis.port").contains("6380") && row("redis.port").contains("API_REDIS__PORT"),
         "{table}"
     );
     assert!(

@@ -216,6 +216,7 @@ mod leaf;
 pub mod limits;
 pub mod live;
 pub mod loader;
+mod origin;
 pub mod plan;
 #[cfg(test)]
 mod proptests;
@@ -232,12 +233,12 @@ mod walk;
 /// `awsconf::aws_config::load_defaults(awsconf::aws_config::BehaviorVersion::latest())`.
 pub use aws_config;
 pub use awsconf_macros::AwsConfig;
-pub use decode::Origin;
 pub use error::{Error, Problem, ProblemKind};
 pub use figment;
 pub use live::Live;
 pub use loader::Loader;
 pub use loader::{Pacing, SecretReads};
+pub use origin::{Origin, Source};
 pub use secrecy::{ExposeSecret, SecretBox, SecretString};
 /// serde, with its derive, so your crate needs no `serde` dependency of its own
 /// for a JSON secret's or a `#[param(json)]` field's struct:

@@ -9,11 +9,12 @@ use figment::value::Value;
 use figment::{Figment, Provider};
 use tokio::sync::Semaphore;
 
-use crate::decode::{decode_root, DecodeCx, Origin};
+use crate::decode::{decode_root, DecodeCx};
 use crate::error::{Error, Problem, ProblemKind};
 use crate::fetch::pace::Pacer;
 pub use crate::fetch::pace::{Pacing, SecretReads};
 use crate::fetch::{Fetcher, SecretCache};
+use crate::origin::Origin;
 use crate::plan::{self, Plan, Targets};
 use crate::provider::AwsLayers;
 use crate::schema::Scope;

@@ -2,17 +2,17 @@
 //! metadata maps a key path back to its SSM name or secret id: figment's own
 //! messages then say `/production/api/database/port`, not `database.port`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use figment::value::{Dict, Map, Num, Value};
 use figment::{Metadata, Profile, Provider};
 use secrecy::ExposeSecret;
 
-use crate::decode::FetchFacts;
 use crate::error::{Problem, ProblemKind};
 use crate::fetch::{Fetched, SecretCache, SecretPayload};
 use crate::plan::{secrets_by_ref, Targets};
+use crate::walk::Home;
 
 /// The name of the Parameter Store layer's metadata.
 pub const PARAMETER_STORE: &str = "AWS Parameter Store";
@@ -24,6 +24,26 @@ pub const SECRET_MAX_BYTES: usize = 65_536;
 /// Is this metadata one of awsconf's AWS layers?
 pub(crate) fn is_aws(md: &Metadata) -> bool {
     md.name == PARAMETER_STORE || md.name == SECRETS_MANAGER
+}
+
+/// What the fetch learnt that decoding needs, keyed by where each value lives
+/// (typed: a parameter name or a secret id, never a string to parse back).
+#[derive(Default, Debug)]
+pub(crate) struct FetchFacts {
+    /// SSM names whose parameter is a SecureString (always redacted).
+    pub secure: HashSet<String>,
+    /// Parameters and secrets whose fetch failed: the fetch's problem already
+    /// covers them, so no "missing" problem is added.
+    pub failed: HashSet<Home>,
+    /// Why a field's value is absent, by field path (a secret without the stage, a
+    /// JSON secret without the key), for the "missing" message.
+    pub absent: HashMap<String, String>,
+    /// The version of each parameter read, by SSM name.
+    pub param_versions: HashMap<String, i64>,
+    /// The version id of each secret read, by secret id.
+    pub secret_versions: HashMap<String, String>,
+    /// Did the load ask AWS at all?
+    pub online: bool,
 }
 
 /// Values read from one AWS service, keyed by Rust field path.
@@ -117,9 +137,7 @@ impl AwsLayers {
                 if v.secure {
                     out.facts.secure.insert(t.name.clone());
                 }
-                out.facts
-                    .versions
-                    .insert(t.name.clone(), format!("version {}", v.version));
+                out.facts.param_versions.insert(t.name.clone(), v.version);
                 out.params
                     .insert(&t.keys, Value::from(v.value.clone()), t.name.clone());
             }
@@ -139,8 +157,8 @@ impl AwsLayers {
             };
             if let Some(version) = &value.version_id {
                 out.facts
-                    .versions
-                    .insert(home.clone(), format!("version {version}"));
+                    .secret_versions
+                    .insert(secret.id.clone(), version.clone());
             }
             match &value.payload {
                 SecretPayload::Text(text) => {
@@ -164,7 +182,9 @@ impl AwsLayers {
                     if let Some((kind, message)) = refused {
                         let paths: Vec<String> =
                             fields.iter().map(|f| f.field_path.clone()).collect();
-                        out.facts.failed.insert(secret.id.clone());
+                        out.facts.failed.insert(Home::Secret {
+                            id: secret.id.clone(),
+                        });
                         out.problems.push(
                             Problem::new(kind, message)
                                 .field(crate::fetch::summarize_fields(&paths))
@@ -193,7 +213,9 @@ impl AwsLayers {
                                     );
                                 }
                                 Err(why) => {
-                                    out.facts.failed.insert(secret.id.clone());
+                                    out.facts.failed.insert(Home::Secret {
+                                        id: secret.id.clone(),
+                                    });
                                     out.problems.push(
                                         Problem::new(
                                             ProblemKind::Invalid,
@@ -217,7 +239,9 @@ impl AwsLayers {
                         .collect();
                     for f in fields {
                         if let Some(key) = f.key {
-                            out.facts.failed.insert(secret.id.clone());
+                            out.facts.failed.insert(Home::Secret {
+                                id: secret.id.clone(),
+                            });
                             out.problems.push(
                                 Problem::new(
                                     ProblemKind::Invalid,

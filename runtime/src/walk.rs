@@ -4,8 +4,9 @@
 
 use crate::schema::{Field, Kind, Schema, Scope};
 
-/// Where a leaf field's value lives in AWS.
-#[derive(Clone, Debug)]
+/// Where a leaf field's value lives in AWS: the key of what the fetch learnt
+/// about it (failed, its version), and, displayed, the location a problem names.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Home {
     /// A Parameter Store parameter.
     Param {
@@ -17,6 +18,16 @@ pub(crate) enum Home {
         /// The expanded secret id.
         id: String,
     },
+}
+
+impl std::fmt::Display for Home {
+    /// The SSM name, or `secret <id>`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Home::Param { name } => f.write_str(name),
+            Home::Secret { id } => write!(f, "secret {id}"),
+        }
+    }
 }
 
 /// One parameter or secret field, with every name derived through [`Scope`], the

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use awsconf::figment::providers::{Format, Serialized, Toml};
-use awsconf::{AwsConfig, ExposeSecret, SecretString};
+use awsconf::{AwsConfig, ExposeSecret, SecretString, Source};
 use awsconf_tests::{moto, problems, sdk_config, unique_env, Proxy, Seed};
 
 #[derive(AwsConfig, Debug)]
@@ -123,27 +123,36 @@ async fn toml_and_later_layers_beat_aws_values() {
         config.database.ratio, 0.75,
         "AWS value kept where no layer sets it"
     );
-    let layer = |f: &str| {
+    let source = |f: &str| {
         origins
             .iter()
             .find(|o| o.field == f)
-            .map(|o| (o.layer.clone(), o.location.clone()))
+            .map(|o| o.source.clone())
     };
     assert_eq!(
-        layer("database.host").map(|l| l.0),
-        Some("TOML source string".to_string())
+        source("database.host"),
+        Some(Source::Layer {
+            name: "TOML source string".into(),
+            location: Some("database.host".into()),
+        })
     );
     assert_eq!(
-        layer("database.ratio"),
-        Some((
-            "AWS Parameter Store".to_string(),
-            format!("/{env}/shop/database/ratio (version 1)")
-        ))
+        source("database.ratio"),
+        Some(Source::Parameter {
+            name: format!("/{env}/shop/database/ratio"),
+            version: Some(1),
+        })
     );
+    assert_eq!(source("database.max_connections"), Some(Source::Default));
+    let ratio = source("database.ratio").map(|s| s.to_string());
     assert_eq!(
-        layer("database.max_connections").map(|l| l.0),
-        Some("default".to_string())
+        ratio.as_deref(),
+        Some(format!("AWS Parameter Store /{env}/shop/database/ratio (version 1)").as_str())
     );
+    // The table helper on the result: the values, never a secret.
+    let table = awsconf::Origin::table(&origins);
+    assert!(table.contains("database.port"), "{table}");
+    assert!(table.contains("7777"), "{table}");
 }
 
 // Four levels of components: /<env>/deep/one/two/three/four/value.

@@ -8,54 +8,20 @@
 
 mod text;
 
-pub(crate) use text::{decode_value, num_text, Absent, DeError};
 #[cfg(test)]
 pub(crate) use text::tests;
-
-use std::collections::HashSet;
+pub(crate) use text::{decode_value, num_text, Absent, DeError};
 
 use figment::value::{Dict, Value};
 use figment::Figment;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Problem, ProblemKind};
+use crate::origin::{Origin, Source};
+use crate::provider::FetchFacts;
 use crate::schema::{Field, Kind, Schema, Scope};
+use crate::walk::Home;
 use crate::AwsConfig;
-
-/// Facts from the fetch that decoding needs.
-#[derive(Default, Debug)]
-pub(crate) struct FetchFacts {
-    /// SSM names whose parameter is a SecureString (always redacted).
-    pub secure: HashSet<String>,
-    /// SSM names and secret ids whose fetch failed: the fetch's problem already
-    /// covers them, so no "missing" problem is added.
-    pub failed: HashSet<String>,
-    /// Why a field's value is absent, by field path (a secret without the stage, a
-    /// JSON secret without the key), for the "missing" message.
-    pub absent: std::collections::HashMap<String, String>,
-    /// Version of each AWS value by SSM name or `secret <id>`, for provenance.
-    pub versions: std::collections::HashMap<String, String>,
-    /// Did the load ask AWS at all?
-    pub online: bool,
-}
-
-/// Which layer supplied a field's value, and from where.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Origin {
-    /// The dotted Rust path of the field, e.g. `database.port`.
-    pub field: String,
-    /// The layer: `AWS Parameter Store`, `AWS Secrets Manager`, `TOML file`,
-    /// `environment variable(s)`, `default` or `absent`.
-    pub layer: String,
-    /// Where in that layer: the SSM name and version, the secret id and version id,
-    /// the file path and key, the variable name.
-    pub location: String,
-    /// The value is a secret (never shown).
-    pub secret: bool,
-    /// The value as supplied, for display: `None` for secrets and SecureStrings,
-    /// JSON values and tables (which may hold a secret), and absent fields.
-    pub value: Option<String>,
-}
 
 /// What decoding shares across the tree.
 pub(crate) struct DecodeCx {
@@ -124,7 +90,7 @@ impl<'a> Decoder<'a> {
         let Some(value) = value else {
             return self.absent(field, path, home, default);
         };
-        let (layer, origin, in_problem) = self.origin(value, field, &home);
+        let (source, in_problem) = self.origin(value, field, &home);
         if let Some(message) = crate::limits::value_size(field, value) {
             self.problem(
                 Problem::new(ProblemKind::Limit, message)
@@ -133,13 +99,13 @@ impl<'a> Decoder<'a> {
             );
             return None;
         }
-        let redact = field.is_secret() || self.cx.facts.secure.contains(&home);
+        let redact = field.is_secret()
+            || matches!(&home, Home::Param { name } if self.cx.facts.secure.contains(name));
         match decode_value::<T>(value, field) {
             Ok(v) => {
                 self.cx.origins.push(Origin {
                     field: path,
-                    layer,
-                    location: origin,
+                    source,
                     secret: redact,
                     value: display_value(value, field, redact),
                 });
@@ -169,7 +135,7 @@ impl<'a> Decoder<'a> {
         &mut self,
         field: &Field,
         path: String,
-        home: String,
+        home: Home,
         default: Option<fn() -> T>,
     ) -> Option<T> {
         if let Some(default) = default {
@@ -178,8 +144,7 @@ impl<'a> Decoder<'a> {
             let shown = field.default.and_then(|f| f().ok());
             self.cx.origins.push(Origin {
                 field: path,
-                layer: "default".into(),
-                location: "#[param(default)]".into(),
+                source: Source::Default,
                 secret: field.is_secret(),
                 value: shown.and_then(|v| display_value(&v, field, field.is_secret())),
             });
@@ -190,8 +155,7 @@ impl<'a> Decoder<'a> {
                 Ok(v) => {
                     self.cx.origins.push(Origin {
                         field: path,
-                        layer: "absent".into(),
-                        location: home,
+                        source: Source::Absent,
                         secret: field.is_secret(),
                         value: None,
                     });
@@ -201,13 +165,13 @@ impl<'a> Decoder<'a> {
                     self.problem(
                         Problem::new(ProblemKind::Missing, err.0)
                             .field(path)
-                            .location(home),
+                            .location(home.to_string()),
                     );
                     None
                 }
             };
         }
-        if self.cx.facts.failed.contains(home_key(&home)) {
+        if self.cx.facts.failed.contains(&home) {
             return None;
         }
         let what = match field.kind {
@@ -224,31 +188,41 @@ impl<'a> Decoder<'a> {
         self.problem(
             Problem::new(ProblemKind::Missing, message)
                 .field(path)
-                .location(home),
+                .location(home.to_string()),
         );
         None
     }
 
-    /// Where a field's value lives in AWS: its SSM name or `secret <id>`.
-    fn home(&self, field: &Field) -> String {
+    /// Where a field's value lives in AWS: its SSM name or secret id.
+    fn home(&self, field: &Field) -> Home {
         match &field.kind {
-            Kind::Secret(s) => format!("secret {}", self.scope.secret_id(field, s)),
-            _ => self.scope.ssm_name(field),
+            Kind::Secret(s) => Home::Secret {
+                id: self.scope.secret_id(field, s),
+            },
+            _ => Home::Param {
+                name: self.scope.ssm_name(field),
+            },
         }
     }
 
-    /// The layer a present value came from and where in it, named through its
-    /// figment metadata: `(layer, location for provenance, location for problems)`.
-    fn origin(&self, value: &Value, field: &Field, home: &str) -> (String, String, String) {
+    /// The source a present value came from, named through its figment
+    /// metadata, and the location a problem with it names.
+    fn origin(&self, value: &Value, field: &Field, home: &Home) -> (Source, String) {
         let Some(md) = self.cx.figment.get_metadata(value.tag()) else {
-            return ("unknown".into(), home.to_string(), home.to_string());
+            return (Source::Absent, home.to_string());
         };
         if crate::provider::is_aws(md) {
-            let location = match self.cx.facts.versions.get(home) {
-                Some(version) => format!("{home} ({version})"),
-                None => home.to_string(),
+            let source = match home {
+                Home::Param { name } => Source::Parameter {
+                    name: name.clone(),
+                    version: self.cx.facts.param_versions.get(name).copied(),
+                },
+                Home::Secret { id } => Source::Secret {
+                    id: id.clone(),
+                    version_id: self.cx.facts.secret_versions.get(id).cloned(),
+                },
             };
-            return (md.name.to_string(), location, home.to_string());
+            return (source, home.to_string());
         }
         let keys = self.scope.field_keys(field);
         let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
@@ -257,6 +231,9 @@ impl<'a> Decoder<'a> {
             .strip_prefix("default.")
             .map(str::to_string)
             .unwrap_or(key);
+        // An environment variable is named as the user set it (`API_REDIS__PORT`),
+        // not by figment's key path (`REDIS.PORT`).
+        let key = crate::origin::env_var_name(&md.name, &key).unwrap_or(key);
         let location = match &md.source {
             Some(source) => format!("{source}: {key}"),
             None => key,
@@ -265,7 +242,11 @@ impl<'a> Decoder<'a> {
             Some(_) => format!("{} {location}", md.name),
             None => format!("{}: {location}", md.name),
         };
-        (md.name.to_string(), location, in_problem)
+        let source = Source::Layer {
+            name: md.name.to_string(),
+            location: Some(location),
+        };
+        (source, in_problem)
     }
 
     /// A nested `#[component]` struct.
@@ -294,7 +275,10 @@ impl<'a> Decoder<'a> {
                         V::schema().type_name,
                         kind_name(other)
                     );
-                    let (_, _, origin) = self.origin(other, field, &self.scope.map_prefix(field));
+                    let prefix = Home::Param {
+                        name: self.scope.map_prefix(field),
+                    };
+                    let (_, origin) = self.origin(other, field, &prefix);
                     self.problem(
                         Problem::new(ProblemKind::Invalid, message)
                             .field(path)
@@ -322,7 +306,10 @@ impl<'a> Decoder<'a> {
             Some(other) => {
                 let path = self.scope.field_path(field);
                 let message = format!("expected a table of fields, found {}", kind_name(other));
-                let (_, _, origin) = self.origin(other, field, &self.scope.map_prefix(field));
+                let prefix = Home::Param {
+                    name: self.scope.map_prefix(field),
+                };
+                let (_, origin) = self.origin(other, field, &prefix);
                 self.problem(
                     Problem::new(ProblemKind::Invalid, message)
                         .field(path)
@@ -358,11 +345,6 @@ fn display_value(value: &Value, field: &Field, redact: bool) -> Option<String> {
             .map(|items| items.join(",")),
         other => scalar(other),
     }
-}
-
-/// `secret foo` -> `foo`, SSM names unchanged: the key of `FetchFacts::failed`.
-fn home_key(home: &str) -> &str {
-    home.strip_prefix("secret ").unwrap_or(home)
 }
 
 /// The message for a secret value that did not convert: serde's reason when it

@@ -26,6 +26,7 @@ use tokio::sync::Semaphore;
 
 use crate::error::{Problem, ProblemKind};
 use crate::plan::{self, MapTarget, SecretRef, Targets};
+use crate::walk::Home;
 
 /// One Parameter Store value as read.
 #[derive(Clone)]
@@ -62,8 +63,8 @@ pub(crate) struct Fetched {
     /// Secrets that do not exist (or lack the stage): why, for the "missing" message.
     pub absent_secrets: BTreeMap<SecretRef, String>,
     pub problems: Vec<Problem>,
-    /// SSM names and secret ids whose call failed.
-    pub failed: HashSet<String>,
+    /// Parameters and secrets whose call failed.
+    pub failed: HashSet<Home>,
 }
 
 /// The clients and settings of one load.
@@ -136,7 +137,9 @@ impl Fetcher {
                     out.params.extend(values);
                 }
                 Err(problem) => {
-                    out.failed.insert(map.prefix.clone());
+                    out.failed.insert(Home::Param {
+                        name: map.prefix.clone(),
+                    });
                     out.problems.push(problem);
                 }
             }
@@ -150,7 +153,8 @@ impl Fetcher {
         }
         let (refused, ids) = crate::limits::refuse_secrets(&mut entries.secrets);
         out.problems.extend(refused);
-        out.failed.extend(ids);
+        out.failed
+            .extend(ids.into_iter().map(|id| Home::Secret { id }));
         if !entries.secrets.is_empty() {
             let (secret_batches, pinned) = plan::secret_batches(&entries.secrets);
             let secrets = self.secrets(secret_batches, pinned, cache).await;
@@ -182,8 +186,9 @@ impl Fetched {
         match result.outcome {
             Ok(values) => self.params.extend(values),
             Err(problem) => {
-                self.failed
-                    .extend(result.names.into_iter().map(|n| strip_selector(&n)));
+                self.failed.extend(result.names.iter().map(|n| Home::Param {
+                    name: strip_selector(n),
+                }));
                 self.problems.push(problem);
             }
         }
@@ -192,7 +197,8 @@ impl Fetched {
     fn merge_secrets(&mut self, result: secrets::SecretsResult) {
         self.secrets.extend(result.values);
         self.absent_secrets.extend(result.absent);
-        self.failed.extend(result.failed);
+        self.failed
+            .extend(result.failed.into_iter().map(|id| Home::Secret { id }));
         self.problems.extend(result.problems);
     }
 }

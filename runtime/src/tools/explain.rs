@@ -13,7 +13,7 @@ use super::table;
 use crate::{AwsConfig, Error, Loader, Origin, Root};
 
 /// What [`explain`] shows for a secret's value.
-pub const REDACTED: &str = "[REDACTED]";
+pub use crate::origin::REDACTED;
 
 /// One field's provenance.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -36,13 +36,12 @@ pub struct ExplainedField {
 
 impl ExplainedField {
     fn from_origin(o: Origin) -> ExplainedField {
-        let location = env_var_location(&o.layer, &o.location).unwrap_or(o.location);
         ExplainedField {
+            layer: o.source.layer().to_string(),
+            location: o.source.location(),
             field: o.field,
             value: o.value,
             secret: o.secret,
-            layer: o.layer,
-            location,
         }
     }
 
@@ -96,34 +95,4 @@ pub async fn explain<T: AwsConfig + Root>(loader: Loader<T>) -> Result<Explanati
             .map(ExplainedField::from_origin)
             .collect(),
     })
-}
-
-/// figment names an env var by its key path (`REDIS.PORT`); the name the user set
-/// is `<prefix><keys joined by the split>`. Finds the one variable of the
-/// environment that maps to the key, trying the `__` and `.` splits; `None`
-/// (keep figment's location) when none or several match.
-fn env_var_location(layer: &str, location: &str) -> Option<String> {
-    let rest = layer.strip_suffix("environment variable(s)")?;
-    let prefix = rest.trim().trim_matches('`');
-    let key = location.to_ascii_lowercase();
-    let matches: Vec<String> = std::env::vars_os()
-        .filter_map(|(name, _)| name.into_string().ok())
-        .filter(|name| {
-            let Some(tail) = name
-                .get(..prefix.len())
-                .filter(|p| p.eq_ignore_ascii_case(prefix))
-                .and_then(|_| name.get(prefix.len()..))
-            else {
-                return false;
-            };
-            let tail = tail.to_ascii_lowercase();
-            ["__", "."]
-                .iter()
-                .any(|split| tail.replace(split, ".") == key)
-        })
-        .collect();
-    match matches.as_slice() {
-        [one] => Some(one.clone()),
-        _ => None,
-    }
 }
