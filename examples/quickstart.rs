@@ -7,6 +7,8 @@
 use awsconf::figment::providers::{Env, Format, Toml};
 use awsconf::{AwsConfig, ExposeSecret};
 
+// The demo prints the config through Debug, which the dead-code lint does not count.
+#[allow(dead_code)]
 mod api_config;
 
 use api_config::ApiConfig;

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use aws_sdk_ssm::error::DisplayErrorContext;
 use aws_sdk_ssm::types::ParameterType;
+use awsconf_testkit::sdk::{in_waves, Seed};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -176,13 +177,12 @@ impl<S: tracing::Subscriber> Layer<S> for AwsCallCounter {
 
 /// Writes an example's parameters and secrets, the way an operator or Terraform
 /// would, through the AWS SDK's default configuration (`AWS_ENDPOINT_URL` points
-/// it at the emulator). Each error names what it was writing, never the value.
+/// it at the emulator). The writes are the test kit's [`Seed`]'s, which the tests
+/// and the benchmark use too. Each error names what it was writing, never the value.
 #[derive(Clone, Debug)]
 pub struct Emulator {
-    /// Parameter Store.
-    pub ssm: aws_sdk_ssm::Client,
-    /// Secrets Manager.
-    pub secrets: aws_sdk_secretsmanager::Client,
+    /// The SDK clients, and the writes they make.
+    pub seed: Seed,
     /// The SDK configuration the clients were built from.
     pub sdk_config: aws_config::SdkConfig,
 }
@@ -236,88 +236,45 @@ impl Emulator {
     pub async fn from_env() -> Emulator {
         let sdk_config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         Emulator {
-            ssm: aws_sdk_ssm::Client::new(&sdk_config),
-            secrets: aws_sdk_secretsmanager::Client::new(&sdk_config),
+            seed: Seed::with_config(&sdk_config),
             sdk_config,
         }
     }
 
     /// Writes (or overwrites) one parameter.
     pub async fn put_param(&self, param: &Param) -> Result<(), BoxError> {
-        self.ssm
-            .put_parameter()
-            .name(&param.name)
-            .value(&param.value)
-            .r#type(param.kind.clone())
-            .overwrite(true)
-            .send()
-            .await
-            .map_err(|e| failed("writing parameter", &param.name, DisplayErrorContext(e)))?;
+        self.seed
+            .try_put(&param.name, &param.value, param.kind.clone())
+            .await?;
         Ok(())
     }
 
     /// Writes parameters concurrently, [`WAVE`] at a time.
     pub async fn put_params(&self, params: Vec<Param>) -> Result<(), BoxError> {
-        let mut waves = params.into_iter().peekable();
-        while waves.peek().is_some() {
-            let mut set = tokio::task::JoinSet::new();
-            for param in waves.by_ref().take(WAVE) {
-                let this = self.clone();
-                set.spawn(async move { this.put_param(&param).await });
-            }
-            while let Some(done) = set.join_next().await {
-                done??;
-            }
-        }
-        Ok(())
+        in_waves(params.iter().map(|p| self.put_param(p)), WAVE).await
     }
 
     /// Creates a secret, or stores a new version of it (the old one moves to
     /// `AWSPREVIOUS`) when it exists.
     pub async fn put_secret(&self, id: &str, value: &str) -> Result<(), BoxError> {
-        let created = self
-            .secrets
-            .create_secret()
-            .name(id)
-            .secret_string(value)
-            .send()
-            .await;
-        match created {
-            Ok(_) => Ok(()),
-            Err(e) if is_exists(&e) => {
-                self.secrets
-                    .put_secret_value()
-                    .secret_id(id)
-                    .secret_string(value)
-                    .send()
-                    .await
-                    .map_err(|e| failed("writing secret", id, DisplayErrorContext(e)))?;
-                Ok(())
-            }
-            Err(e) => Err(failed("creating secret", id, DisplayErrorContext(e))),
-        }
+        self.seed.try_put_secret(id, value).await?;
+        Ok(())
     }
 
     /// Writes secrets concurrently, [`WAVE`] at a time: `(id, value)` pairs.
     pub async fn put_secrets(&self, secrets: Vec<(String, String)>) -> Result<(), BoxError> {
-        let mut waves = secrets.into_iter().peekable();
-        while waves.peek().is_some() {
-            let mut set = tokio::task::JoinSet::new();
-            for (id, value) in waves.by_ref().take(WAVE) {
-                let this = self.clone();
-                set.spawn(async move { this.put_secret(&id, &value).await });
-            }
-            while let Some(done) = set.join_next().await {
-                done??;
-            }
-        }
-        Ok(())
+        in_waves(
+            secrets.iter().map(|(id, value)| self.put_secret(id, value)),
+            WAVE,
+        )
+        .await
     }
 
     /// The value of a secret's `AWSCURRENT` version, as the database side of the
     /// axum example sees it.
     pub async fn current_secret(&self, id: &str) -> Result<String, BoxError> {
         let out = self
+            .seed
             .secrets
             .get_secret_value()
             .secret_id(id)
@@ -331,7 +288,8 @@ impl Emulator {
 
     /// Deletes a parameter.
     pub async fn delete_param(&self, name: &str) -> Result<(), BoxError> {
-        self.ssm
+        self.seed
+            .ssm
             .delete_parameter()
             .name(name)
             .send()
@@ -339,15 +297,6 @@ impl Emulator {
             .map_err(|e| failed("deleting parameter", name, DisplayErrorContext(e)))?;
         Ok(())
     }
-}
-
-fn is_exists(
-    err: &aws_sdk_secretsmanager::error::SdkError<
-        aws_sdk_secretsmanager::operation::create_secret::CreateSecretError,
-    >,
-) -> bool {
-    err.as_service_error()
-        .is_some_and(|e| e.is_resource_exists_exception())
 }
 
 fn failed(what: &str, name: &str, err: impl Display) -> BoxError {

@@ -11,5 +11,6 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 name="${1:?usage: scripts/example.sh <name> [args...]; e.g. scripts/example.sh axum-service --demo}"
 shift
-cargo build -q -p awsconf-examples --bin "$name"
+# Not quiet: the first build takes minutes, and cargo's progress shows it working.
+cargo build -p awsconf-examples --bin "$name"
 scripts/with-moto.sh "target/debug/$name" "$@"

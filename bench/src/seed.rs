@@ -1,15 +1,11 @@
 //! Seeding the emulator directly through the SDK (not through the proxy), in
 //! concurrent waves, and resetting it between layouts.
 
-use std::future::Future;
 use std::time::Duration;
 
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_ssm::config::{Credentials, SharedCredentialsProvider};
-use aws_sdk_ssm::error::DisplayErrorContext;
+use aws_config::SdkConfig;
 use aws_sdk_ssm::types::ParameterType;
+use awsconf_testkit::sdk::{in_waves, Seed};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::layouts::{param_value, secret_value, LayoutSpec};
@@ -17,28 +13,10 @@ use crate::layouts::{param_value, secret_value, LayoutSpec};
 /// Requests in flight at once while seeding.
 const WAVE: usize = 32;
 
-/// An SDK config for `endpoint` (moto or the proxy): static dummy credentials,
-/// us-east-1, the SDK's standard retries, generous timeouts.
+/// An SDK config for `endpoint` (moto or the proxy): the test kit's, with a
+/// generous 30 s per attempt for loads through a throttling proxy.
 pub fn sdk_config(endpoint: &str) -> SdkConfig {
-    SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "testing",
-            "testing",
-            None,
-            None,
-            "awsconf-bench",
-        )))
-        .retry_config(RetryConfig::standard())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(Duration::from_secs(30))
-                .build(),
-        )
-        .build()
+    awsconf_testkit::sdk::sdk_config_with_attempt_timeout(endpoint, Duration::from_secs(30))
 }
 
 /// Forgets everything moto stores (`POST /moto-api/reset`), so each layout is
@@ -70,54 +48,22 @@ pub async fn reset(moto_endpoint: &str) -> Result<(), String> {
     }
 }
 
-/// Runs `futures` at most [`WAVE`] at a time; the first error wins.
-async fn in_waves<F>(futures: impl IntoIterator<Item = F>) -> Result<(), String>
-where
-    F: Future<Output = Result<(), String>>,
-{
-    let mut rest = futures.into_iter().peekable();
-    while rest.peek().is_some() {
-        let wave: Vec<F> = rest.by_ref().take(WAVE).collect();
-        for r in futures_util::future::join_all(wave).await {
-            r?;
-        }
-    }
-    Ok(())
-}
-
 /// Writes every parameter (String) and secret of `layout` straight to moto.
 pub async fn seed(moto: &SdkConfig, layout: &LayoutSpec) -> Result<(), String> {
-    let ssm = aws_sdk_ssm::Client::new(moto);
-    let secrets = aws_sdk_secretsmanager::Client::new(moto);
+    let seed = Seed::with_config(moto);
     let names = layout.param_names();
     let puts = names.iter().map(|name| {
-        let ssm = &ssm;
+        let seed = &seed;
         async move {
-            ssm.put_parameter()
-                .name(name)
-                .value(param_value(name))
-                .r#type(ParameterType::String)
-                .overwrite(true)
-                .send()
+            seed.try_put(name, &param_value(name), ParameterType::String)
                 .await
-                .map(|_| ())
-                .map_err(|e| format!("seeding {name}: {}", DisplayErrorContext(e)))
         }
     });
+    in_waves(puts, WAVE).await?;
     let ids = layout.secret_ids();
     let creates = ids.iter().map(|id| {
-        let secrets = &secrets;
-        async move {
-            secrets
-                .create_secret()
-                .name(id)
-                .secret_string(secret_value(id))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| format!("seeding secret {id}: {}", DisplayErrorContext(e)))
-        }
+        let seed = &seed;
+        async move { seed.try_create_secret(id, &secret_value(id)).await }
     });
-    in_waves(puts).await?;
-    in_waves(creates).await
+    in_waves(creates, WAVE).await
 }

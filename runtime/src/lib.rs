@@ -61,8 +61,9 @@
 //! A `default = <expr>` is checked by the compiler against the field's type, at the
 //! expression: it is any expression of the field's type (`100` for a `u16`,
 //! `false`, `vec![..]`, a `const`, an enum variant), a string literal for a
-//! `String` or `SecretString` field, and, for an `Option<T>` field, anything that
-//! fits `T` (it becomes `Some`). `#[param(default = "eighty")] port: u16` does not
+//! `String`, `SecretString` or `PathBuf` field, an array for a `Vec` field
+//! (`["a", "b"]`, `[1, 2]`), and, for an `Option<T>` field, anything that fits `T`
+//! (it becomes `Some`). `#[param(default = "eighty")] port: u16` does not
 //! compile.
 //!
 //! `Option<T>` fields may be absent. Values convert through serde: numbers and

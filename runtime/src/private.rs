@@ -16,18 +16,20 @@ pub type DefaultResult = Result<figment::value::Value, Box<figment::Error>>;
 /// What a `#[param(default = <expr>)]` expression may be for a field of type `T`.
 ///
 /// The rule, checked by the compiler at the expression:
-/// - any expression of type `T` (`100` for a `u16`, `false`, `vec![1, 2]`,
+/// - any expression of type `T` (`100` for a `u16`, `false`, `vec![..]`,
 ///   `Level::Info`, a `const`);
-/// - a `&str` (a string literal) for a `String` or `SecretString` field;
-/// - for an `Option<T>` field, any of the above for `T` (it becomes `Some`), or
-///   an `Option<T>` itself.
+/// - a string literal for a `String`, `SecretString` or `PathBuf` field;
+/// - an array for a `Vec` field: `[1, 2]` for a `Vec<u16>`, `["a", "b"]` for a
+///   `Vec<String>`;
+/// - for an `Option<T>` field, anything that fits `T` (it becomes `Some`), or an
+///   `Option<T>` itself.
 ///
 /// Integer and float literals take the field's type, so `default = 100` fits a
 /// `u16`, a `u64` and an `Option<u32>` alike.
 #[diagnostic::on_unimplemented(
     message = "a default of type `{Self}` does not fit a field of type `{T}`",
     label = "this default is a `{Self}`, but the field is a `{T}`",
-    note = "a default is an expression of the field's type; a string literal also fits a `String` or `SecretString` field, and a `T` also fits an `Option<T>` field"
+    note = "a default is an expression of the field's type; a string literal also fits a `String`, `SecretString` or `PathBuf` field, an array a `Vec` field, and whatever fits `T` fits an `Option<T>` field"
 )]
 pub trait IntoDefault<T> {
     /// The field's value.
@@ -46,36 +48,35 @@ impl<T> IntoDefault<Option<T>> for T {
     }
 }
 
-// Not listed in the error for a wrong default: the note says the rule.
-#[diagnostic::do_not_recommend]
-impl IntoDefault<String> for &str {
-    fn into_default(self) -> String {
-        self.to_string()
-    }
+/// Each conversion, for `T` and for `Option<T>`. Not listed in the error for a
+/// wrong default (`do_not_recommend`): the note states the rule.
+macro_rules! conversions {
+    ($(impl[$($generics:tt)*] $target:ty => $source:ty, |$v:ident| $body:expr;)*) => {$(
+        #[diagnostic::do_not_recommend]
+        impl<$($generics)*> IntoDefault<$target> for $source {
+            fn into_default(self) -> $target {
+                let $v = self;
+                $body
+            }
+        }
+        #[diagnostic::do_not_recommend]
+        impl<$($generics)*> IntoDefault<Option<$target>> for $source {
+            fn into_default(self) -> Option<$target> {
+                let $v = self;
+                Some($body)
+            }
+        }
+    )*};
 }
 
-// Not listed in the error for a wrong default: the note says the rule.
-#[diagnostic::do_not_recommend]
-impl IntoDefault<Option<String>> for &str {
-    fn into_default(self) -> Option<String> {
-        Some(self.to_string())
-    }
-}
-
-// Not listed in the error for a wrong default: the note says the rule.
-#[diagnostic::do_not_recommend]
-impl IntoDefault<crate::SecretString> for &str {
-    fn into_default(self) -> crate::SecretString {
-        crate::SecretString::from(self)
-    }
-}
-
-// Not listed in the error for a wrong default: the note says the rule.
-#[diagnostic::do_not_recommend]
-impl IntoDefault<Option<crate::SecretString>> for &str {
-    fn into_default(self) -> Option<crate::SecretString> {
-        Some(crate::SecretString::from(self))
-    }
+conversions! {
+    impl['a] String => &'a str, |s| s.to_string();
+    impl['a] crate::SecretString => &'a str, |s| crate::SecretString::from(s);
+    impl['a] std::path::PathBuf => &'a str, |s| std::path::PathBuf::from(s);
+    impl[T, const N: usize] Vec<T> => [T; N], |items| Vec::from(items);
+    impl['a, const N: usize] Vec<String> => [&'a str; N], |items| {
+        items.iter().map(|s| s.to_string()).collect()
+    };
 }
 
 /// A field's default, typed: generated code calls it as `typed_default::<FieldType>(expr)`

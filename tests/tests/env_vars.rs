@@ -27,6 +27,15 @@ fn set(key: &str, value: &str) {
     std::env::set_var(key, value);
 }
 
+/// A directory that is removed when dropped, also when the test fails.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 #[test]
 fn environment_variables_choose_env_offline_mode_and_override_values() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -105,7 +114,9 @@ fn environment_variables_choose_env_offline_mode_and_override_values() {
 
     // 5. No sdk_config: the default chain. A region but no credentials anywhere
     //    (and IMDS disabled): one NoCredentials problem, before any call.
-    let home = std::env::temp_dir().join(format!("awsconf-empty-home-{}", std::process::id()));
+    let home_dir =
+        TempDir(std::env::temp_dir().join(format!("awsconf-empty-home-{}", std::process::id())));
+    let home = home_dir.0.clone();
     std::fs::create_dir_all(&home).expect("temp home");
     for var in [
         "AWS_ACCESS_KEY_ID",
@@ -203,4 +214,8 @@ fn environment_variables_choose_env_offline_mode_and_override_values() {
         );
     }
     assert_eq!(proxy.total(), 0);
+
+    // The empty home is not left behind in the temp dir.
+    drop(home_dir);
+    assert!(!home.exists(), "{} was left behind", home.display());
 }

@@ -6,25 +6,14 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_ssm::config::{Credentials, SharedCredentialsProvider};
-
-/// The emulator for this test binary (started on first use).
-pub fn moto() -> &'static str {
-    awsconf_testkit::moto::shared_endpoint()
-}
-
-/// A fresh env name for one test.
-pub fn unique_env(tag: &str) -> String {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let n = N.fetch_add(1, Ordering::Relaxed);
-    format!("ex{}-{tag}-{n}", std::process::id())
-}
+/// The emulator for this test binary, a fresh env name per test, and an SDK
+/// config for the changes a test makes from outside: the test kit's.
+#[allow(unused_imports)] // each test binary uses its own subset
+pub use awsconf_testkit::sdk::{moto, sdk_config, unique_env};
 
 /// The command for an example binary, pointed at `endpoint` as
 /// `scripts/example.sh` points it at the emulator.
@@ -175,22 +164,6 @@ pub fn run(
     let mut running = Running::start(command(bin, endpoint, env, args));
     let status = running.wait_exit(timeout);
     (status.success(), running.output())
-}
-
-/// An SDK config for the emulator, for changes a test makes from outside.
-pub fn sdk_config(endpoint: &str) -> SdkConfig {
-    SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "testing",
-            "testing",
-            None,
-            None,
-            "awsconf-example-tests",
-        )))
-        .build()
 }
 
 /// A tokio runtime for the tests' own SDK calls.

@@ -78,6 +78,9 @@ pub struct CostEstimate {
     pub config: &'static str,
     /// The assumptions.
     pub inputs: CostInputs,
+    /// Map components in the config, outside map entries (each holds
+    /// `inputs.map_entries` entries).
+    pub maps: u64,
     /// Parameters the config reads (map entries counted `map_entries` times).
     pub parameters: u64,
     /// Distinct secrets the config reads.
@@ -95,17 +98,18 @@ pub struct CostEstimate {
 impl CostEstimate {
     /// The estimate as plain text: what it assumes, then one line per item.
     pub fn to_table(&self) -> String {
+        // The map assumption only where there is a map to apply it to.
+        let per_map = if self.maps == 0 {
+            String::new()
+        } else {
+            let n = self.inputs.map_entries;
+            format!(", {n} entr{} per map", if n == 1 { "y" } else { "ies" })
+        };
         let mut out = format!(
-            "cost of {}: {} loads a month, {} entr{} per map; {} parameters ({}), {} secret{}\n\
+            "cost of {}: {} loads a month{per_map}; {} parameters ({}), {} secret{}\n\
              per load: {} Parameter Store call{}, {} Secrets Manager call{}\n",
             self.config,
             self.inputs.loads_per_month,
-            self.inputs.map_entries,
-            if self.inputs.map_entries == 1 {
-                "y"
-            } else {
-                "ies"
-            },
             self.parameters,
             if self.inputs.advanced_parameters {
                 "advanced"
@@ -307,11 +311,39 @@ pub fn cost<T: AwsConfig + Root>(inputs: &CostInputs) -> CostEstimate {
     CostEstimate {
         config: schema.type_name,
         inputs: *inputs,
+        maps: targets.maps.len() as u64,
         parameters: parameter_count,
         secrets,
         parameter_store_calls_per_load: ssm_calls,
         secrets_manager_calls_per_load: sm_calls,
         lines,
         total_monthly,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Derived inside the runtime crate through `crate = "crate"`.
+    #[derive(crate::AwsConfig)]
+    #[aws_config(app = "flat", crate = "crate")]
+    #[allow(dead_code)]
+    struct Flat {
+        port: u16,
+    }
+
+    #[test]
+    fn a_config_without_maps_states_no_map_assumption() {
+        let estimate = cost::<Flat>(&CostInputs::default());
+        assert_eq!(estimate.maps, 0);
+        let table = estimate.to_table();
+        assert!(
+            table.starts_with(
+                "cost of Flat: 43200 loads a month; 1 parameters (standard), 0 secrets\n"
+            ),
+            "{table}"
+        );
+        assert!(!table.contains("per map"), "{table}");
     }
 }

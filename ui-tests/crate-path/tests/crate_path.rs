@@ -48,6 +48,12 @@ pub struct Api {
     pub hosts: Vec<String>,
     #[param(default = "eu")]
     pub region: Option<String>,
+    #[param(default = ["r1", "r2"])]
+    pub replicas: Vec<String>,
+    #[param(default = [80, 443])]
+    pub ports: Option<Vec<u16>>,
+    #[param(default = "/etc/api")]
+    pub dir: std::path::PathBuf,
     #[param(default = 60 * 60)]
     pub ttl_secs: u64,
     #[param(default = Level::Info)]
@@ -99,6 +105,9 @@ async fn a_renamed_crate_path_derives_and_loads_offline_with_typed_defaults() {
     assert_eq!(config.ratio, 0.5);
     assert_eq!(config.hosts, ["a", "b"]);
     assert_eq!(config.region.as_deref(), Some("eu"));
+    assert_eq!(config.replicas, ["r1", "r2"]);
+    assert_eq!(config.ports, Some(vec![80, 443]));
+    assert_eq!(config.dir, std::path::Path::new("/etc/api"));
     assert_eq!(config.ttl_secs, 3600);
     assert_eq!(config.level, Level::Info);
     assert_ne!(config.level, Level::Debug);
@@ -119,6 +128,7 @@ async fn a_renamed_crate_path_derives_and_loads_offline_with_typed_defaults() {
     assert_eq!(shown("log_level").as_deref(), Some("info"));
     assert_eq!(shown("port").as_deref(), Some("443"));
     assert_eq!(shown("hosts").as_deref(), Some("a,b"));
+    assert_eq!(shown("ports").as_deref(), Some("80,443"));
     assert_eq!(shown("database.port").as_deref(), Some("5432"));
     assert_eq!(
         shown("level"),
@@ -133,7 +143,7 @@ async fn a_renamed_crate_path_derives_and_loads_offline_with_typed_defaults() {
 fn the_schema_of_a_renamed_crate_path_lists_every_field() {
     let schema = <Api as AwsConfig>::schema();
     assert_eq!(schema.app, Some("api"));
-    assert_eq!(schema.fields.len(), 15);
+    assert_eq!(schema.fields.len(), 18);
     let port = &schema.fields[5];
     assert_eq!(port.ident, "port");
     assert!(!port.required, "a field with a default is not required");
