@@ -15,7 +15,8 @@
 //!
 //! ```text
 //! <bin> [--env ENV] [--format table|json] <COMMAND>
-//!   iam-policy --account ID [--region R]   least-privilege IAM policy (JSON)
+//!   iam-policy --account ID [--region R] [--watch]
+//!                                          least-privilege IAM policy (JSON)
 //!   check [--strict]                       the schema against the env: would it load? drift?
 //!   explain [--config FILE]... [--env-prefix P]
 //!                                          each field's value (secrets redacted) and its layer
@@ -91,6 +92,10 @@ enum Command {
         /// The region [default: the SDK's, e.g. $AWS_REGION].
         #[arg(long)]
         region: Option<String>,
+        /// The service keeps the config current with `watch()`: add
+        /// secretsmanager:DescribeSecret on the secrets.
+        #[arg(long)]
+        watch: bool,
     },
     /// Check the env against the schema: would the config load, and what has drifted.
     Check {
@@ -188,9 +193,11 @@ where
     };
     let sdk = Sdk(sdk_config);
     match args.command {
-        Command::IamPolicy { account, region } => {
-            iam_policy::<T>(&env, &account, region, sdk, &mut io).await
-        }
+        Command::IamPolicy {
+            account,
+            region,
+            watch,
+        } => iam_policy::<T>(&env, &account, region, watch, sdk, &mut io).await,
         Command::Check { strict } => {
             let report = tools::check::<T>(&env, &sdk.load().await).await;
             io.report(&report, |r| r.to_table());
@@ -299,6 +306,7 @@ async fn iam_policy<T: AwsConfig + Root>(
     env: &str,
     account: &str,
     region: Option<String>,
+    watch: bool,
     sdk: Sdk<'_>,
     io: &mut Output<'_>,
 ) -> u8 {
@@ -314,13 +322,14 @@ async fn iam_policy<T: AwsConfig + Root>(
             }
         },
     };
-    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-        io.note(format_args!(
-            "error: --account must be a 12-digit AWS account id"
-        ));
-        return EXIT_USAGE;
-    }
-    let policy = iam::policy::<T>(env, &region, account);
+    let options = match iam::PolicyOptions::new(&region, account) {
+        Ok(options) => options.watch(watch),
+        Err(e) => {
+            io.note(format_args!("error: {e}"));
+            return EXIT_USAGE;
+        }
+    };
+    let policy = iam::policy_with::<T>(env, &options);
     let size = iam::policy_size(&policy);
     if size > iam::MANAGED_POLICY_MAX_CHARS {
         io.note(format_args!(

@@ -26,6 +26,7 @@
 //! | `ReadMapComponents` | `ssm:GetParametersByPath` | each map component's path, `…/tenants` and `…/tenants/*` |
 //! | `ReadSecrets` | `secretsmanager:GetSecretValue` | each secret's ARN with the `-??????` suffix Secrets Manager appends; `{key}` of a map entry becomes `*` |
 //! | `BatchReadSecrets` | `secretsmanager:BatchGetSecretValue` | `*` (the action has no resource type) |
+//! | `DescribeSecretsForRefresh` | `secretsmanager:DescribeSecret` | each secret's ARN; only with [`PolicyOptions::watch`] |
 //! | `DecryptSecureValues` | `kms:Decrypt` | `arn:aws:kms:REGION:ACCOUNT:key/*`, only through Parameter Store / Secrets Manager |
 //!
 //! A statement is left out when the plan has no call of its action: no
@@ -59,12 +60,121 @@ pub mod sid {
     pub const BATCH_READ_SECRETS: &str = "BatchReadSecrets";
     /// `kms:Decrypt` through Parameter Store and Secrets Manager.
     pub const DECRYPT_SECURE_VALUES: &str = "DecryptSecureValues";
+    /// `secretsmanager:DescribeSecret` on each secret, for `watch()`.
+    pub const DESCRIBE_SECRETS: &str = "DescribeSecretsForRefresh";
 }
 
 /// The least-privilege identity policy that lets a role load `T` in `env`, for
 /// `region` and `account` (12 digits). See the [module docs](self) for each
 /// statement and why its resource is what it is.
+///
+/// The three strings are taken as given; [`PolicyOptions`] and
+/// [`policy_with`] check them (a region and an account swapped are an error,
+/// not a policy that grants nothing) and add what a `Live` config needs.
 pub fn policy<T: AwsConfig + Root>(env: &str, region: &str, account: &str) -> Value {
+    build::<T>(env, region, account, false)
+}
+
+/// The options of [`policy_with`]: where the role loads the config, checked,
+/// and whether it also keeps it current with [`Loader::watch`](crate::Loader::watch).
+///
+/// ```
+/// use awsconf::iam::{self, PolicyOptions};
+/// # #[derive(awsconf::AwsConfig)]
+/// # #[aws_config(app = "api")]
+/// # struct Api {
+/// #     #[secret(id = "{env}/db")]
+/// #     db: awsconf::SecretString,
+/// # }
+/// let options = PolicyOptions::new("eu-west-1", "123456789012")?.watch(true);
+/// let policy = iam::policy_with::<Api>("production", &options);
+/// assert!(policy.to_string().contains("secretsmanager:DescribeSecret"));
+/// // Swapped arguments are caught:
+/// assert!(PolicyOptions::new("123456789012", "eu-west-1").is_err());
+/// # Ok::<(), iam::PolicyError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyOptions {
+    region: String,
+    account: String,
+    watch: bool,
+}
+
+/// Why [`PolicyOptions::new`] refused its arguments.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The account is not 12 digits.
+    #[error("account `{0}` is not a 12-digit AWS account id{hint}", hint = swap_hint(.0, "region"))]
+    Account(String),
+    /// The region is not a region name such as `us-east-1`.
+    #[error("region `{0}` is not an AWS region name such as us-east-1{hint}", hint = swap_hint(.0, "account"))]
+    Region(String),
+}
+
+fn swap_hint(value: &str, other: &str) -> String {
+    let looks_like_account = value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit());
+    let looks_like_region = is_region(value);
+    if (other == "account" && looks_like_account) || (other == "region" && looks_like_region) {
+        format!("; it looks like the {other}: are region and account swapped?")
+    } else {
+        String::new()
+    }
+}
+
+/// `us-east-1`, `cn-north-1`, `us-gov-west-1`, `eusc-de-east-1`: lowercase
+/// words joined by `-`, ending in a number.
+fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    let Some((last, words)) = parts.split_last() else {
+        return false;
+    };
+    words.len() >= 2
+        && words
+            .iter()
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+        && !last.is_empty()
+        && last.bytes().all(|b| b.is_ascii_digit())
+}
+
+impl PolicyOptions {
+    /// The region and the 12-digit account the role loads the config in.
+    pub fn new(region: &str, account: &str) -> Result<PolicyOptions, PolicyError> {
+        if !is_region(region) {
+            return Err(PolicyError::Region(region.to_string()));
+        }
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(PolicyError::Account(account.to_string()));
+        }
+        Ok(PolicyOptions {
+            region: region.to_string(),
+            account: account.to_string(),
+            watch: false,
+        })
+    }
+
+    /// The role also runs [`Loader::watch`](crate::Loader::watch): add
+    /// `secretsmanager:DescribeSecret` on the secrets, which each refresh calls
+    /// to read a secret's value only when it changed.
+    pub fn watch(mut self, on: bool) -> PolicyOptions {
+        self.watch = on;
+        self
+    }
+
+    /// The region's partition (`aws`, `aws-cn`, `aws-us-gov`, ...), which every
+    /// ARN of the policy names.
+    pub fn partition(&self) -> arn::Partition {
+        arn::partition(&self.region)
+    }
+}
+
+/// [`policy`] for checked options, with `secretsmanager:DescribeSecret` when
+/// the role watches the config.
+pub fn policy_with<T: AwsConfig + Root>(env: &str, options: &PolicyOptions) -> Value {
+    build::<T>(env, &options.region, &options.account, options.watch)
+}
+
+fn build<T: AwsConfig + Root>(env: &str, region: &str, account: &str, watch: bool) -> Value {
     let schema = T::schema();
     let scope = Scope::root(env, schema.app.unwrap_or_default());
     let at = Account { region, account };
@@ -87,6 +197,7 @@ pub fn policy<T: AwsConfig + Root>(env: &str, region: &str, account: &str) -> Va
         read_map_components(&at, &targets),
         read_secrets(&at, &secrets),
         batch_read_secrets(&secrets),
+        watch.then(|| describe_secrets(&at, &secrets)).flatten(),
         decrypt_secure_values(&at, &all, &secrets),
     ]
     .into_iter()
@@ -184,6 +295,23 @@ fn read_secrets(at: &Account<'_>, secrets: &[SecretRead]) -> Option<Value> {
         statement(
             sid::READ_SECRETS,
             "secretsmanager:GetSecretValue",
+            arns.into_iter().collect(),
+        )
+    })
+}
+
+/// `secretsmanager:DescribeSecret` on each secret, for a `Live` config: each
+/// refresh describes a secret and reads its value only when the version behind
+/// its stage changed.
+fn describe_secrets(at: &Account<'_>, secrets: &[SecretRead]) -> Option<Value> {
+    let arns: BTreeSet<String> = secrets
+        .iter()
+        .map(|s| arn::secret(at.region, at.account, &s.id))
+        .collect();
+    (!arns.is_empty()).then(|| {
+        statement(
+            sid::DESCRIBE_SECRETS,
+            "secretsmanager:DescribeSecret",
             arns.into_iter().collect(),
         )
     })

@@ -688,3 +688,98 @@ fn a_statement_that_covers_every_secret_is_warned_about() {
     assert!(out.contains("\"ReadSecrets\""), "{out}");
     assert!(!out.contains("warning"), "{out}");
 }
+
+#[test]
+fn policy_options_refuse_a_malformed_or_swapped_region_and_account() {
+    use awsconf::iam::{PolicyError, PolicyOptions};
+    let swapped = PolicyOptions::new(ACCOUNT, REGION).expect_err("swapped");
+    assert_eq!(swapped, PolicyError::Region(ACCOUNT.into()));
+    assert_eq!(
+        swapped.to_string(),
+        "region `123456789012` is not an AWS region name such as us-east-1; it looks like the account: are region and account swapped?"
+    );
+    assert_eq!(
+        PolicyOptions::new(REGION, "42").map(|_| ()),
+        Err(PolicyError::Account("42".into()))
+    );
+    assert!(PolicyOptions::new("us_east_1", ACCOUNT).is_err());
+    let options = PolicyOptions::new("us-gov-west-1", ACCOUNT).expect("valid");
+    assert_eq!(options.partition().id, "aws-us-gov");
+    // Checked options give the same policy as the plain function.
+    let options = PolicyOptions::new(REGION, ACCOUNT).expect("valid");
+    assert_eq!(
+        awsconf::iam::policy_with::<Shop>("production", &options),
+        awsconf::iam::policy::<Shop>("production", REGION, ACCOUNT)
+    );
+}
+
+/// `watch()` describes each secret on refresh. With `.watch(true)` the policy
+/// grants `secretsmanager:DescribeSecret`, and a `Live` under that policy alone
+/// refreshes by describing, without reading unchanged values; without it,
+/// DescribeSecret is denied.
+#[tokio::test]
+async fn the_watch_policy_lets_a_live_config_describe_its_secrets() {
+    let moto = Moto::start().expect("moto");
+    let endpoint = moto.endpoint().to_string();
+    let env = unique_env("iam-watch");
+    seed(&endpoint, &env).await;
+    let options = awsconf::iam::PolicyOptions::new(REGION, ACCOUNT)
+        .expect("valid")
+        .watch(true);
+    let policy = awsconf::iam::policy_with::<Shop>(&env, &options);
+    let describe: Vec<Value> = statements(&policy)
+        .into_iter()
+        .filter(|s| s["Action"] == "secretsmanager:DescribeSecret")
+        .collect();
+    assert_eq!(describe.len(), 1, "{policy}");
+    assert_eq!(describe[0]["Sid"], "DescribeSecretsForRefresh");
+    for arn in describe[0]["Resource"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        assert!(
+            arn.as_str().is_some_and(
+                |a| a.starts_with("arn:aws:secretsmanager:us-east-1:123456789012:secret:")
+            ),
+            "{arn}"
+        );
+    }
+    let watcher = user_with_policy(&endpoint, "watcher", &for_moto(&policy));
+    let loader_only = user_with_policy(
+        &endpoint,
+        "loader-only",
+        &for_moto(&awsconf::iam::policy::<Shop>(&env, REGION, ACCOUNT)),
+    );
+    moto.set_iam_enforcement(true).expect("enforce IAM");
+    let proxy = Proxy::start(&endpoint).expect("proxy");
+    proxy.set_json_errors(true);
+
+    for ((key, secret), describes) in [(watcher, true), (loader_only, false)] {
+        let live = Shop::loader()
+            .env(&env)
+            .sdk_config(&sdk_with(&proxy.endpoint(), &key, &secret))
+            .watch(Duration::from_secs(3600))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        proxy.reset_stats();
+        let refreshed = live.refresh_now().await;
+        assert!(refreshed.is_ok(), "{refreshed:?}");
+        let reads = proxy.count("BatchGetSecretValue") + proxy.count("GetSecretValue");
+        if describes {
+            assert!(proxy.count("DescribeSecret") >= 1, "{:?}", proxy.counts());
+            assert_eq!(
+                reads,
+                0,
+                "unchanged secrets are not read: {:?}",
+                proxy.counts()
+            );
+        } else {
+            assert!(
+                reads >= 1,
+                "denied DescribeSecret: values read again: {:?}",
+                proxy.counts()
+            );
+        }
+    }
+}
