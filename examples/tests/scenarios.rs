@@ -158,6 +158,9 @@ fn startup_moves_its_password_to_secrets_manager_with_one_attribute() {
         Duration::from_secs(60),
     );
     assert!(ok, "{again}");
-    assert!(again.contains("unchanged"), "a rerun writes nothing: {again}");
+    assert!(
+        again.contains("unchanged"),
+        "a rerun writes nothing: {again}"
+    );
     assert!(again.contains("same typed value arrived: true"), "{again}");
 }

@@ -24,6 +24,8 @@ pub struct Field<'a> {
     pub kind: Kind<'a>,
     pub option: bool,
     pub secret_typed: bool,
+    /// `plaintext`: a plain field that is not secret by the user's word.
+    pub plaintext: bool,
     pub default: Option<syn::Expr>,
 }
 
@@ -181,6 +183,7 @@ impl<'a> Field<'a> {
             kind,
             option,
             secret_typed,
+            plaintext: attrs.plaintext,
             default: attrs.default,
         })
     }

@@ -110,6 +110,19 @@ fn expand(cont: &Container<'_>) -> TokenStream {
                 len = quote!(#private::max(#len, #name_len + 1));
                 leaf(&private, ty, index, &typed_default)
             }
+            // A secret read into a struct of the user's: its Debug must not print
+            // a secret key's value (checked at load, see the runtime's `leaf`).
+            Kind::Secret { .. } if !field.secret_typed && !field.plaintext => {
+                let decoded = leaf(&private, ty, index, &typed_default);
+                quote!({
+                    let __decoded = #decoded;
+                    __d.guard_debug::<#ty>(#index, __decoded, |__v: &#ty| {
+                        #[allow(unused_imports)]
+                        use #private::{DebugText as _, NoDebugText as _};
+                        (&&#private::DebugProbe::<#ty>::NEW).__awsconf_debug(__v)
+                    })
+                })
+            }
             Kind::Secret { .. } => leaf(&private, ty, index, &typed_default),
             Kind::Component => {
                 depth = quote!(#private::max(#depth, 1 + <#ty as #krate::AwsConfig>::__MAX_DEPTH));

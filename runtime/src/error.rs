@@ -39,6 +39,10 @@ pub enum ProblemKind {
     Layer,
     /// The field needs a service whose cargo feature (`ssm`, `secretsmanager`) is off.
     Disabled,
+    /// A secret is read into a struct whose `Debug` would print the value of
+    /// one of its secret-looking keys (a `password: String`): make that field a
+    /// `SecretString`.
+    WouldLeak,
     /// A refresh of a [`Live`](crate::Live) config panicked (in a `Deserialize`
     /// impl, say); the last good config stays and refreshing goes on.
     Panic,

@@ -5,7 +5,8 @@
 
 pub use crate::decode::Decoder;
 pub use crate::leaf::{
-    AnyLeaf, AwsConfigLeaf, DeserializeLeaf, LeafProbe, MarkItComponent, OptionalAwsConfigLeaf,
+    AnyLeaf, AwsConfigLeaf, DebugProbe, DebugText, DeserializeLeaf, LeafProbe, MarkItComponent,
+    NoDebugText, OptionalAwsConfigLeaf,
 };
 /// The limits the derive's compile-time asserts check a root config against.
 pub use crate::limits::{SSM_MAX_LEVELS, SSM_NAME_MAX_CHARS};

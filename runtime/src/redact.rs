@@ -142,6 +142,70 @@ pub(crate) fn serde_reason(message: &str) -> Option<String> {
         .then(|| format!("not valid JSON: {message}"))
 }
 
+/// Key names that say their value is secret.
+const SECRET_KEYS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "api-key",
+    "private",
+    "credential",
+];
+
+/// The keys of a secret's JSON (or a local layer's table) whose name looks
+/// secret and whose value, four characters or more, appears in `text` (a
+/// `Debug` rendering). Key names only; never a value.
+pub(crate) fn secret_keys_shown(raw: &figment::value::Value, text: &str) -> Vec<String> {
+    let json = match raw {
+        figment::value::Value::String(_, s) => serde_json::from_str(s).ok(),
+        other => serde_json::to_value(other).ok(),
+    };
+    let mut shown = Vec::new();
+    if let Some(json) = json {
+        collect_shown(&json, None, text, &mut shown);
+    }
+    shown.sort();
+    shown.dedup();
+    shown
+}
+
+fn collect_shown(json: &serde_json::Value, key: Option<&str>, text: &str, out: &mut Vec<String>) {
+    match json {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                collect_shown(v, Some(k), text, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for v in items {
+                collect_shown(v, key, text, out);
+            }
+        }
+        serde_json::Value::String(s) => {
+            let looks_secret = key.is_some_and(|k| {
+                let k = k.to_ascii_lowercase();
+                SECRET_KEYS.iter().any(|w| k.contains(w))
+            });
+            if looks_secret && s.chars().count() >= 4 && text.contains(s.as_str()) {
+                out.extend(key.map(str::to_string));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `` key `password` `` or `` keys `password`, `token` ``.
+pub(crate) fn key_list(keys: &[String]) -> String {
+    let quoted: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+    match quoted.len() {
+        1 => format!("key {}", quoted[0]),
+        _ => format!("keys {}", quoted.join(", ")),
+    }
+}
+
 /// `message` with every occurrence of `value` replaced, for messages from a
 /// party (AWS, the emulator) that may echo a value we sent.
 pub(crate) fn scrub(message: &str, value: &str) -> String {

@@ -167,3 +167,72 @@ fn the_policy_decrypts_for_secret_containers() {
     assert!(text.contains("kms:Decrypt"), "{text}");
     assert!(text.contains("ssm.us-east-1.amazonaws.com"), "{text}");
 }
+
+/// A JSON secret's struct with a plain `String` password: its `Debug` would
+/// print the secret.
+#[derive(serde::Deserialize, Debug)]
+struct LeakyCreds {
+    username: String,
+    password: String,
+}
+
+/// The same with the password as a `SecretString`.
+#[derive(serde::Deserialize, Debug)]
+struct SafeCreds {
+    username: String,
+    password: SecretString,
+}
+
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "st")]
+struct Creds {
+    #[secret(id = "{env}/st/leaky")]
+    leaky: LeakyCreds,
+    #[secret(id = "{env}/st/safe")]
+    safe: SafeCreds,
+}
+
+#[tokio::test]
+async fn a_secret_struct_whose_debug_would_print_a_secret_key_is_refused() {
+    let env = unique_env("st-debug");
+    let seed = Seed::new();
+    let json = format!("{{\"username\":\"app\",\"password\":\"{CANARY}\",\"host\":\"db\"}}");
+    seed.secret(&format!("{env}/st/leaky"), &json).await;
+    seed.secret(&format!("{env}/st/safe"), &json).await;
+    let err = Creds::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(moto()))
+        .load()
+        .await
+        .expect_err("LeakyCreds would print the password");
+    let report = format!("{err}\n{err:?}");
+    assert!(!leaks(&report), "{report}");
+    assert_eq!(err.problems().len(), 1, "{report}");
+    let p = &err.problems()[0];
+    assert_eq!(p.kind(), awsconf::ProblemKind::WouldLeak);
+    assert_eq!(p.field_path(), Some("leaky"));
+    assert_eq!(
+        p.to_string(),
+        format!(
+            "leaky (secret {env}/st/leaky): `LeakyCreds`'s Debug would print the secret's key `password` (the value is not shown): \
+             make that field a `SecretString` in `LeakyCreds`, or give `LeakyCreds` a Debug that redacts it"
+        )
+    );
+
+    // The safe struct alone loads, and its Debug shows the user name only.
+    #[derive(AwsConfig, Debug)]
+    #[aws_config(app = "st")]
+    struct OnlySafe {
+        #[secret(id = "{env}/st/safe")]
+        safe: SafeCreds,
+    }
+    let ok = OnlySafe::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(moto()))
+        .load()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ok.safe.password.expose_secret(), CANARY);
+    let shown = format!("{ok:?}");
+    assert!(!leaks(&shown) && shown.contains("app"), "{shown}");
+}
