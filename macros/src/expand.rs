@@ -259,8 +259,13 @@ fn descriptor(krate: &syn::Path, field: &Field<'_>, default: &TokenStream) -> To
 /// (see the runtime's `leaf` module).
 /// Spanned on the field's type, so the error points at it.
 fn leaf(private: &TokenStream, ty: &syn::Type, index: usize, default: &TokenStream) -> TokenStream {
-    let call = quote::quote_spanned!(syn::spanned::Spanned::span(ty)=>
-        (&&#private::LeafProbe::<#ty>::NEW).__awsconf_leaf(__d, #index, #default)
+    let span = syn::spanned::Spanned::span(ty);
+    // The crate path's own tokens carry the derive's span; the error must point
+    // at the field's type, so every token of the call gets that span.
+    let probe = respan(private.clone(), span);
+    let default = respan(default.clone(), span);
+    let call = quote::quote_spanned!(span=>
+        (&&#probe::LeafProbe::<#ty>::NEW).__awsconf_leaf(__d, #index, #default)
     );
     quote!({
         #[allow(unused_imports)]
@@ -269,4 +274,21 @@ fn leaf(private: &TokenStream, ty: &syn::Type, index: usize, default: &TokenStre
         };
         #call
     })
+}
+
+/// `tokens` with every token's span set to `span`.
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(g) = &tree {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tree = proc_macro2::TokenTree::Group(group);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }
