@@ -206,6 +206,7 @@
 )]
 
 pub mod arn;
+mod aws_error;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod decode;

@@ -15,7 +15,8 @@ use std::sync::atomic::Ordering;
 
 #[cfg(feature = "secretsmanager")]
 use super::pace::{is_throttling, SecretReads};
-use super::{classify, service_problem, Call, Fetcher, SecretCache, SecretPayload, SecretValue};
+use super::{Fetcher, SecretCache, SecretPayload, SecretValue};
+use crate::aws_error::{classify, service_problem, Call};
 use crate::error::{Problem, ProblemKind};
 use crate::plan::{SecretRef, BATCH_SECRETS_MAX};
 

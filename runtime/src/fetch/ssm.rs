@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 #[cfg(feature = "ssm")]
 use aws_sdk_ssm::types::{Parameter, ParameterType};
 
-use super::{classify, common_prefix, summarize, summarize_fields, Call, Fetcher, ParamValue};
+use super::{common_prefix, summarize, summarize_fields, Fetcher, ParamValue};
+use crate::aws_error::{classify, Call};
 use crate::error::{Problem, ProblemKind};
 use crate::plan::{MapTarget, ParamBatch, BY_PATH_MAX_RESULTS, GET_PARAMETERS_MAX};
 

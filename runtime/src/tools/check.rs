@@ -18,8 +18,8 @@ use aws_sdk_ssm::types::ParameterType;
 use serde::Serialize;
 
 use super::{leaves, root_scope, table, Home, Leaf};
+use crate::aws_error::{classify, Call};
 use crate::error::{Problem, ProblemKind};
-use crate::fetch::{classify, Call};
 use crate::plan::{self, BY_PATH_MAX_RESULTS};
 use crate::schema::{Field, Scope};
 use crate::{AwsConfig, Root};

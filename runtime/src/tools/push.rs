@@ -42,8 +42,8 @@ use figment::Figment;
 use serde::Serialize;
 
 use super::{leaves, root_scope, table, Home, Leaf};
+use crate::aws_error::{classify, Call};
 use crate::error::ProblemKind;
-use crate::fetch::{classify, Call};
 use crate::plan::GET_PARAMETERS_MAX;
 use crate::schema::{Field, Kind, Schema, Scope};
 use crate::{AwsConfig, Root};
@@ -555,7 +555,7 @@ impl Aws {
                     what: String::new(),
                     fields: String::new(),
                 };
-                let (_, text) = crate::fetch::service_problem(
+                let (_, text) = crate::aws_error::service_problem(
                     code.as_deref().unwrap_or("Unknown"),
                     &message,
                     &call,
