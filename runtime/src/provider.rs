@@ -10,8 +10,8 @@ use figment::{Metadata, Profile, Provider};
 use secrecy::ExposeSecret;
 
 use crate::error::{Problem, ProblemKind};
-use crate::fetch::{Fetched, SecretCache, SecretPayload};
-use crate::plan::{secrets_by_ref, Targets};
+use crate::fetch::{Fetched, ParamValue, SecretCache, SecretPayload, SecretValue};
+use crate::plan::{secrets_by_ref, ParamTarget, SecretRef, SecretTarget, Targets};
 use crate::walk::Home;
 
 /// The name of the Parameter Store layer's metadata.
@@ -134,134 +134,131 @@ impl AwsLayers {
         out.problems = fetched.problems;
         for t in &targets.params {
             if let Some(v) = fetched.params.get(&t.request) {
-                if v.secure {
-                    out.facts.secure.insert(t.name.clone());
-                }
-                out.facts.param_versions.insert(t.name.clone(), v.version);
-                out.params
-                    .insert(&t.keys, Value::from(v.value.clone()), t.name.clone());
+                out.place_param(t, v);
             }
         }
         for (secret, fields) in secrets_by_ref(&targets.secrets) {
-            let home = format!("secret {}", secret.id);
             if let Some(reason) = fetched.absent_secrets.get(secret) {
                 for f in fields {
                     out.facts
                         .absent
                         .insert(f.field_path.clone(), reason.clone());
                 }
-                continue;
-            }
-            let Some(value) = fetched.secrets.get(secret) else {
-                continue;
-            };
-            if let Some(version) = &value.version_id {
-                out.facts
-                    .secret_versions
-                    .insert(secret.id.clone(), version.clone());
-            }
-            match &value.payload {
-                SecretPayload::Text(text) => {
-                    let text = text.expose_secret();
-                    let refused = if text.len() > SECRET_MAX_BYTES {
-                        Some((
-                            ProblemKind::Limit,
-                            format!("the secret is {} bytes; Secrets Manager allows at most {SECRET_MAX_BYTES}", text.len()),
-                        ))
-                    } else if text.is_empty() {
-                        // An empty SecretString is a placeholder, never a usable
-                        // secret: better one clear problem now than an auth failure later.
-                        Some((
-                            ProblemKind::Unavailable,
-                            "the secret's SecretString is empty; put a value with PutSecretValue"
-                                .to_string(),
-                        ))
-                    } else {
-                        None
-                    };
-                    if let Some((kind, message)) = refused {
-                        let paths: Vec<String> =
-                            fields.iter().map(|f| f.field_path.clone()).collect();
-                        out.facts.failed.insert(Home::Secret {
-                            id: secret.id.clone(),
-                        });
-                        out.problems.push(
-                            Problem::new(kind, message)
-                                .field(crate::fetch::summarize_fields(&paths))
-                                .location(home.clone()),
-                        );
-                        continue;
-                    }
-                    for f in fields {
-                        match f.key {
-                            None => out.secrets.insert(
-                                &f.keys,
-                                Value::from(text.to_string()),
-                                home.clone(),
-                            ),
-                            Some(key) => match json_key(text, key) {
-                                Ok(Some(v)) => {
-                                    out.secrets.insert(&f.keys, Value::from(v), home.clone())
-                                }
-                                Ok(None) => {
-                                    out.facts.absent.insert(
-                                        f.field_path.clone(),
-                                        format!(
-                                            "the JSON of secret {} has no key `{key}`",
-                                            secret.id
-                                        ),
-                                    );
-                                }
-                                Err(why) => {
-                                    out.facts.failed.insert(Home::Secret {
-                                        id: secret.id.clone(),
-                                    });
-                                    out.problems.push(
-                                        Problem::new(
-                                            ProblemKind::Invalid,
-                                            format!(
-                                                "the secret is {why}, so key `{key}` cannot be read; the value is not shown"
-                                            ),
-                                        )
-                                        .field(f.field_path.clone())
-                                        .location(home.clone()),
-                                    );
-                                }
-                            },
-                        }
-                    }
-                }
-                SecretPayload::Binary(bytes) => {
-                    let bytes: Vec<Value> = bytes
-                        .expose_secret()
-                        .iter()
-                        .map(|b| Value::from(Num::U8(*b)))
-                        .collect();
-                    for f in fields {
-                        if let Some(key) = f.key {
-                            out.facts.failed.insert(Home::Secret {
-                                id: secret.id.clone(),
-                            });
-                            out.problems.push(
-                                Problem::new(
-                                    ProblemKind::Invalid,
-                                    format!(
-                                        "the secret is SecretBinary, so key `{key}` cannot be read"
-                                    ),
-                                )
-                                .field(f.field_path.clone())
-                                .location(home.clone()),
-                            );
-                            continue;
-                        }
-                        out.secrets
-                            .insert(&f.keys, Value::from(bytes.clone()), home.clone());
-                    }
-                }
+            } else if let Some(value) = fetched.secrets.get(secret) {
+                out.place_secret(secret, &fields, value);
             }
         }
         out.secrets_cache = fetched.secrets;
         out
+    }
+
+    fn place_param(&mut self, t: &ParamTarget, v: &ParamValue) {
+        if v.secure {
+            self.facts.secure.insert(t.name.clone());
+        }
+        self.facts.param_versions.insert(t.name.clone(), v.version);
+        self.params
+            .insert(&t.keys, Value::from(v.value.clone()), t.name.clone());
+    }
+
+    /// One secret, read by one or more fields (the whole of it, or a key each).
+    fn place_secret(&mut self, secret: &SecretRef, fields: &[&SecretTarget], value: &SecretValue) {
+        if let Some(version) = &value.version_id {
+            self.facts
+                .secret_versions
+                .insert(secret.id.clone(), version.clone());
+        }
+        match &value.payload {
+            SecretPayload::Text(text) => self.place_text(secret, fields, text.expose_secret()),
+            SecretPayload::Binary(bytes) => {
+                self.place_binary(secret, fields, bytes.expose_secret())
+            }
+        }
+    }
+
+    fn place_text(&mut self, secret: &SecretRef, fields: &[&SecretTarget], text: &str) {
+        let home = format!("secret {}", secret.id);
+        if text.len() > SECRET_MAX_BYTES {
+            let message = format!(
+                "the secret is {} bytes; Secrets Manager allows at most {SECRET_MAX_BYTES}",
+                text.len()
+            );
+            return self.refuse(secret, fields, ProblemKind::Limit, message);
+        }
+        if text.is_empty() {
+            // An empty SecretString is a placeholder, never a usable secret:
+            // better one clear problem now than an auth failure later.
+            let message = "the secret's SecretString is empty; put a value with PutSecretValue";
+            return self.refuse(secret, fields, ProblemKind::Unavailable, message.into());
+        }
+        for f in fields {
+            let Some(key) = f.key else {
+                self.secrets
+                    .insert(&f.keys, Value::from(text.to_string()), home.clone());
+                continue;
+            };
+            match json_key(text, key) {
+                Ok(Some(v)) => self.secrets.insert(&f.keys, Value::from(v), home.clone()),
+                Ok(None) => {
+                    let reason = format!("the JSON of secret {} has no key `{key}`", secret.id);
+                    self.facts.absent.insert(f.field_path.clone(), reason);
+                }
+                Err(why) => {
+                    let message = format!(
+                        "the secret is {why}, so key `{key}` cannot be read; the value is not shown"
+                    );
+                    self.fail_field(secret, f, message);
+                }
+            }
+        }
+    }
+
+    fn place_binary(&mut self, secret: &SecretRef, fields: &[&SecretTarget], bytes: &[u8]) {
+        let home = format!("secret {}", secret.id);
+        let bytes: Vec<Value> = bytes.iter().map(|b| Value::from(Num::U8(*b))).collect();
+        for f in fields {
+            match f.key {
+                Some(key) => {
+                    let message =
+                        format!("the secret is SecretBinary, so key `{key}` cannot be read");
+                    self.fail_field(secret, f, message);
+                }
+                None => self
+                    .secrets
+                    .insert(&f.keys, Value::from(bytes.clone()), home.clone()),
+            }
+        }
+    }
+
+    /// The whole secret cannot be used: one problem for all its fields.
+    fn refuse(
+        &mut self,
+        secret: &SecretRef,
+        fields: &[&SecretTarget],
+        kind: ProblemKind,
+        message: String,
+    ) {
+        let paths: Vec<String> = fields.iter().map(|f| f.field_path.clone()).collect();
+        self.facts.failed.insert(Home::Secret {
+            id: secret.id.clone(),
+        });
+        self.problems.push(
+            Problem::new(kind, message)
+                .field(crate::fetch::summarize_fields(&paths))
+                .location(format!("secret {}", secret.id)),
+        );
+    }
+
+    /// One field of the secret cannot be read.
+    fn fail_field(&mut self, secret: &SecretRef, f: &SecretTarget, message: String) {
+        self.facts.failed.insert(Home::Secret {
+            id: secret.id.clone(),
+        });
+        self.problems.push(
+            Problem::new(ProblemKind::Invalid, message)
+                .field(f.field_path.clone())
+                .location(format!("secret {}", secret.id)),
+        );
     }
 }
 
