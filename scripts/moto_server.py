@@ -204,11 +204,76 @@ def one_at_a_time(app):  # type: ignore[no-untyped-def]
     """
     lock = threading.Lock()
 
-    def wrapped(environ, start_response):  # type: ignore[no-untyped-def]
+    def locked(environ, start_response):  # type: ignore[no-untyped-def]
         with lock:
             return app(environ, start_response)
 
+    def wrapped(environ, start_response):  # type: ignore[no-untyped-def]
+        if environ.get("HTTP_X_AMZ_TARGET") == "AmazonSQS.ReceiveMessage":
+            return long_poll(locked, environ, start_response)
+        return locked(environ, start_response)
+
     return wrapped
+
+
+# How often a long poll asks moto's queue again.
+LONG_POLL_STEP_S = 0.05
+
+
+def long_poll(locked, environ, start_response):  # type: ignore[no-untyped-def]
+    """Answer an SQS `ReceiveMessage` with `WaitTimeSeconds` without holding
+    the lock for the wait.
+
+    moto really waits (up to 20 s) inside the request; under `one_at_a_time`
+    that would stall every other request of every test for the whole wait. So
+    the request is sent to moto with no wait, and again every 50 ms outside
+    the lock, until a message comes or the wait is over; the answer is moto's
+    own. (The request's signature no longer matches the body; moto does not
+    check it.)
+    """
+    import io
+    import json
+
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    raw = environ["wsgi.input"].read(length) if length else b""
+    try:
+        request = json.loads(raw or b"{}")
+        wait = float(request.get("WaitTimeSeconds") or 0)
+    except (ValueError, AttributeError, TypeError):
+        request, wait = None, 0.0
+
+    def ask(body):  # type: ignore[no-untyped-def]
+        env = dict(environ)
+        env["wsgi.input"] = io.BytesIO(body)
+        env["CONTENT_LENGTH"] = str(len(body))
+        answer = {}
+
+        def capture(status, headers, exc_info=None):  # type: ignore[no-untyped-def]
+            answer["status"], answer["headers"] = status, headers
+            return lambda _data: None
+
+        chunks = b"".join(locked(env, capture))
+        return answer["status"], answer["headers"], chunks
+
+    if request is None or wait <= 0:
+        status, headers, chunks = ask(raw)
+        start_response(status, headers)
+        return [chunks]
+    request["WaitTimeSeconds"] = 0
+    body = json.dumps(request).encode()
+    deadline = time.monotonic() + wait
+    while True:
+        status, headers, chunks = ask(body)
+        done = not status.startswith("200") or time.monotonic() >= deadline
+        if not done:
+            try:
+                done = bool(json.loads(chunks or b"{}").get("Messages"))
+            except (ValueError, AttributeError):
+                done = True
+        if done:
+            start_response(status, headers)
+            return [chunks]
+        time.sleep(LONG_POLL_STEP_S)
 
 
 # Idle keep-alive connections are closed after this long. Longer than the

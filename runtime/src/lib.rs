@@ -209,6 +209,8 @@ pub mod arn;
 pub mod cli;
 mod decode;
 pub mod error;
+#[cfg(feature = "events")]
+pub mod events;
 mod fetch;
 pub mod iam;
 mod identity;
