@@ -209,15 +209,30 @@ def one_at_a_time(app):  # type: ignore[no-untyped-def]
             return app(environ, start_response)
 
     def wrapped(environ, start_response):  # type: ignore[no-untyped-def]
-        if environ.get("HTTP_X_AMZ_TARGET") == "AmazonSQS.ReceiveMessage":
+        global ARRIVALS
+        target = environ.get("HTTP_X_AMZ_TARGET") or ""
+        if target == "AmazonSQS.ReceiveMessage":
             return long_poll(locked, environ, start_response)
-        return locked(environ, start_response)
+        answer = locked(environ, start_response)
+        if target.startswith("AmazonSQS.Send") or target == "AWSEvents.PutEvents" or not target:
+            # May have put a message on a queue (SNS and others without a
+            # target header speak the query protocol): wake the long polls.
+            with ARRIVED:
+                ARRIVALS += 1
+                ARRIVED.notify_all()
+        return answer
 
     return wrapped
 
 
-# How often a long poll asks moto's queue again.
-LONG_POLL_STEP_S = 0.05
+# Long polls wait on this; requests that may put a message on a queue notify it.
+ARRIVED = threading.Condition()
+# How many such requests were answered: a poll that asked before one was
+# answered asks again at once.
+ARRIVALS = 0
+# A long poll asks moto's queue again at least this often (messages whose
+# visibility timeout ran out, delayed messages).
+LONG_POLL_STEP_S = 1.0
 
 
 def long_poll(locked, environ, start_response):  # type: ignore[no-untyped-def]
@@ -226,10 +241,13 @@ def long_poll(locked, environ, start_response):  # type: ignore[no-untyped-def]
 
     moto really waits (up to 20 s) inside the request; under `one_at_a_time`
     that would stall every other request of every test for the whole wait. So
-    the request is sent to moto with no wait, and again every 50 ms outside
-    the lock, until a message comes or the wait is over; the answer is moto's
-    own. (The request's signature no longer matches the body; moto does not
-    check it.)
+    the request is sent to moto with no wait, and again, outside the lock,
+    whenever a request that may have queued a message (an SQS send, an
+    EventBridge PutEvents, an SNS publish) has been answered, and at least
+    every second, until a message comes or the wait is over; the answer is
+    moto's own. A waiting poll costs moto nothing, so a long poll whose client
+    went away does not slow the other requests. (The request's signature no
+    longer matches the body; moto does not check it.)
     """
     import io
     import json
@@ -263,6 +281,8 @@ def long_poll(locked, environ, start_response):  # type: ignore[no-untyped-def]
     body = json.dumps(request).encode()
     deadline = time.monotonic() + wait
     while True:
+        with ARRIVED:
+            seen = ARRIVALS
         status, headers, chunks = ask(body)
         done = not status.startswith("200") or time.monotonic() >= deadline
         if not done:
@@ -273,7 +293,11 @@ def long_poll(locked, environ, start_response):  # type: ignore[no-untyped-def]
         if done:
             start_response(status, headers)
             return [chunks]
-        time.sleep(LONG_POLL_STEP_S)
+        with ARRIVED:
+            ARRIVED.wait_for(
+                lambda: ARRIVALS != seen,
+                min(LONG_POLL_STEP_S, max(0.0, deadline - time.monotonic())),
+            )
 
 
 # Idle keep-alive connections are closed after this long. Longer than the
@@ -322,7 +346,10 @@ def serve(port: int) -> str:
         app,
         host=HOST,
         port=port,
-        threads=8,
+        # A long poll (see `long_poll`) holds a thread for its whole wait, up
+        # to 20 s, even after its client went away: enough threads that the
+        # change-events tests' polls never leave other requests queued.
+        threads=64,
         channel_timeout=IDLE_TIMEOUT_S,
         # Every SDK client a test builds keeps its connections open; the
         # default of 100 would stop accepting in a long test binary.
