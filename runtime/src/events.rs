@@ -673,10 +673,10 @@ mod tests {
     #[test]
     fn malformed_bodies_say_why_without_quoting_them() {
         let canary = "CANARY-not-json";
-        let why = parse(canary).unwrap_err();
+        let why = parse(canary).expect_err("not JSON");
         assert!(!why.to_string().contains(canary));
         assert_eq!(
-            parse("[1]").unwrap_err(),
+            parse("[1]").expect_err("not an object"),
             Malformed("the body is not a JSON object")
         );
         assert!(parse(r#"{"Type":"Notification","Message":"CANARY"}"#).is_err());
