@@ -15,13 +15,17 @@
 //!
 //! ```text
 //! <bin> [--env ENV] [--format table|json] <COMMAND>
-//!   iam-policy --account ID [--region R]   least-privilege IAM policy (JSON)
+//!   iam-policy --account ID [--region R] [--events QUEUE_ARN]
+//!                                          least-privilege IAM policy (JSON)
+//!   events-rule --queue-arn ARN            EventBridge rules + queue policy for change events (JSON)
 //!   check [--strict]                       the schema against the env: would it load? drift?
 //!   explain [--config FILE]... [--env-prefix P]
 //!                                          each field's value (secrets redacted) and its layer
 //!   template [--output FILE] [--force]     a local TOML with every field
 //!   push FILE [--apply] [--overwrite]      write a local TOML's values into the env (dry run by default)
 //!   cost [--loads-per-month N] [--map-entries N] [--advanced] [--higher-throughput]
+//!   cost --events [--instances N] [--poll-every MIN] [--events-interval MIN] [--changes-per-month N]
+//!                                          polling against change events for a fleet
 //! ```
 //!
 //! `--env` defaults to `AWSCONF_ENV`. Exit codes:
@@ -44,7 +48,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use figment::providers::{Env, Format as _, Toml};
 
 use crate::loader::ENV_VAR;
-use crate::tools::{self, CostInputs, PushOptions};
+use crate::tools::{self, CostInputs, EventsCostInputs, PushOptions};
 use crate::{iam, AwsConfig, Root};
 
 /// Success.
@@ -91,6 +95,15 @@ enum Command {
         /// The region [default: the SDK's, e.g. $AWS_REGION].
         #[arg(long)]
         region: Option<String>,
+        /// Also grant sqs:ReceiveMessage and sqs:DeleteMessage on this change-events queue.
+        #[arg(long, value_name = "QUEUE_ARN")]
+        events: Option<String>,
+    },
+    /// Print the EventBridge rules and SQS queue policy that send this config's change events to a queue.
+    EventsRule {
+        /// The SQS queue's ARN (its region and account are the rules').
+        #[arg(long, value_name = "QUEUE_ARN")]
+        queue_arn: String,
     },
     /// Check the env against the schema: would the config load, and what has drifted.
     Check {
@@ -141,6 +154,21 @@ enum Command {
         /// Parameter Store's higher throughput is on (its calls are charged).
         #[arg(long)]
         higher_throughput: bool,
+        /// Compare polling with change events for a fleet of this many instances.
+        #[arg(long, requires = "events")]
+        instances: Option<u64>,
+        /// Compare refreshing by polling with refreshing on change events.
+        #[arg(long)]
+        events: bool,
+        /// With --events: polling refreshes every this many minutes.
+        #[arg(long, value_name = "MINUTES", default_value_t = EventsCostInputs::default().poll_every_minutes)]
+        poll_every: u64,
+        /// With --events: the safety-net interval of a Live with change events, in minutes.
+        #[arg(long, value_name = "MINUTES", default_value_t = EventsCostInputs::default().events_interval_minutes)]
+        events_interval: u64,
+        /// With --events: changes a month to what the config reads.
+        #[arg(long, default_value_t = EventsCostInputs::default().changes_per_month)]
+        changes_per_month: u64,
     },
 }
 
@@ -188,9 +216,12 @@ where
     };
     let sdk = Sdk(sdk_config);
     match args.command {
-        Command::IamPolicy { account, region } => {
-            iam_policy::<T>(&env, &account, region, sdk, &mut io).await
-        }
+        Command::IamPolicy {
+            account,
+            region,
+            events,
+        } => iam_policy::<T>(&env, &account, region, events, sdk, &mut io).await,
+        Command::EventsRule { queue_arn } => events_rule::<T>(&env, &queue_arn, &mut io),
         Command::Check { strict } => {
             let report = tools::check::<T>(&env, &sdk.load().await).await;
             io.report(&report, |r| r.to_table());
@@ -206,10 +237,31 @@ where
             overwrite,
         } => push::<T>(&env, &file, PushOptions { apply, overwrite }, sdk, &mut io).await,
         Command::Cost {
+            higher_throughput,
+            events: true,
+            instances,
+            poll_every,
+            events_interval,
+            changes_per_month,
+            ..
+        } => {
+            let comparison = tools::events_comparison::<T>(&EventsCostInputs {
+                instances: instances.unwrap_or(1),
+                poll_every_minutes: poll_every,
+                events_interval_minutes: events_interval,
+                changes_per_month,
+                wait_seconds: 20,
+                higher_throughput,
+            });
+            io.report(&comparison, |c| c.to_table());
+            EXIT_OK
+        }
+        Command::Cost {
             loads_per_month,
             map_entries,
             advanced,
             higher_throughput,
+            ..
         } => {
             let estimate = tools::cost::<T>(&CostInputs {
                 loads_per_month,
@@ -299,6 +351,7 @@ async fn iam_policy<T: AwsConfig + Root>(
     env: &str,
     account: &str,
     region: Option<String>,
+    events: Option<String>,
     sdk: Sdk<'_>,
     io: &mut Output<'_>,
 ) -> u8 {
@@ -320,7 +373,18 @@ async fn iam_policy<T: AwsConfig + Root>(
         ));
         return EXIT_USAGE;
     }
-    let policy = iam::policy::<T>(env, &region, account);
+    let policy = match events {
+        Some(queue_arn) => {
+            if tools::QueueArn::parse(&queue_arn).is_none() {
+                io.note(format_args!(
+                    "error: --events must be an SQS queue ARN (arn:aws:sqs:REGION:ACCOUNT:NAME)"
+                ));
+                return EXIT_USAGE;
+            }
+            iam::policy_with_events::<T>(env, &region, account, &queue_arn)
+        }
+        None => iam::policy::<T>(env, &region, account),
+    };
     let size = iam::policy_size(&policy);
     if size > iam::MANAGED_POLICY_MAX_CHARS {
         io.note(format_args!(
@@ -332,6 +396,17 @@ async fn iam_policy<T: AwsConfig + Root>(
         io.note(format_args!("warning: {warning}"));
     }
     print_json(io.out, &policy);
+    EXIT_OK
+}
+
+fn events_rule<T: AwsConfig + Root>(env: &str, queue_arn: &str, io: &mut Output<'_>) -> u8 {
+    let Some(queue) = tools::QueueArn::parse(queue_arn) else {
+        io.note(format_args!(
+            "error: --queue-arn must be an SQS queue ARN (arn:aws:sqs:REGION:ACCOUNT:NAME)"
+        ));
+        return EXIT_USAGE;
+    };
+    print_json(io.out, &tools::events_rule::<T>(env, &queue));
     EXIT_OK
 }
 

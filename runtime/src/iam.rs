@@ -59,6 +59,8 @@ pub mod sid {
     pub const BATCH_READ_SECRETS: &str = "BatchReadSecrets";
     /// `kms:Decrypt` through Parameter Store and Secrets Manager.
     pub const DECRYPT_SECURE_VALUES: &str = "DecryptSecureValues";
+    /// `sqs:ReceiveMessage` and `sqs:DeleteMessage` on the change-events queue.
+    pub const RECEIVE_CHANGE_EVENTS: &str = "ReceiveChangeEvents";
 }
 
 /// The least-privilege identity policy that lets a role load `T` in `env`, for
@@ -96,6 +98,34 @@ pub fn policy<T: AwsConfig + Root>(env: &str, region: &str, account: &str) -> Va
     json!({
         "Version": "2012-10-17",
         "Statement": statements,
+    })
+}
+
+/// [`policy`], plus what a [`Live`](crate::Live) with change events needs
+/// (cargo feature `events`, [`Loader::change_events`](crate::Loader)):
+/// `sqs:ReceiveMessage` and `sqs:DeleteMessage` on `queue_arn`, in a statement
+/// of its own ([`sid::RECEIVE_CHANGE_EVENTS`]). A `Live` also describes
+/// secrets on refresh (`secretsmanager:DescribeSecret`, see [`crate::live`]).
+pub fn policy_with_events<T: AwsConfig + Root>(
+    env: &str,
+    region: &str,
+    account: &str,
+    queue_arn: &str,
+) -> Value {
+    let mut policy = policy::<T>(env, region, account);
+    if let Some(statements) = policy["Statement"].as_array_mut() {
+        statements.push(events_statement(queue_arn));
+    }
+    policy
+}
+
+/// The statement that lets a `Live` read and delete its change events.
+pub fn events_statement(queue_arn: &str) -> Value {
+    json!({
+        "Sid": sid::RECEIVE_CHANGE_EVENTS,
+        "Effect": "Allow",
+        "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage"],
+        "Resource": queue_arn,
     })
 }
 

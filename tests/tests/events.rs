@@ -678,3 +678,340 @@ async fn sns_fan_out_reaches_queues_with_raw_delivery_on_and_off() {
     assert_no_canary(&f.canary, &enveloped);
     assert_no_canary(&f.canary, &raw);
 }
+
+// ---- a config with a map component, and the tools ----
+
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "shop")]
+struct Shop {
+    port: u16,
+    #[component]
+    tenants: std::collections::BTreeMap<String, Tenant>,
+    #[secret(id = "{env}/shop/db")]
+    db: SecretString,
+}
+
+#[derive(AwsConfig, Debug)]
+struct Tenant {
+    plan: String,
+    #[secret(id = "{env}/shop/tenants/{key}/key")]
+    key: SecretString,
+}
+
+/// Runs the CLI for `Shop`: exit code, stdout, stderr.
+async fn shop_cli(args: &[&str]) -> (u8, String, String) {
+    let mut argv = vec!["shop-tools"];
+    argv.extend_from_slice(args);
+    let sdk = sdk_config(moto());
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = awsconf::cli::run_with::<Shop, _, _>(argv, Some(&sdk), &mut out, &mut err).await;
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+const QUEUE_ARN: &str = "arn:aws:sqs:us-east-1:123456789012:shop-changes";
+
+#[tokio::test]
+async fn a_new_map_entry_is_served_after_an_event_under_the_maps_path() {
+    let env = unique_env("map");
+    let seed = Seed::new();
+    let canary = format!("CANARY-map-{}-3e9a", std::process::id());
+    seed.param(&format!("/{env}/shop/port"), "80").await;
+    seed.param(&format!("/{env}/shop/tenants/acme/plan"), "gold")
+        .await;
+    seed.secret(&format!("{env}/shop/tenants/acme/key"), &canary)
+        .await;
+    seed.secret(&format!("{env}/shop/db"), "db-pw").await;
+    let (url, _) = queue("map").await;
+    logs();
+    let live = Shop::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(moto()))
+        .change_events(&url)
+        .watch(HOUR)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(live.get().tenants.len(), 1);
+
+    seed.param(&format!("/{env}/shop/tenants/globex/plan"), "silver")
+        .await;
+    seed.secret(&format!("{env}/shop/tenants/globex/key"), "k-2")
+        .await;
+    send(
+        &url,
+        &parameter_change(&format!("/{env}/shop/tenants/globex/plan"), "Create"),
+    )
+    .await;
+    within_soon("the new tenant", || live.get().tenants.len() == 2).await;
+    assert_eq!(live.get().tenants["globex"].plan, "silver");
+
+    // The entry's secret, known only from the map, is watched too: by ARN.
+    seed.rotate(&format!("{env}/shop/tenants/acme/key"), "k-3")
+        .await;
+    let arn = seed
+        .secrets
+        .describe_secret()
+        .secret_id(format!("{env}/shop/tenants/acme/key"))
+        .send()
+        .await
+        .expect("describe")
+        .arn
+        .expect("arn");
+    send(&url, &rotation_succeeded(&arn)).await;
+    within_soon("the rotated entry secret", || {
+        live.get().tenants["acme"].key.expose_secret() == "k-3"
+    })
+    .await;
+    assert!(!logs().contains(&canary));
+    assert!(!format!("{:?}", live.get()).contains(&canary));
+}
+
+#[tokio::test]
+async fn events_rule_prints_the_rules_for_exactly_what_the_config_reads_and_the_queue_policy() {
+    let (code, out, err) =
+        shop_cli(&["--env", "prod", "events-rule", "--queue-arn", QUEUE_ARN]).await;
+    assert_eq!(code, 0, "{err}");
+    let printed: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let secrets = serde_json::json!([
+        "prod/shop/db",
+        {"prefix": "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/shop/db-"},
+        {"prefix": "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/shop/tenants/"},
+        {"prefix": "prod/shop/tenants/"}
+    ]);
+    let target = serde_json::json!([{"Id": "awsconf", "Arn": QUEUE_ARN}]);
+    assert_eq!(
+        printed,
+        serde_json::json!({
+            "Rules": [
+                {
+                    "Name": "awsconf-shop-prod-parameters",
+                    "EventPattern": {
+                        "source": ["aws.ssm"],
+                        "detail-type": ["Parameter Store Change"],
+                        "detail": {"name": ["/prod/shop/port", {"prefix": "/prod/shop/tenants/"}]}
+                    },
+                    "Targets": target
+                },
+                {
+                    "Name": "awsconf-shop-prod-secret-writes",
+                    "EventPattern": {
+                        "source": ["aws.secretsmanager"],
+                        "detail-type": ["AWS API Call via CloudTrail"],
+                        "detail": {
+                            "eventSource": ["secretsmanager.amazonaws.com"],
+                            "eventName": ["PutSecretValue", "UpdateSecret", "UpdateSecretVersionStage"],
+                            "requestParameters": {"secretId": secrets}
+                        }
+                    },
+                    "Targets": target
+                },
+                {
+                    "Name": "awsconf-shop-prod-rotations",
+                    "EventPattern": {
+                        "source": ["aws.secretsmanager"],
+                        "detail-type": ["AWS Service Event via CloudTrail"],
+                        "detail": {
+                            "eventSource": ["secretsmanager.amazonaws.com"],
+                            "eventName": ["RotationSucceeded"],
+                            "additionalEventData": {"SecretId": secrets}
+                        }
+                    },
+                    "Targets": target
+                }
+            ],
+            "QueuePolicy": {
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Sid": "AllowAwsconfChangeEvents",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": QUEUE_ARN,
+                    "Condition": {"ArnEquals": {"aws:SourceArn": [
+                        "arn:aws:events:us-east-1:123456789012:rule/awsconf-shop-prod-parameters",
+                        "arn:aws:events:us-east-1:123456789012:rule/awsconf-shop-prod-secret-writes",
+                        "arn:aws:events:us-east-1:123456789012:rule/awsconf-shop-prod-rotations"
+                    ]}}
+                }]
+            }
+        })
+    );
+
+    let (code, _, err) =
+        shop_cli(&["--env", "prod", "events-rule", "--queue-arn", "my-queue"]).await;
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--queue-arn must be an SQS queue ARN"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn the_printed_rules_route_declared_changes_to_the_queue_in_eventbridge() {
+    let env = unique_env("rules");
+    let (url, arn) = queue("rules").await;
+    let (code, out, err) = shop_cli(&["--env", &env, "events-rule", "--queue-arn", &arn]).await;
+    assert_eq!(code, 0, "{err}");
+    let printed: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let rules = printed["Rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), 3);
+    for rule in rules {
+        json_call(
+            "events",
+            "AWSEvents.PutRule",
+            serde_json::json!({"Name": rule["Name"], "EventPattern": rule["EventPattern"].to_string()}),
+        );
+        json_call(
+            "events",
+            "AWSEvents.PutTargets",
+            serde_json::json!({"Rule": rule["Name"], "Targets": rule["Targets"]}),
+        );
+    }
+    let put = |source: &str, detail_type: &str, detail: serde_json::Value| serde_json::json!({"Source": source, "DetailType": detail_type, "Detail": detail.to_string()});
+    let ssm = |name: String| {
+        put(
+            "aws.ssm",
+            "Parameter Store Change",
+            serde_json::json!({"operation": "Update", "name": name, "type": "String"}),
+        )
+    };
+    let routed = [
+        ssm(format!("/{env}/shop/port")),
+        ssm(format!("/{env}/shop/tenants/acme/plan")),
+        put(
+            "aws.secretsmanager",
+            "AWS API Call via CloudTrail",
+            put_secret_value_detail(&format!("{env}/shop/db")),
+        ),
+        put(
+            "aws.secretsmanager",
+            "AWS Service Event via CloudTrail",
+            serde_json::json!({"eventSource": "secretsmanager.amazonaws.com", "eventName": "RotationSucceeded",
+                "additionalEventData": {"SecretId": format!(
+                    "arn:aws:secretsmanager:us-east-1:123456789012:secret:{env}/shop/tenants/acme/key-AbCdEf")}}),
+        ),
+    ];
+    let dropped = [
+        ssm(format!("/{env}/shop/port2")),
+        ssm(format!("/{env}/shop/tenantsx/a")),
+        put(
+            "aws.secretsmanager",
+            "AWS API Call via CloudTrail",
+            put_secret_value_detail(&format!("{env}/shop/dbx")),
+        ),
+    ];
+    let entries: Vec<_> = routed.iter().chain(&dropped).cloned().collect();
+    json_call(
+        "events",
+        "AWSEvents.PutEvents",
+        serde_json::json!({ "Entries": entries }),
+    );
+    let mut bodies = Vec::new();
+    for _ in 0..3 {
+        let out = sqs()
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .expect("receive");
+        bodies.extend(
+            out.messages
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|m| m.body),
+        );
+    }
+    let changes: Vec<awsconf::events::Change> = bodies
+        .iter()
+        .map(|b| awsconf::events::parse(b).expect("an AWS event"))
+        .collect();
+    assert_eq!(changes.len(), routed.len(), "{changes:?}");
+}
+
+#[tokio::test]
+async fn iam_policy_with_events_adds_receive_and_delete_on_the_queue() {
+    let (code, out, err) = shop_cli(&[
+        "--env",
+        "prod",
+        "iam-policy",
+        "--account",
+        "123456789012",
+        "--region",
+        "us-east-1",
+        "--events",
+        QUEUE_ARN,
+    ])
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let with: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let (_, out, _) = shop_cli(&[
+        "--env",
+        "prod",
+        "iam-policy",
+        "--account",
+        "123456789012",
+        "--region",
+        "us-east-1",
+    ])
+    .await;
+    let without: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let mut statements = with["Statement"].as_array().expect("statements").clone();
+    let last = statements.pop().expect("a statement");
+    assert_eq!(
+        last,
+        serde_json::json!({
+            "Sid": "ReceiveChangeEvents",
+            "Effect": "Allow",
+            "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage"],
+            "Resource": QUEUE_ARN
+        })
+    );
+    assert_eq!(
+        &statements,
+        without["Statement"].as_array().expect("statements")
+    );
+
+    let (code, _, err) = shop_cli(&[
+        "--env",
+        "prod",
+        "iam-policy",
+        "--account",
+        "123456789012",
+        "--region",
+        "us-east-1",
+        "--events",
+        "https://sqs.us-east-1.amazonaws.com/123456789012/q",
+    ])
+    .await;
+    assert_eq!(code, 2);
+    assert!(err.contains("--events must be an SQS queue ARN"), "{err}");
+}
+
+#[tokio::test]
+async fn cost_with_events_compares_polling_every_5_minutes_with_events_for_a_fleet() {
+    let (code, out, err) = shop_cli(&["cost", "--events", "--instances", "500"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "refreshing Shop for 500 instances, 100 changes a month\n\
+         per refresh: 2 Parameter Store calls, 2 Secrets Manager calls\n\
+         mode                     refreshes/instance  Parameter Store calls  Secrets Manager calls  SQS requests  Parameter Store TPS  per month\n\
+         polling every 5 min      8640                8640000                8640000                0             3.333                $43.20\n\
+         events, 60 min interval  820                 820000                 820000                 64950000      0.316                $30.08\n"
+    );
+    let (code, out, _) =
+        shop_cli(&["cost", "--events", "--instances", "1", "--format", "json"]).await;
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(json["polling"]["parameter_store_calls"], 17280);
+    assert_eq!(json["events"]["parameter_store_calls"], 1640);
+    assert_eq!(json["events"]["sqs_requests"], 129_900);
+    // --instances means nothing without --events.
+    let (code, _, _) = shop_cli(&["cost", "--instances", "5"]).await;
+    assert_eq!(code, 2);
+}
