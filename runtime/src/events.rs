@@ -82,6 +82,8 @@ pub const MAX_QUEUE_BACKOFF: Duration = Duration::from_secs(60);
 /// Receives with no wait that drain a burst before one refresh: up to 100
 /// messages more.
 const DRAIN_ROUNDS: usize = 10;
+/// The least time between two receives that found nothing.
+const MIN_EMPTY_RECEIVE: Duration = Duration::from_millis(500);
 /// SQS's limit of messages per `ReceiveMessage` and per `DeleteMessageBatch`.
 const BATCH: usize = 10;
 
@@ -453,6 +455,7 @@ pub(crate) async fn run<T: AwsConfig + Send + Sync + 'static>(
     let declared_secrets = watched.secrets.clone();
     let mut backoff: Option<Duration> = None;
     loop {
+        let started = std::time::Instant::now();
         let received = tokio::select! {
             _ = &mut stop => break,
             r = queue.receive(queue.wait) => r,
@@ -484,25 +487,48 @@ pub(crate) async fn run<T: AwsConfig + Send + Sync + 'static>(
             }
         };
         if messages.is_empty() {
+            // SQS answers an empty long poll after its wait; one that comes
+            // back at once (a wait of 0 somewhere in between) is not retried
+            // in a tight loop.
+            if started.elapsed() < MIN_EMPTY_RECEIVE {
+                tokio::select! {
+                    _ = &mut stop => break,
+                    _ = tokio::time::sleep(MIN_EMPTY_RECEIVE - started.elapsed()) => {}
+                }
+            }
             continue;
         }
         // Secrets of map entries are known once read.
         if let Some(ids) = shared.secret_ids_read() {
             watched.secrets = declared_secrets.iter().cloned().chain(ids).collect();
         }
-        if !take(&queue, messages, &watched).await {
+        let (dirty, handles) = sort(messages, &watched, &queue.url);
+        if !dirty {
+            delete(&queue, handles).await;
             continue;
         }
-        // A burst: drain what is already waiting, then refresh once.
-        for _ in 0..DRAIN_ROUNDS {
-            match queue.receive(Duration::ZERO).await {
-                Ok(more) if !more.is_empty() => {
-                    take(&queue, more, &watched).await;
+        // Refresh at once; meanwhile delete the batch and drain what is
+        // already waiting (a burst), so a burst costs one more refresh, not
+        // one per message.
+        let drain = async {
+            delete(&queue, handles).await;
+            let mut dirty = false;
+            for _ in 0..DRAIN_ROUNDS {
+                match queue.receive(Duration::ZERO).await {
+                    Ok(more) if !more.is_empty() => {
+                        let (more_dirty, handles) = sort(more, &watched, &queue.url);
+                        delete(&queue, handles).await;
+                        dirty |= more_dirty;
+                    }
+                    _ => break,
                 }
-                _ => break,
             }
+            dirty
+        };
+        let ((), drained_dirty) = tokio::join!(refresh(&shared, &mut stop), drain);
+        if drained_dirty {
+            refresh(&shared, &mut stop).await;
         }
-        refresh(&shared, &mut stop).await;
     }
     tracing::debug!(
         env = shared.env(),
@@ -510,20 +536,25 @@ pub(crate) async fn run<T: AwsConfig + Send + Sync + 'static>(
     );
 }
 
-/// Handles a batch and deletes it: whether any message concerns the config.
-async fn take(queue: &Queue, messages: Received, watched: &Watched) -> bool {
+/// Handles a batch: whether any message concerns the config, and the
+/// messages' receipt handles.
+fn sort(messages: Received, watched: &Watched, queue: &str) -> (bool, Vec<String>) {
     let handled = handle(
         messages.iter().map(|(body, _)| body.as_deref()),
         watched,
-        &queue.url,
+        queue,
     );
-    let handles: Vec<String> = messages.into_iter().filter_map(|(_, h)| h).collect();
+    let handles = messages.into_iter().filter_map(|(_, h)| h).collect();
+    (handled.dirty, handles)
+}
+
+/// Deletes handled messages; a failure is logged.
+async fn delete(queue: &Queue, handles: Vec<String>) {
     if let Err(problem) = queue.delete(handles).await {
         // Not deleted: the messages come back after their visibility timeout,
         // and cost one more refresh at most.
         tracing::warn!(queue = %queue.url, problem = %problem, "awsconf: could not delete change events");
     }
-    handled.dirty
 }
 
 /// Refreshes until it succeeds (1 s doubling up to the interval between

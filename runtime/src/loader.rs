@@ -243,8 +243,10 @@ impl<T: AwsConfig + Root> Loader<T> {
     }
 
     /// How long each `ReceiveMessage` of [`change_events`](Self::change_events)
-    /// waits for a message (default and most: 20 s, which SQS bills as one
-    /// request). Shorter waits cost more requests; tests use them.
+    /// waits for a message (default and most: 20 s; an empty long poll is one
+    /// SQS request, so 180 an hour). Shorter waits cost more requests and only
+    /// make a dropped `Live` stop polling sooner; receives that find nothing
+    /// are at least 0.5 s apart whatever the wait.
     #[cfg(feature = "events")]
     pub fn change_events_wait(mut self, wait: Duration) -> Self {
         let wait = wait.min(crate::events::MAX_WAIT);

@@ -1015,3 +1015,31 @@ async fn cost_with_events_compares_polling_every_5_minutes_with_events_for_a_fle
     let (code, _, _) = shop_cli(&["cost", "--instances", "5"]).await;
     assert_eq!(code, 2);
 }
+
+#[tokio::test]
+async fn dropping_the_live_stops_its_queue_polling() {
+    let f = fixture("drop").await;
+    let proxy = Proxy::start(moto()).expect("proxy");
+    let live = App::loader()
+        .env(&f.env)
+        .sdk_config(&sdk_config(&proxy.endpoint()))
+        .change_events(&f.url)
+        .change_events_wait(Duration::from_secs(1))
+        .watch(HOUR)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        proxy.count("ReceiveMessage") >= 1,
+        "the Live polls its queue"
+    );
+    drop(live);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let after_drop = proxy.count("ReceiveMessage");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        proxy.count("ReceiveMessage"),
+        after_drop,
+        "no receive after the last handle dropped"
+    );
+}
