@@ -17,7 +17,7 @@
 //!   a burst of 100 events causes a handful of refreshes, not 100, and as a
 //!   refresh reads the current state, duplicate and out-of-order events are
 //!   harmless. A failed refresh keeps the last good config and is retried
-//!   (1 s doubling, up to the interval).
+//!   for about a minute (1 s doubling), then left to the interval.
 //!
 //! When the queue fails (access denied, a deleted queue, throttling), the
 //! `Live` backs off (1 s doubling up to 60 s), shows the failure in
@@ -82,6 +82,8 @@ pub const MAX_QUEUE_BACKOFF: Duration = Duration::from_secs(60);
 /// Receives with no wait that drain a burst before one refresh: up to 100
 /// messages more.
 const DRAIN_ROUNDS: usize = 10;
+/// Retries of a failed refresh an event asked for (1 s doubling: about a minute).
+const REFRESH_RETRIES: usize = 6;
 /// The least time between two receives that found nothing.
 const MIN_EMPTY_RECEIVE: Duration = Duration::from_millis(500);
 /// SQS's limit of messages per `ReceiveMessage` and per `DeleteMessageBatch`.
@@ -557,15 +559,16 @@ async fn delete(queue: &Queue, handles: Vec<String>) {
     }
 }
 
-/// Refreshes until it succeeds (1 s doubling up to the interval between
-/// tries), or until the `Live` is dropped. A newer event met meanwhile is
+/// Refreshes until it succeeds, retrying a failure after 1 s, 2 s, ... 32 s
+/// (never more than the interval apart), then leaves it to the interval's own
+/// refreshes; or until the `Live` is dropped. A newer event met meanwhile is
 /// covered: each try reads the current state.
 async fn refresh<T: AwsConfig + Send + Sync + 'static>(
     shared: &Shared<T>,
     stop: &mut oneshot::Receiver<()>,
 ) {
     let mut wait = Duration::from_secs(1);
-    loop {
+    for _ in 0..=REFRESH_RETRIES {
         let done = tokio::select! {
             _ = &mut *stop => return,
             r = shared.refresh_now() => r.is_ok(),
@@ -575,11 +578,9 @@ async fn refresh<T: AwsConfig + Send + Sync + 'static>(
         }
         tokio::select! {
             _ = &mut *stop => return,
-            _ = tokio::time::sleep(wait) => {}
+            _ = tokio::time::sleep(wait.min(shared.every())) => {}
         }
-        wait = wait
-            .saturating_mul(2)
-            .min(shared.every().max(Duration::from_secs(1)));
+        wait = wait.saturating_mul(2);
     }
 }
 

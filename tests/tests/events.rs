@@ -1043,3 +1043,49 @@ async fn dropping_the_live_stops_its_queue_polling() {
         "no receive after the last handle dropped"
     );
 }
+
+#[tokio::test]
+async fn a_denied_queue_backs_off_shows_in_last_error_and_recovers() {
+    let f = fixture("denied").await;
+    let proxy = Proxy::start(moto()).expect("proxy");
+    let live = App::loader()
+        .env(&f.env)
+        .sdk_config(&sdk_config(&proxy.endpoint()))
+        .change_events(&f.url)
+        .change_events_wait(Duration::from_secs(1))
+        .watch(HOUR)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    proxy.add_rule(awsconf_tests::Rule::always(
+        Some("ReceiveMessage"),
+        awsconf_tests::Fault::Respond {
+            status: 400,
+            body: r#"{"__type":"com.amazon.coral.service#AccessDeniedException","message":"User: arn:aws:sts::123456789012:assumed-role/app/i-1 is not authorized to perform: sqs:receivemessage"}"#.into(),
+        },
+    ));
+    within_soon("the denial in last_error", || live.last_error().is_some()).await;
+    let err = live.last_error().expect("an error");
+    assert_eq!(err.problems()[0].kind(), awsconf::ProblemKind::AccessDenied);
+    let text = err.to_string();
+    assert!(
+        text.contains("needs sqs:ReceiveMessage on arn:aws:sqs:us-east-1:123456789012:"),
+        "{text}"
+    );
+    // Backing off: 1 s, 2 s, 4 s... not a receive per round trip.
+    let before = proxy.count("ReceiveMessage");
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let denied = proxy.count("ReceiveMessage") - before;
+    assert!(denied <= 3, "{denied} receives in 3.5 s while denied");
+    assert_eq!(live.get().port, 5432, "the config stays");
+
+    proxy.clear_rules();
+    let start = Instant::now();
+    while live.last_error().is_some() {
+        assert!(start.elapsed() < Duration::from_secs(20), "no recovery");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    f.seed.param(&f.port_name(), "6000").await;
+    send(&f.url, &parameter_change(&f.port_name(), "Update")).await;
+    within_soon("the new port after recovery", || live.get().port == 6000).await;
+    assert_no_canary(&f.canary, &live);
+}
