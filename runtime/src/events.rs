@@ -2,7 +2,9 @@
 //! [`Live`](crate::Live) through an SQS queue, so it refreshes when something it
 //! reads changed instead of polling often.
 //!
-//! [`Loader::change_events`](crate::Loader::change_events) names the queue. The
+//! [`Loader::change_events`](crate::Loader::change_events) names the queue
+//! ([`Loader::change_topic`](crate::Loader::change_topic) makes one per `Live`,
+//! subscribed to a fleet's SNS topic). The
 //! `Live` long-polls it (`ReceiveMessage`, up to 10 messages, 20 s waits) beside
 //! its interval, which becomes a safety net. For each batch of messages:
 //!
@@ -94,15 +96,30 @@ const BATCH: usize = 10;
 pub(crate) struct Options {
     pub queue_url: String,
     pub wait: Duration,
+    /// `change_topic`: an SNS topic to subscribe a queue of this `Live`'s own to.
+    pub topic: Option<String>,
 }
 
 /// The queue a `Live` reads, with its client.
 pub(crate) struct Queue {
     pub client: aws_sdk_sqs::Client,
+    /// Empty until a `change_topic` queue is created.
     pub url: String,
     pub wait: Duration,
     /// The queue's ARN, for messages (`sqs:ReceiveMessage on <arn>`).
     pub arn: String,
+    pub region: String,
+    /// With `change_topic`: the topic, and what was made for this `Live`.
+    pub topic: Option<Topic>,
+}
+
+/// A queue of one `Live`'s own, subscribed to a topic (`change_topic`).
+pub(crate) struct Topic {
+    pub sns: aws_sdk_sns::Client,
+    pub arn: String,
+    /// The queue's name: `awsconf-<app>-<env>-<random>`.
+    pub queue_name: String,
+    pub subscription: Option<String>,
 }
 
 impl Options {
@@ -122,13 +139,56 @@ impl Options {
             .timeout_config(timeouts)
             .retry_config(crate::timeouts::client_retries(sdk_config.retry_config()))
             .build();
+        let topic = self.topic.as_ref().map(|arn| Topic {
+            sns: aws_sdk_sns::Client::new(sdk_config),
+            arn: arn.clone(),
+            queue_name: String::new(),
+            subscription: None,
+        });
         Queue {
             client: aws_sdk_sqs::Client::from_conf(config),
-            url: self.queue_url.clone(),
+            url: if topic.is_some() {
+                String::new()
+            } else {
+                self.queue_url.clone()
+            },
             wait: self.wait,
             arn: queue_arn(&self.queue_url, region),
+            region: region.to_string(),
+            topic,
         }
     }
+}
+
+/// How long a message waits in a `change_topic` queue: an instance that died
+/// without deleting its queue leaves one that holds at most 10 minutes of events.
+pub const TOPIC_QUEUE_RETENTION: Duration = Duration::from_secs(600);
+
+/// `awsconf-<app>-<env>-<12 hex digits>`, within SQS's 80 characters of
+/// letters, digits, `-` and `_`.
+pub(crate) fn topic_queue_name(app: &str, env: &str) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.write_u32(std::process::id());
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect()
+    };
+    let mut stem = format!("awsconf-{}-{}", clean(app), clean(env));
+    stem.truncate(80 - 13);
+    format!("{stem}-{:012x}", h.finish() & 0xffff_ffff_ffff)
 }
 
 /// `https://sqs.us-east-1.amazonaws.com/123456789012/name` ->
@@ -410,6 +470,101 @@ impl Queue {
         .map_err(|e| self.problem(e, "sqs:DeleteMessage"))
     }
 
+    /// With `change_topic`: creates this `Live`'s queue (3 calls: CreateQueue,
+    /// SetQueueAttributes for the policy that lets only the topic send, and
+    /// SNS Subscribe with raw message delivery), resuming where a failed try
+    /// stopped. Without: nothing.
+    pub(crate) async fn setup(&mut self) -> Result<(), Problem> {
+        use aws_sdk_sqs::types::QueueAttributeName as A;
+        let Some(topic) = &self.topic else {
+            return Ok(());
+        };
+        if self.url.is_empty() {
+            let retention = TOPIC_QUEUE_RETENTION.as_secs().to_string();
+            let out = self
+                .client
+                .create_queue()
+                .queue_name(&topic.queue_name)
+                .attributes(A::MessageRetentionPeriod, retention)
+                .send()
+                .await
+                .map_err(|e| problem_on(e, "sqs:CreateQueue", &topic.queue_name, &self.url))?;
+            let url = out.queue_url.unwrap_or_default();
+            self.arn = queue_arn(&url, &self.region);
+            self.url = url;
+            let policy = serde_json::json!({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sns.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": self.arn,
+                    "Condition": {"ArnEquals": {"aws:SourceArn": topic.arn}},
+                }],
+            });
+            if let Err(e) = self
+                .client
+                .set_queue_attributes()
+                .queue_url(&self.url)
+                .attributes(A::Policy, policy.to_string())
+                .send()
+                .await
+            {
+                let problem = problem_on(e, "sqs:SetQueueAttributes", &self.arn, &self.url);
+                self.teardown().await;
+                return Err(problem);
+            }
+        }
+        let Some(topic) = &mut self.topic else {
+            return Ok(());
+        };
+        if topic.subscription.is_none() {
+            let out = topic
+                .sns
+                .subscribe()
+                .topic_arn(&topic.arn)
+                .protocol("sqs")
+                .endpoint(&self.arn)
+                .attributes("RawMessageDelivery", "true")
+                .return_subscription_arn(true)
+                .send()
+                .await
+                .map_err(|e| problem_on(e, "sns:Subscribe", &topic.arn, &self.url))?;
+            topic.subscription = out.subscription_arn;
+        }
+        Ok(())
+    }
+
+    /// With `change_topic`: unsubscribes and deletes this `Live`'s queue (2
+    /// calls). Failures are logged: the queue then holds at most
+    /// [`TOPIC_QUEUE_RETENTION`] of events until someone deletes it.
+    pub(crate) async fn teardown(&mut self) {
+        let Some(topic) = &mut self.topic else {
+            return;
+        };
+        if let Some(subscription) = topic.subscription.take() {
+            if let Err(e) = topic
+                .sns
+                .unsubscribe()
+                .subscription_arn(&subscription)
+                .send()
+                .await
+            {
+                let problem = problem_on(e, "sns:Unsubscribe", &topic.arn, &self.url);
+                tracing::warn!(problem = %problem, "awsconf: could not unsubscribe the change-events queue");
+            }
+        }
+        if !self.url.is_empty() {
+            if let Err(e) = self.client.delete_queue().queue_url(&self.url).send().await {
+                let problem = problem_on(e, "sqs:DeleteQueue", &self.arn, &self.url);
+                tracing::warn!(problem = %problem, "awsconf: could not delete the change-events queue");
+            } else {
+                tracing::debug!(queue = %self.url, "awsconf: change-events queue deleted");
+            }
+            self.url.clear();
+        }
+    }
+
     fn problem<E, R>(
         &self,
         err: aws_smithy_runtime_api::client::result::SdkError<E, R>,
@@ -433,6 +588,35 @@ impl Queue {
     }
 }
 
+/// An SDK error of a call on `resource`, in plain words.
+fn problem_on<E, R>(
+    err: aws_smithy_runtime_api::client::result::SdkError<E, R>,
+    action: &str,
+    resource: &str,
+    url: &str,
+) -> Problem
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
+        + std::error::Error
+        + Send
+        + Sync
+        + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let what = if url.is_empty() {
+        "change-events queue (being created)".to_string()
+    } else {
+        format!("change-events queue {url}")
+    };
+    let call = crate::fetch::Call {
+        action,
+        resource: resource.to_string(),
+        what,
+        fields: String::new(),
+    };
+    crate::fetch::classify(err, &call)
+}
+
 /// The queue's failure as an [`Error`] for [`Live::last_error`](crate::Live::last_error).
 pub(crate) fn queue_error(type_name: &'static str, env: &str, problem: Problem) -> Arc<Error> {
     Arc::new(Error::new(type_name, Some(env.to_string()), vec![problem]))
@@ -450,12 +634,47 @@ pub(crate) fn next_queue_backoff(previous: Option<Duration>) -> Duration {
 /// ends when `stop` fires (the last handle dropped).
 pub(crate) async fn run<T: AwsConfig + Send + Sync + 'static>(
     shared: Arc<Shared<T>>,
-    (queue, mut watched): (Queue, Watched),
+    (mut queue, mut watched): (Queue, Watched),
     mut stop: oneshot::Receiver<()>,
 ) {
     let type_name = T::schema().type_name;
     let declared_secrets = watched.secrets.clone();
     let mut backoff: Option<Duration> = None;
+    // `change_topic`: this Live's own queue, subscribed to the topic.
+    loop {
+        let done = tokio::select! {
+            _ = &mut stop => {
+                queue.teardown().await;
+                return;
+            }
+            r = queue.setup() => r,
+        };
+        match done {
+            Ok(()) => break,
+            Err(problem) => {
+                let wait = next_queue_backoff(backoff);
+                if backoff.is_none() {
+                    tracing::warn!(
+                        env = shared.env(),
+                        problem = %problem,
+                        "awsconf: could not set up the change-events queue; retrying with backoff, refreshing on the interval meanwhile"
+                    );
+                }
+                backoff = Some(wait);
+                shared.set_queue_error(Some(queue_error(type_name, shared.env(), problem)));
+                tokio::select! {
+                    _ = &mut stop => {
+                        queue.teardown().await;
+                        return;
+                    }
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            }
+        }
+    }
+    if backoff.take().is_some() {
+        shared.set_queue_error(None);
+    }
     loop {
         let started = std::time::Instant::now();
         let received = tokio::select! {
@@ -532,6 +751,7 @@ pub(crate) async fn run<T: AwsConfig + Send + Sync + 'static>(
             refresh(&shared, &mut stop).await;
         }
     }
+    queue.teardown().await;
     tracing::debug!(
         env = shared.env(),
         "awsconf: live config dropped; change-events task stopped"

@@ -238,6 +238,34 @@ impl<T: AwsConfig + Root> Loader<T> {
         self.events = Some(crate::events::Options {
             queue_url: queue_url.into(),
             wait,
+            topic: None,
+        });
+        self
+    }
+
+    /// Like [`change_events`](Self::change_events), for a fleet whose
+    /// EventBridge rules send to an SNS topic: at `watch()` the `Live`
+    /// creates an SQS queue of its own (`awsconf-<app>-<env>-<random>`,
+    /// messages kept 10 minutes), lets only the topic send to it, and
+    /// subscribes it with raw message delivery (3 calls); when the last handle
+    /// is dropped it unsubscribes and deletes the queue (2 calls, made by the
+    /// background task, so the tokio runtime must still run). Until the
+    /// queue is set up (retried with backoff) the failure shows in
+    /// [`Live::last_error`](crate::Live::last_error) and the interval
+    /// refreshes. Grant `sqs:CreateQueue`, `sqs:SetQueueAttributes`,
+    /// `sqs:DeleteQueue`, `sqs:ReceiveMessage` and `sqs:DeleteMessage` on
+    /// `arn:aws:sqs:REGION:ACCOUNT:awsconf-<app>-<env>-*`, and
+    /// `sns:Subscribe` and `sns:Unsubscribe` on the topic.
+    #[cfg(feature = "events")]
+    pub fn change_topic(mut self, topic_arn: impl Into<String>) -> Self {
+        let wait = self
+            .events
+            .as_ref()
+            .map_or(crate::events::DEFAULT_WAIT, |e| e.wait);
+        self.events = Some(crate::events::Options {
+            queue_url: String::new(),
+            wait,
+            topic: Some(topic_arn.into()),
         });
         self
     }
@@ -256,6 +284,7 @@ impl<T: AwsConfig + Root> Loader<T> {
                 self.events = Some(crate::events::Options {
                     queue_url: String::new(),
                     wait,
+                    topic: None,
                 })
             }
         }
@@ -379,7 +408,9 @@ impl<T: AwsConfig + Root> Loader<T> {
         };
         #[cfg(feature = "events")]
         let queue = match (&self.events, &fetcher) {
-            (Some(options), Some(fetcher)) if !options.queue_url.is_empty() => {
+            (Some(options), Some(fetcher))
+                if !options.queue_url.is_empty() || options.topic.is_some() =>
+            {
                 Some(options.queue(&fetcher.sdk_config, &fetcher.region))
             }
             _ => None,
@@ -492,7 +523,11 @@ pub(crate) struct Loaded<T> {
 impl<T: AwsConfig> Session<T> {
     /// The change-events queue and what the config reads, for a `Live`.
     pub(crate) fn take_queue(&mut self) -> Option<(crate::events::Queue, crate::events::Watched)> {
-        let queue = self.queue.take()?;
+        let mut queue = self.queue.take()?;
+        if let Some(topic) = &mut queue.topic {
+            topic.queue_name =
+                crate::events::topic_queue_name(T::schema().app.unwrap_or("app"), &self.env);
+        }
         Some((queue, crate::events::Watched::of(T::schema(), &self.scope)))
     }
 }

@@ -1089,3 +1089,86 @@ async fn a_denied_queue_backs_off_shows_in_last_error_and_recovers() {
     within_soon("the new port after recovery", || live.get().port == 6000).await;
     assert_no_canary(&f.canary, &live);
 }
+
+/// The subscriptions of an SNS topic.
+fn subscriptions(topic: &str) -> usize {
+    sns_call(&[("Action", "ListSubscriptionsByTopic"), ("TopicArn", topic)])
+        .matches("<SubscriptionArn>")
+        .count()
+}
+
+/// The queues whose name starts with `prefix`.
+async fn queues(prefix: &str) -> Vec<String> {
+    sqs()
+        .list_queues()
+        .queue_name_prefix(prefix)
+        .send()
+        .await
+        .expect("list queues")
+        .queue_urls
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn change_topic_gives_each_live_a_queue_of_its_own_and_deletes_it_on_drop() {
+    let f = fixture("topic").await;
+    let topic = xml_text(
+        &sns_call(&[("Action", "CreateTopic"), ("Name", &unique_env("fleet"))]),
+        "TopicArn",
+    );
+    let proxy = Proxy::start(moto()).expect("proxy");
+    let watch = || {
+        App::loader()
+            .env(&f.env)
+            .sdk_config(&sdk_config(&proxy.endpoint()))
+            .change_topic(&topic)
+            .change_events_wait(Duration::from_secs(1))
+            .watch(HOUR)
+    };
+    let a = watch().await.unwrap_or_else(|e| panic!("{e}"));
+    let b = watch().await.unwrap_or_else(|e| panic!("{e}"));
+    within_soon("both subscribed", || subscriptions(&topic) == 2).await;
+    let prefix = format!("awsconf-ev-{}-", f.env);
+    assert_eq!(queues(&prefix).await.len(), 2, "one queue per Live");
+    // Setting up costs 3 calls per Live: CreateQueue, SetQueueAttributes, Subscribe.
+    assert_eq!(proxy.count("CreateQueue"), 2);
+    assert_eq!(proxy.count("SetQueueAttributes"), 2);
+    assert_eq!(
+        proxy.count("/"),
+        2,
+        "SNS Subscribe (query protocol, path /)"
+    );
+
+    f.seed.param(&f.port_name(), "7777").await;
+    sns_call(&[
+        ("Action", "Publish"),
+        ("TopicArn", &topic),
+        ("Message", &parameter_change(&f.port_name(), "Update")),
+    ]);
+    within_soon("a's port", || a.get().port == 7777).await;
+    within_soon("b's port", || b.get().port == 7777).await;
+
+    // The last handle of `a` goes: its queue and subscription go with it (2 calls).
+    drop(a);
+    within_soon("a unsubscribed", || subscriptions(&topic) == 1).await;
+    let start = Instant::now();
+    while queues(&prefix).await.len() != 1 {
+        assert!(start.elapsed() < SOON, "a's queue still there");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(proxy.count("DeleteQueue"), 1);
+    assert_eq!(proxy.count("/"), 3, "Subscribe x2, Unsubscribe x1");
+
+    // The other instance goes on.
+    f.seed.param(&f.port_name(), "8888").await;
+    sns_call(&[
+        ("Action", "Publish"),
+        ("TopicArn", &topic),
+        ("Message", &parameter_change(&f.port_name(), "Update")),
+    ]);
+    within_soon("b's next port", || b.get().port == 8888).await;
+    assert!(b.last_error().is_none());
+    assert_no_canary(&f.canary, &b);
+    drop(b);
+    within_soon("b unsubscribed", || subscriptions(&topic) == 0).await;
+}
