@@ -65,7 +65,6 @@ use std::time::Duration;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::SdkConfig;
 use serde_json::Value;
-
 use tokio::sync::oneshot;
 
 use crate::error::{Error, Problem};
@@ -140,7 +139,15 @@ impl Options {
             .retry_config(crate::timeouts::client_retries(sdk_config.retry_config()))
             .build();
         let topic = self.topic.as_ref().map(|arn| Topic {
-            sns: aws_sdk_sns::Client::new(sdk_config),
+            sns: aws_sdk_sns::Client::from_conf(
+                aws_sdk_sns::config::Builder::from(sdk_config)
+                    .timeout_config(crate::timeouts::client_timeouts(
+                        sdk_config.timeout_config(),
+                        crate::loader::DEFAULT_TIMEOUT,
+                    ))
+                    .retry_config(crate::timeouts::client_retries(sdk_config.retry_config()))
+                    .build(),
+            ),
             arn: arn.clone(),
             queue_name: String::new(),
             subscription: None,
