@@ -585,13 +585,7 @@ impl Queue {
             + 'static,
         R: std::fmt::Debug + Send + Sync + 'static,
     {
-        let call = crate::fetch::Call {
-            action,
-            resource: self.arn.clone(),
-            what: format!("change-events queue {}", self.url),
-            fields: String::new(),
-        };
-        crate::fetch::classify(err, &call)
+        problem_on(err, action, &self.arn, &self.url)
     }
 }
 
