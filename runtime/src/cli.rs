@@ -15,7 +15,7 @@
 //!
 //! ```text
 //! <bin> [--env ENV] [--format table|json] <COMMAND>
-//!   iam-policy --account ID [--region R] [--events QUEUE_ARN]
+//!   iam-policy --account ID [--region R] [--events QUEUE_ARN | --events-topic TOPIC_ARN]
 //!                                          least-privilege IAM policy (JSON)
 //!   events-rule --queue-arn ARN            EventBridge rules + queue policy for change events (JSON)
 //!   check [--strict]                       the schema against the env: would it load? drift?
@@ -96,8 +96,11 @@ enum Command {
         #[arg(long)]
         region: Option<String>,
         /// Also grant sqs:ReceiveMessage and sqs:DeleteMessage on this change-events queue.
-        #[arg(long, value_name = "QUEUE_ARN")]
+        #[arg(long, value_name = "QUEUE_ARN", conflicts_with = "events_topic")]
         events: Option<String>,
+        /// Also grant what `change_topic(TOPIC_ARN)` needs: its own queues, and subscribing to the topic.
+        #[arg(long, value_name = "TOPIC_ARN")]
+        events_topic: Option<String>,
     },
     /// Print the EventBridge rules and SQS queue policy that send this config's change events to a queue.
     EventsRule {
@@ -220,7 +223,15 @@ where
             account,
             region,
             events,
-        } => iam_policy::<T>(&env, &account, region, events, sdk, &mut io).await,
+            events_topic,
+        } => {
+            let events = match (events, events_topic) {
+                (Some(queue), _) => Some(EventsGrant::Queue(queue)),
+                (None, Some(topic)) => Some(EventsGrant::Topic(topic)),
+                (None, None) => None,
+            };
+            iam_policy::<T>(&env, &account, region, events, sdk, &mut io).await
+        }
         Command::EventsRule { queue_arn } => events_rule::<T>(&env, &queue_arn, &mut io),
         Command::Check { strict } => {
             let report = tools::check::<T>(&env, &sdk.load().await).await;
@@ -351,7 +362,7 @@ async fn iam_policy<T: AwsConfig + Root>(
     env: &str,
     account: &str,
     region: Option<String>,
-    events: Option<String>,
+    events: Option<EventsGrant>,
     sdk: Sdk<'_>,
     io: &mut Output<'_>,
 ) -> u8 {
@@ -374,7 +385,7 @@ async fn iam_policy<T: AwsConfig + Root>(
         return EXIT_USAGE;
     }
     let policy = match events {
-        Some(queue_arn) => {
+        Some(EventsGrant::Queue(queue_arn)) => {
             if tools::QueueArn::parse(&queue_arn).is_none() {
                 io.note(format_args!(
                     "error: --events must be an SQS queue ARN (arn:aws:sqs:REGION:ACCOUNT:NAME)"
@@ -382,6 +393,21 @@ async fn iam_policy<T: AwsConfig + Root>(
                 return EXIT_USAGE;
             }
             iam::policy_with_events::<T>(env, &region, account, &queue_arn)
+        }
+        Some(EventsGrant::Topic(topic_arn)) => {
+            if !topic_arn.starts_with("arn:") || !topic_arn.contains(":sns:") {
+                io.note(format_args!(
+                    "error: --events-topic must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"
+                ));
+                return EXIT_USAGE;
+            }
+            let mut policy = iam::policy::<T>(env, &region, account);
+            if let Some(statements) = policy["Statement"].as_array_mut() {
+                statements.extend(tools::events_rule::change_topic_statements::<T>(
+                    env, &region, account, &topic_arn,
+                ));
+            }
+            policy
         }
         None => iam::policy::<T>(env, &region, account),
     };
@@ -397,6 +423,14 @@ async fn iam_policy<T: AwsConfig + Root>(
     }
     print_json(io.out, &policy);
     EXIT_OK
+}
+
+/// What `iam-policy` adds for change events.
+enum EventsGrant {
+    /// `--events QUEUE_ARN`
+    Queue(String),
+    /// `--events-topic TOPIC_ARN`
+    Topic(String),
 }
 
 fn events_rule<T: AwsConfig + Root>(env: &str, queue_arn: &str, io: &mut Output<'_>) -> u8 {

@@ -182,20 +182,8 @@ pub(crate) fn topic_queue_name(app: &str, env: &str) -> String {
             .map_or(0, |d| d.as_nanos()),
     );
     h.write_u32(std::process::id());
-    let clean = |s: &str| -> String {
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect()
-    };
-    let mut stem = format!("awsconf-{}-{}", clean(app), clean(env));
-    stem.truncate(80 - 13);
-    format!("{stem}-{:012x}", h.finish() & 0xffff_ffff_ffff)
+    let stem = crate::tools::events_rule::topic_queue_prefix(app, env);
+    format!("{stem}{:012x}", h.finish() & 0xffff_ffff_ffff)
 }
 
 /// `https://sqs.us-east-1.amazonaws.com/123456789012/name` ->

@@ -1172,3 +1172,54 @@ async fn change_topic_gives_each_live_a_queue_of_its_own_and_deletes_it_on_drop(
     drop(b);
     within_soon("b unsubscribed", || subscriptions(&topic) == 0).await;
 }
+
+#[tokio::test]
+async fn iam_policy_with_events_topic_grants_the_lives_own_queues_and_the_topic() {
+    let topic = "arn:aws:sns:us-east-1:123456789012:shop-changes";
+    let (code, out, err) = shop_cli(&[
+        "--env",
+        "prod",
+        "iam-policy",
+        "--account",
+        "123456789012",
+        "--region",
+        "us-east-1",
+        "--events-topic",
+        topic,
+    ])
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let policy: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let statements = policy["Statement"].as_array().expect("statements");
+    assert_eq!(
+        statements[statements.len() - 2..],
+        [
+            serde_json::json!({
+                "Sid": "OwnChangeEventQueues",
+                "Effect": "Allow",
+                "Action": ["sqs:CreateQueue", "sqs:SetQueueAttributes", "sqs:ReceiveMessage",
+                           "sqs:DeleteMessage", "sqs:DeleteQueue"],
+                "Resource": "arn:aws:sqs:us-east-1:123456789012:awsconf-shop-prod-*"
+            }),
+            serde_json::json!({
+                "Sid": "SubscribeToChangeEvents",
+                "Effect": "Allow",
+                "Action": ["sns:Subscribe", "sns:Unsubscribe"],
+                "Resource": topic
+            }),
+        ]
+    );
+    let (code, _, err) = shop_cli(&[
+        "--env",
+        "prod",
+        "iam-policy",
+        "--account",
+        "123456789012",
+        "--events",
+        QUEUE_ARN,
+        "--events-topic",
+        topic,
+    ])
+    .await;
+    assert_eq!(code, 2, "one or the other: {err}");
+}
