@@ -735,9 +735,10 @@ pub(crate) async fn run<T: AwsConfig + Send + Sync + 'static>(
             }
             dirty
         };
-        let ((), drained_dirty) = tokio::join!(refresh(&shared, &mut stop), drain);
-        if drained_dirty {
-            refresh(&shared, &mut stop).await;
+        // `stop` must not be polled again once it has fired.
+        let (stopped, drained_dirty) = tokio::join!(refresh(&shared, &mut stop), drain);
+        if stopped || (drained_dirty && refresh(&shared, &mut stop).await) {
+            break;
         }
     }
     queue.teardown().await;
@@ -770,27 +771,29 @@ async fn delete(queue: &Queue, handles: Vec<String>) {
 
 /// Refreshes until it succeeds, retrying a failure after 1 s, 2 s, ... 32 s
 /// (never more than the interval apart), then leaves it to the interval's own
-/// refreshes; or until the `Live` is dropped. A newer event met meanwhile is
-/// covered: each try reads the current state.
+/// refreshes; or until the `Live` is dropped: then `true`, and `stop` has
+/// fired. A newer event met meanwhile is covered: each try reads the current
+/// state.
 async fn refresh<T: AwsConfig + Send + Sync + 'static>(
     shared: &Shared<T>,
     stop: &mut oneshot::Receiver<()>,
-) {
+) -> bool {
     let mut wait = Duration::from_secs(1);
     for _ in 0..=REFRESH_RETRIES {
         let done = tokio::select! {
-            _ = &mut *stop => return,
+            _ = &mut *stop => return true,
             r = shared.refresh_now() => r.is_ok(),
         };
         if done {
-            return;
+            return false;
         }
         tokio::select! {
-            _ = &mut *stop => return,
+            _ = &mut *stop => return true,
             _ = tokio::time::sleep(wait.min(shared.every())) => {}
         }
         wait = wait.saturating_mul(2);
     }
+    false
 }
 
 #[cfg(test)]

@@ -1223,3 +1223,43 @@ async fn iam_policy_with_events_topic_grants_the_lives_own_queues_and_the_topic(
     .await;
     assert_eq!(code, 2, "one or the other: {err}");
 }
+
+#[tokio::test]
+async fn a_live_dropped_during_an_event_refresh_still_deletes_its_queue() {
+    let f = fixture("dropmid").await;
+    let topic = xml_text(
+        &sns_call(&[("Action", "CreateTopic"), ("Name", &unique_env("mid"))]),
+        "TopicArn",
+    );
+    let proxy = Proxy::start(moto()).expect("proxy");
+    let live = App::loader()
+        .env(&f.env)
+        .sdk_config(&sdk_config(&proxy.endpoint()))
+        .change_topic(&topic)
+        .watch(HOUR)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    within_soon("subscribed", || subscriptions(&topic) == 1).await;
+    // The refresh the event asks for hangs on Parameter Store.
+    proxy.add_rule(awsconf_tests::Rule::always(
+        Some("GetParameters"),
+        awsconf_tests::Fault::Stall,
+    ));
+    let gets = proxy.count("GetParameters");
+    sns_call(&[
+        ("Action", "Publish"),
+        ("TopicArn", &topic),
+        ("Message", &parameter_change(&f.port_name(), "Update")),
+    ]);
+    within_soon("the refresh in flight", || {
+        proxy.count("GetParameters") > gets
+    })
+    .await;
+    drop(live);
+    within_soon("unsubscribed after the drop", || subscriptions(&topic) == 0).await;
+    let start = Instant::now();
+    while !queues(&format!("awsconf-ev-{}-", f.env)).await.is_empty() {
+        assert!(start.elapsed() < SOON, "the queue is still there");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
