@@ -3,7 +3,9 @@
 # batches and one GetParameter per field, at 0 and 20 ms added latency per
 # request, for 10/100/1,000 parameters x 0/10/100 secrets; plus process start to
 # config ready and peak RSS of the release quickstart. Prints the tables and
-# rewrites BENCHMARKS.md. Takes a few minutes on 2 cores.
+# rewrites BENCHMARKS.md. Then `events-bench` measures change events (event to
+# new value served, calls per hour) and rewrites its own section of
+# BENCHMARKS.md. Takes a few minutes on 2 cores.
 #
 #   scripts/bench.sh [--runs N] [--only p100s10,p1000s0] [--delays 20,0] [--no-quickstart] [--out PATH]
 set -euo pipefail
@@ -11,5 +13,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/moto.sh install >&2
 cargo build --release -p awsconf-bench -p awsconf-examples \
-    --bin awsconf-bench --bin quickstart --bin demo-seed
-exec "${CARGO_TARGET_DIR:-target}/release/awsconf-bench" "$@"
+    --bin awsconf-bench --bin events-bench --bin quickstart --bin demo-seed
+"${CARGO_TARGET_DIR:-target}/release/awsconf-bench" "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/events-bench"

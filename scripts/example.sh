@@ -6,7 +6,7 @@
 #   scripts/example.sh lambda-function --local
 # Examples: quickstart (after demo-seed; see scripts/demo.sh), rotation,
 # axum-service, lambda-function, ecs-service, ecommerce, saas-tenants,
-# startup-migration, awsconf-cli.
+# startup-migration, awsconf-cli, change-events.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 name="${1:?usage: scripts/example.sh <name> [args...]; e.g. scripts/example.sh axum-service --demo}"

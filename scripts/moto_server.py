@@ -204,11 +204,100 @@ def one_at_a_time(app):  # type: ignore[no-untyped-def]
     """
     lock = threading.Lock()
 
-    def wrapped(environ, start_response):  # type: ignore[no-untyped-def]
+    def locked(environ, start_response):  # type: ignore[no-untyped-def]
         with lock:
             return app(environ, start_response)
 
+    def wrapped(environ, start_response):  # type: ignore[no-untyped-def]
+        global ARRIVALS
+        target = environ.get("HTTP_X_AMZ_TARGET") or ""
+        if target == "AmazonSQS.ReceiveMessage":
+            return long_poll(locked, environ, start_response)
+        answer = locked(environ, start_response)
+        if target.startswith("AmazonSQS.Send") or target == "AWSEvents.PutEvents" or not target:
+            # May have put a message on a queue (SNS and others without a
+            # target header speak the query protocol): wake the long polls.
+            with ARRIVED:
+                ARRIVALS += 1
+                ARRIVED.notify_all()
+        return answer
+
     return wrapped
+
+
+# Long polls wait on this; requests that may put a message on a queue notify it.
+ARRIVED = threading.Condition()
+# How many such requests were answered: a poll that asked before one was
+# answered asks again at once.
+ARRIVALS = 0
+# A long poll asks moto's queue again at least this often (messages whose
+# visibility timeout ran out, delayed messages).
+LONG_POLL_STEP_S = 1.0
+
+
+def long_poll(locked, environ, start_response):  # type: ignore[no-untyped-def]
+    """Answer an SQS `ReceiveMessage` with `WaitTimeSeconds` without holding
+    the lock for the wait.
+
+    moto really waits (up to 20 s) inside the request; under `one_at_a_time`
+    that would stall every other request of every test for the whole wait. So
+    the request is sent to moto with no wait, and again, outside the lock,
+    whenever a request that may have queued a message (an SQS send, an
+    EventBridge PutEvents, an SNS publish) has been answered, and at least
+    every second, until a message comes or the wait is over; the answer is
+    moto's own. A waiting poll costs moto nothing, so a long poll whose client
+    went away does not slow the other requests. (The request's signature no
+    longer matches the body; moto does not check it.)
+    """
+    import io
+    import json
+
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    raw = environ["wsgi.input"].read(length) if length else b""
+    try:
+        request = json.loads(raw or b"{}")
+        wait = float(request.get("WaitTimeSeconds") or 0)
+    except (ValueError, AttributeError, TypeError):
+        request, wait = None, 0.0
+
+    def ask(body):  # type: ignore[no-untyped-def]
+        env = dict(environ)
+        env["wsgi.input"] = io.BytesIO(body)
+        env["CONTENT_LENGTH"] = str(len(body))
+        answer = {}
+
+        def capture(status, headers, exc_info=None):  # type: ignore[no-untyped-def]
+            answer["status"], answer["headers"] = status, headers
+            return lambda _data: None
+
+        chunks = b"".join(locked(env, capture))
+        return answer["status"], answer["headers"], chunks
+
+    if request is None or wait <= 0:
+        status, headers, chunks = ask(raw)
+        start_response(status, headers)
+        return [chunks]
+    request["WaitTimeSeconds"] = 0
+    body = json.dumps(request).encode()
+    deadline = time.monotonic() + wait
+    while True:
+        with ARRIVED:
+            seen = ARRIVALS
+        status, headers, chunks = ask(body)
+        done = not status.startswith("200") or time.monotonic() >= deadline
+        if not done:
+            try:
+                done = bool(json.loads(chunks or b"{}").get("Messages"))
+            except (ValueError, AttributeError):
+                done = True
+        if done:
+            start_response(status, headers)
+            return [chunks]
+        with ARRIVED:
+            ARRIVED.wait_for(
+                lambda: ARRIVALS != seen,
+                min(LONG_POLL_STEP_S, max(0.0, deadline - time.monotonic())),
+            )
 
 
 # Idle keep-alive connections are closed after this long. Longer than the
@@ -257,7 +346,10 @@ def serve(port: int) -> str:
         app,
         host=HOST,
         port=port,
-        threads=8,
+        # A long poll (see `long_poll`) holds a thread for its whole wait, up
+        # to 20 s, even after its client went away: enough threads that the
+        # change-events tests' polls never leave other requests queued.
+        threads=64,
         channel_timeout=IDLE_TIMEOUT_S,
         # Every SDK client a test builds keeps its connections open; the
         # default of 100 would stop accepting in a long test binary.

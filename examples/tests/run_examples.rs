@@ -260,3 +260,20 @@ fn first_hour_walkthrough_goes_from_template_to_a_loaded_config() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn change_events_example_fans_one_event_out_to_every_instance() {
+    let (ok, out) = run(env!("CARGO_BIN_EXE_change-events"), "fanout-test", &[]);
+    assert!(ok, "{out}");
+    for n in 0..3 {
+        assert!(
+            out.contains(&format!("instance {n}: new_flow = false")),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("instance {n}: new_flow = true, ")),
+            "{out}"
+        );
+    }
+    assert!(out.contains("queues deleted"), "{out}");
+}

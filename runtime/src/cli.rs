@@ -15,14 +15,17 @@
 //!
 //! ```text
 //! <bin> [--env ENV] [--format table|json] <COMMAND>
-//!   iam-policy --account ID [--region R] [--watch]
+//!   iam-policy --account ID [--region R] [--watch] [--events QUEUE_ARN | --events-topic TOPIC_ARN]
 //!                                          least-privilege IAM policy (JSON)
+//!   events-rule --queue-arn ARN            EventBridge rules + queue policy for change events (JSON)
 //!   check [--strict]                       the schema against the env: would it load? drift?
 //!   explain [--config FILE]... [--env-prefix P]
 //!                                          each field's value (secrets redacted) and its layer
 //!   template [--output FILE] [--force]     a local TOML with every field
 //!   push FILE [--apply] [--overwrite]      write a local TOML's values into the env (dry run by default)
 //!   cost [--loads-per-month N] [--map-entries N] [--advanced] [--higher-throughput]
+//!   cost --events [--instances N] [--poll-every MIN] [--events-interval MIN] [--changes-per-month N]
+//!                                          polling against change events for a fleet
 //! ```
 //!
 //! `--env` defaults to `AWSCONF_ENV`. Exit codes:
@@ -45,7 +48,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use figment::providers::{Env, Format as _, Toml};
 
 use crate::loader::ENV_VAR;
-use crate::tools::{self, CostInputs, PushOptions};
+use crate::tools::{self, CostInputs, EventsCostInputs, PushOptions};
 use crate::{iam, AwsConfig, Root};
 
 /// Success.
@@ -96,6 +99,18 @@ enum Command {
         /// secretsmanager:DescribeSecret on the secrets.
         #[arg(long)]
         watch: bool,
+        /// Also grant sqs:ReceiveMessage and sqs:DeleteMessage on this change-events queue.
+        #[arg(long, value_name = "QUEUE_ARN", conflicts_with = "events_topic")]
+        events: Option<String>,
+        /// Also grant what `change_topic(TOPIC_ARN)` needs: its own queues, and subscribing to the topic.
+        #[arg(long, value_name = "TOPIC_ARN")]
+        events_topic: Option<String>,
+    },
+    /// Print the EventBridge rules and SQS queue policy that send this config's change events to a queue.
+    EventsRule {
+        /// The SQS queue's ARN (its region and account are the rules').
+        #[arg(long, value_name = "QUEUE_ARN")]
+        queue_arn: String,
     },
     /// Check the env against the schema: would the config load, and what has drifted.
     Check {
@@ -146,6 +161,21 @@ enum Command {
         /// Parameter Store's higher throughput is on (its calls are charged).
         #[arg(long)]
         higher_throughput: bool,
+        /// Compare polling with change events for a fleet of this many instances.
+        #[arg(long, requires = "events")]
+        instances: Option<u64>,
+        /// Compare refreshing by polling with refreshing on change events.
+        #[arg(long)]
+        events: bool,
+        /// With --events: polling refreshes every this many minutes.
+        #[arg(long, value_name = "MINUTES", default_value_t = EventsCostInputs::default().poll_every_minutes)]
+        poll_every: u64,
+        /// With --events: the safety-net interval of a Live with change events, in minutes.
+        #[arg(long, value_name = "MINUTES", default_value_t = EventsCostInputs::default().events_interval_minutes)]
+        events_interval: u64,
+        /// With --events: changes a month to what the config reads.
+        #[arg(long, default_value_t = EventsCostInputs::default().changes_per_month)]
+        changes_per_month: u64,
     },
 }
 
@@ -197,7 +227,17 @@ where
             account,
             region,
             watch,
-        } => iam_policy::<T>(&env, &account, region, watch, sdk, &mut io).await,
+            events,
+            events_topic,
+        } => {
+            let events = match (events, events_topic) {
+                (Some(queue), _) => Some(EventsGrant::Queue(queue)),
+                (None, Some(topic)) => Some(EventsGrant::Topic(topic)),
+                (None, None) => None,
+            };
+            iam_policy::<T>(&env, &account, region, watch, events, sdk, &mut io).await
+        }
+        Command::EventsRule { queue_arn } => events_rule::<T>(&env, &queue_arn, &mut io),
         Command::Check { strict } => {
             let report = tools::check::<T>(&env, &sdk.load().await).await;
             io.report(&report, |r| r.to_table());
@@ -213,10 +253,31 @@ where
             overwrite,
         } => push::<T>(&env, &file, PushOptions { apply, overwrite }, sdk, &mut io).await,
         Command::Cost {
+            higher_throughput,
+            events: true,
+            instances,
+            poll_every,
+            events_interval,
+            changes_per_month,
+            ..
+        } => {
+            let comparison = tools::events_comparison::<T>(&EventsCostInputs {
+                instances: instances.unwrap_or(1),
+                poll_every_minutes: poll_every,
+                events_interval_minutes: events_interval,
+                changes_per_month,
+                wait_seconds: 20,
+                higher_throughput,
+            });
+            io.report(&comparison, |c| c.to_table());
+            EXIT_OK
+        }
+        Command::Cost {
             loads_per_month,
             map_entries,
             advanced,
             higher_throughput,
+            ..
         } => {
             let estimate = tools::cost::<T>(&CostInputs {
                 loads_per_month,
@@ -307,6 +368,7 @@ async fn iam_policy<T: AwsConfig + Root>(
     account: &str,
     region: Option<String>,
     watch: bool,
+    events: Option<EventsGrant>,
     sdk: Sdk<'_>,
     io: &mut Output<'_>,
 ) -> u8 {
@@ -322,14 +384,39 @@ async fn iam_policy<T: AwsConfig + Root>(
             }
         },
     };
+    // A Live with change events also describes its secrets on refresh.
     let options = match iam::PolicyOptions::new(&region, account) {
-        Ok(options) => options.watch(watch),
+        Ok(options) => options.watch(watch || events.is_some()),
         Err(e) => {
             io.note(format_args!("error: {e}"));
             return EXIT_USAGE;
         }
     };
-    let policy = iam::policy_with::<T>(env, &options);
+    let mut policy = iam::policy_with::<T>(env, &options);
+    let extra = match events {
+        Some(EventsGrant::Queue(queue_arn)) => {
+            if tools::QueueArn::parse(&queue_arn).is_none() {
+                io.note(format_args!(
+                    "error: --events must be an SQS queue ARN (arn:aws:sqs:REGION:ACCOUNT:NAME)"
+                ));
+                return EXIT_USAGE;
+            }
+            vec![iam::events_statement(&queue_arn)]
+        }
+        Some(EventsGrant::Topic(topic_arn)) => {
+            if !topic_arn.starts_with("arn:") || !topic_arn.contains(":sns:") {
+                io.note(format_args!(
+                    "error: --events-topic must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"
+                ));
+                return EXIT_USAGE;
+            }
+            tools::events_rule::change_topic_statements::<T>(env, &region, account, &topic_arn)
+        }
+        None => Vec::new(),
+    };
+    if let Some(statements) = policy["Statement"].as_array_mut() {
+        statements.extend(extra);
+    }
     let size = iam::policy_size(&policy);
     if size > iam::MANAGED_POLICY_MAX_CHARS {
         io.note(format_args!(
@@ -341,6 +428,25 @@ async fn iam_policy<T: AwsConfig + Root>(
         io.note(format_args!("warning: {warning}"));
     }
     print_json(io.out, &policy);
+    EXIT_OK
+}
+
+/// What `iam-policy` adds for change events.
+enum EventsGrant {
+    /// `--events QUEUE_ARN`
+    Queue(String),
+    /// `--events-topic TOPIC_ARN`
+    Topic(String),
+}
+
+fn events_rule<T: AwsConfig + Root>(env: &str, queue_arn: &str, io: &mut Output<'_>) -> u8 {
+    let Some(queue) = tools::QueueArn::parse(queue_arn) else {
+        io.note(format_args!(
+            "error: --queue-arn must be an SQS queue ARN (arn:aws:sqs:REGION:ACCOUNT:NAME)"
+        ));
+        return EXIT_USAGE;
+    };
+    print_json(io.out, &tools::events_rule::<T>(env, &queue));
     EXIT_OK
 }
 

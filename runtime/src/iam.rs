@@ -62,6 +62,8 @@ pub mod sid {
     pub const DECRYPT_SECURE_VALUES: &str = "DecryptSecureValues";
     /// `secretsmanager:DescribeSecret` on each secret, for `watch()`.
     pub const DESCRIBE_SECRETS: &str = "DescribeSecretsForRefresh";
+    /// `sqs:ReceiveMessage` and `sqs:DeleteMessage` on the change-events queue.
+    pub const RECEIVE_CHANGE_EVENTS: &str = "ReceiveChangeEvents";
 }
 
 /// The least-privilege identity policy that lets a role load `T` in `env`, for
@@ -207,6 +209,34 @@ fn build<T: AwsConfig + Root>(env: &str, region: &str, account: &str, watch: boo
     json!({
         "Version": "2012-10-17",
         "Statement": statements,
+    })
+}
+
+/// [`policy`], plus what a [`Live`](crate::Live) with change events needs
+/// (cargo feature `events`, [`Loader::change_events`](crate::Loader)):
+/// `sqs:ReceiveMessage` and `sqs:DeleteMessage` on `queue_arn`, in a statement
+/// of its own ([`sid::RECEIVE_CHANGE_EVENTS`]). A `Live` also describes
+/// secrets on refresh (`secretsmanager:DescribeSecret`, see [`crate::live`]).
+pub fn policy_with_events<T: AwsConfig + Root>(
+    env: &str,
+    region: &str,
+    account: &str,
+    queue_arn: &str,
+) -> Value {
+    let mut policy = policy::<T>(env, region, account);
+    if let Some(statements) = policy["Statement"].as_array_mut() {
+        statements.push(events_statement(queue_arn));
+    }
+    policy
+}
+
+/// The statement that lets a `Live` read and delete its change events.
+pub fn events_statement(queue_arn: &str) -> Value {
+    json!({
+        "Sid": sid::RECEIVE_CHANGE_EVENTS,
+        "Effect": "Allow",
+        "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage"],
+        "Resource": queue_arn,
     })
 }
 

@@ -211,6 +211,8 @@ mod aws_error;
 pub mod cli;
 mod decode;
 pub mod error;
+#[cfg(feature = "events")]
+pub mod events;
 mod fetch;
 pub mod iam;
 mod identity;

@@ -95,9 +95,12 @@ impl<T> std::fmt::Debug for Live<T> {
 struct Handle<T> {
     shared: Arc<Shared<T>>,
     _stop: oneshot::Sender<()>,
+    /// Ends the change-events task, if there is one.
+    #[cfg(feature = "events")]
+    _stop_events: Option<oneshot::Sender<()>>,
 }
 
-struct Shared<T> {
+pub(crate) struct Shared<T> {
     session: Session<T>,
     every: Duration,
     current: ArcSwap<T>,
@@ -113,6 +116,8 @@ struct Shared<T> {
 struct Status {
     loaded_at: Instant,
     last_error: Option<Arc<Error>>,
+    /// Why the change-events queue fails, until a receive succeeds again.
+    queue_error: Option<Arc<Error>>,
 }
 
 struct RefreshState {
@@ -122,7 +127,12 @@ struct RefreshState {
 }
 
 impl<T: AwsConfig + Send + Sync + 'static> Live<T> {
-    pub(crate) async fn start(session: Session<T>, every: Duration) -> Result<Live<T>, Error> {
+    pub(crate) async fn start(
+        #[allow(unused_mut)] mut session: Session<T>,
+        every: Duration,
+    ) -> Result<Live<T>, Error> {
+        #[cfg(feature = "events")]
+        let queue = session.take_queue();
         let loaded = session.run_bounded(None).await?;
         let config = Arc::new(loaded.config);
         let (tx, _) = watch::channel(Arc::clone(&config));
@@ -134,6 +144,7 @@ impl<T: AwsConfig + Send + Sync + 'static> Live<T> {
             status: Mutex::new(Status {
                 loaded_at: Instant::now(),
                 last_error: None,
+                queue_error: None,
             }),
             refresh: tokio::sync::Mutex::new(RefreshState {
                 fingerprint: loaded.fingerprint,
@@ -144,10 +155,18 @@ impl<T: AwsConfig + Send + Sync + 'static> Live<T> {
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         tokio::spawn(refresh_task(Arc::clone(&shared), stop_rx));
+        #[cfg(feature = "events")]
+        let _stop_events = queue.map(|queue| {
+            let (tx, rx) = oneshot::channel();
+            tokio::spawn(crate::events::run(Arc::clone(&shared), queue, rx));
+            tx
+        });
         Ok(Live {
             handle: Arc::new(Handle {
                 shared,
                 _stop: stop_tx,
+                #[cfg(feature = "events")]
+                _stop_events,
             }),
         })
     }
@@ -166,8 +185,15 @@ impl<T> Live<T> {
 
     /// Why the last refresh failed, or `None` when it succeeded. The config
     /// [`get`](Live::get) returns is then the last good one, [`age`](Live::age) old.
+    ///
+    /// With change events (cargo feature `events`), a failing queue shows here
+    /// too when the last refresh succeeded, until a receive succeeds again.
     pub fn last_error(&self) -> Option<Arc<Error>> {
-        self.status().last_error.clone()
+        let status = self.status();
+        status
+            .last_error
+            .clone()
+            .or_else(|| status.queue_error.clone())
     }
 
     /// How long ago the config was last loaded or confirmed by a successful refresh.
@@ -197,8 +223,36 @@ impl<T: AwsConfig + Send + Sync + 'static> Live<T> {
     }
 }
 
+#[cfg(feature = "events")]
+impl<T: AwsConfig> Shared<T> {
+    /// The env this `Live` loads.
+    pub(crate) fn env(&self) -> &str {
+        self.session.env()
+    }
+
+    /// The refresh interval.
+    pub(crate) fn every(&self) -> Duration {
+        self.every
+    }
+
+    /// Records (or clears) the change-events queue's failure.
+    pub(crate) fn set_queue_error(&self, error: Option<Arc<Error>>) {
+        self.status
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .queue_error = error;
+    }
+
+    /// The ids of the secrets the last refresh read (map entries' included),
+    /// unless a refresh is running.
+    pub(crate) fn secret_ids_read(&self) -> Option<Vec<String>> {
+        let state = self.refresh.try_lock().ok()?;
+        Some(state.cache.keys().map(|k| k.id.clone()).collect())
+    }
+}
+
 impl<T: AwsConfig + Send + Sync + 'static> Shared<T> {
-    async fn refresh_now(&self) -> Result<(), Arc<Error>> {
+    pub(crate) async fn refresh_now(&self) -> Result<(), Arc<Error>> {
         let begun_before_call = self.started.load(Ordering::Acquire);
         let mut state = self.refresh.lock().await;
         if self.started.load(Ordering::Acquire) > begun_before_call {

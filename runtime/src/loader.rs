@@ -47,6 +47,8 @@ pub struct Loader<T> {
     pacing: Pacing,
     start_jitter: Duration,
     secret_reads: SecretReads,
+    #[cfg(feature = "events")]
+    events: Option<crate::events::Options>,
     _config: PhantomData<fn() -> T>,
 }
 
@@ -74,6 +76,8 @@ impl<T: AwsConfig + Root> Default for Loader<T> {
             pacing: Pacing::Adaptive,
             start_jitter: Duration::ZERO,
             secret_reads: SecretReads::Auto,
+            #[cfg(feature = "events")]
+            events: None,
             _config: PhantomData,
         }
     }
@@ -218,6 +222,76 @@ impl<T: AwsConfig + Root> Loader<T> {
         self
     }
 
+    /// Refreshes a [`watch`](Self::watch)ed config when AWS says something it
+    /// reads changed (cargo feature `events`): the `Live` long-polls this SQS
+    /// queue, fed by an EventBridge rule (`awsconf-cli events-rule` prints one),
+    /// beside its interval, which becomes a safety net. See
+    /// [`events`](crate::events) for the events and bodies accepted. Grant
+    /// `sqs:ReceiveMessage` and `sqs:DeleteMessage` on the queue
+    /// (`awsconf-cli iam-policy --events QUEUE_ARN`). No effect on `load` or
+    /// offline.
+    #[cfg(feature = "events")]
+    pub fn change_events(mut self, queue_url: impl Into<String>) -> Self {
+        let wait = self
+            .events
+            .as_ref()
+            .map_or(crate::events::DEFAULT_WAIT, |e| e.wait);
+        self.events = Some(crate::events::Options {
+            queue_url: queue_url.into(),
+            wait,
+            topic: None,
+        });
+        self
+    }
+
+    /// Like [`change_events`](Self::change_events), for a fleet whose
+    /// EventBridge rules send to an SNS topic: at `watch()` the `Live`
+    /// creates an SQS queue of its own (`awsconf-<app>-<env>-<random>`,
+    /// messages kept 10 minutes), lets only the topic send to it, and
+    /// subscribes it with raw message delivery (3 calls); when the last handle
+    /// is dropped it unsubscribes and deletes the queue (2 calls, made by the
+    /// background task, so the tokio runtime must still run). Until the
+    /// queue is set up (retried with backoff) the failure shows in
+    /// [`Live::last_error`](crate::Live::last_error) and the interval
+    /// refreshes. Grant `sqs:CreateQueue`, `sqs:SetQueueAttributes`,
+    /// `sqs:DeleteQueue`, `sqs:ReceiveMessage` and `sqs:DeleteMessage` on
+    /// `arn:aws:sqs:REGION:ACCOUNT:awsconf-<app>-<env>-*`, and
+    /// `sns:Subscribe` and `sns:Unsubscribe` on the topic.
+    #[cfg(feature = "events")]
+    pub fn change_topic(mut self, topic_arn: impl Into<String>) -> Self {
+        let wait = self
+            .events
+            .as_ref()
+            .map_or(crate::events::DEFAULT_WAIT, |e| e.wait);
+        self.events = Some(crate::events::Options {
+            queue_url: String::new(),
+            wait,
+            topic: Some(topic_arn.into()),
+        });
+        self
+    }
+
+    /// How long each `ReceiveMessage` of [`change_events`](Self::change_events)
+    /// waits for a message (default and most: 20 s; an empty long poll is one
+    /// SQS request, so 180 an hour). Shorter waits cost more requests and only
+    /// make a dropped `Live` stop polling sooner; receives that find nothing
+    /// are at least 0.5 s apart whatever the wait.
+    #[cfg(feature = "events")]
+    pub fn change_events_wait(mut self, wait: Duration) -> Self {
+        let wait = wait.min(crate::events::MAX_WAIT);
+        match &mut self.events {
+            Some(e) => e.wait = wait,
+            None => {
+                self.events = Some(crate::events::Options {
+                    queue_url: String::new(),
+                    wait,
+                    topic: None,
+                })
+            }
+        }
+        self
+    }
+
     /// The calls a load would make for this env, without making any.
     pub fn plan(&self) -> Result<Plan, Error> {
         let schema = T::schema();
@@ -324,7 +398,7 @@ impl<T: AwsConfig + Root> Loader<T> {
         if !problems.is_empty() {
             return Err(Error::new(schema.type_name, Some(env), problems));
         }
-        let fetcher = if self.offline || env_flag(OFFLINE_VAR) {
+        let fetcher: Option<Fetcher> = if self.offline || env_flag(OFFLINE_VAR) {
             tracing::debug!(env = %env, "awsconf: offline, no AWS call");
             None
         } else {
@@ -333,7 +407,18 @@ impl<T: AwsConfig + Root> Loader<T> {
                 Err(problems) => return Err(Error::new(schema.type_name, Some(env), problems)),
             }
         };
+        #[cfg(feature = "events")]
+        let queue = match (&self.events, &fetcher) {
+            (Some(options), Some(fetcher))
+                if !options.queue_url.is_empty() || options.topic.is_some() =>
+            {
+                Some(options.queue(&fetcher.sdk_config, &fetcher.region))
+            }
+            _ => None,
+        };
         Ok(Session {
+            #[cfg(feature = "events")]
+            queue,
             layers: self.layers,
             timeout: self.timeout,
             env,
@@ -396,6 +481,8 @@ impl<T: AwsConfig + Root> Loader<T> {
             max_pages: self.max_pages,
             timeout: self.timeout,
             retry_until: None,
+            #[cfg(feature = "events")]
+            sdk_config: sdk_config.clone(),
         })
     }
 }
@@ -412,6 +499,9 @@ fn timeout_error(type_name: &'static str, env: Option<String>, timeout: Duration
 
 /// A load's fixed parts: env, local layers and the AWS clients.
 pub(crate) struct Session<T> {
+    /// The change-events queue, taken by the `Live`.
+    #[cfg(feature = "events")]
+    queue: Option<crate::events::Queue>,
     layers: Figment,
     timeout: Duration,
     env: String,
@@ -428,6 +518,19 @@ pub(crate) struct Loaded<T> {
     /// configs. Holds no secret.
     pub fingerprint: u64,
     pub secrets: SecretCache,
+}
+
+#[cfg(feature = "events")]
+impl<T: AwsConfig> Session<T> {
+    /// The change-events queue and what the config reads, for a `Live`.
+    pub(crate) fn take_queue(&mut self) -> Option<(crate::events::Queue, crate::events::Watched)> {
+        let mut queue = self.queue.take()?;
+        if let Some(topic) = &mut queue.topic {
+            topic.queue_name =
+                crate::events::topic_queue_name(T::schema().app.unwrap_or("app"), &self.env);
+        }
+        Some((queue, crate::events::Watched::of(T::schema(), &self.scope)))
+    }
 }
 
 impl<T: AwsConfig> Session<T> {

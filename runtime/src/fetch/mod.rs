@@ -100,6 +100,9 @@ pub(crate) struct Fetcher {
     pub timeout: std::time::Duration,
     /// Throttled calls are re-issued until then; set by each fetch.
     pub retry_until: Option<std::time::Instant>,
+    /// The `SdkConfig` the clients were built from (for the change-events queue).
+    #[cfg(feature = "events")]
+    pub sdk_config: aws_config::SdkConfig,
 }
 
 impl Fetcher {

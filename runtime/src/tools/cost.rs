@@ -321,6 +321,189 @@ pub fn cost<T: AwsConfig + Root>(inputs: &CostInputs) -> CostEstimate {
     }
 }
 
+/// SQS: USD per million requests (standard queue; the first million requests a
+/// month of each account are free, not subtracted here). A `ReceiveMessage`
+/// that waits 20 s and returns nothing is one request.
+pub const SQS_PER_MILLION: f64 = 0.40;
+/// The month of the estimates: 30 days.
+pub const MONTH_SECONDS: u64 = 30 * 86_400;
+
+/// What [`events_comparison`] assumes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct EventsCostInputs {
+    /// Instances of the service, each with its own `Live`.
+    pub instances: u64,
+    /// Polling: a refresh every this many minutes.
+    pub poll_every_minutes: u64,
+    /// With change events: the safety-net interval, in minutes.
+    pub events_interval_minutes: u64,
+    /// Changes a month to what the config reads (each makes every instance refresh once).
+    pub changes_per_month: u64,
+    /// Seconds each `ReceiveMessage` waits (20 by default, the most).
+    pub wait_seconds: u64,
+    /// Parameter Store's higher throughput is on (its calls are charged).
+    pub higher_throughput: bool,
+}
+
+impl Default for EventsCostInputs {
+    /// One instance; polling every 5 minutes against events with a 1 h interval;
+    /// 100 changes a month; 20 s waits.
+    fn default() -> Self {
+        EventsCostInputs {
+            instances: 1,
+            poll_every_minutes: 5,
+            events_interval_minutes: 60,
+            changes_per_month: 100,
+            wait_seconds: 20,
+            higher_throughput: false,
+        }
+    }
+}
+
+/// One way of keeping a fleet's config current, a month of it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RefreshMode {
+    /// `polling every 5 min`, `events, 60 min interval`.
+    pub mode: String,
+    /// Refreshes a month of one instance.
+    pub refreshes_per_instance: u64,
+    /// Parameter Store calls a month, whole fleet.
+    pub parameter_store_calls: u64,
+    /// Secrets Manager calls a month (`DescribeSecret` per secret per refresh), whole fleet.
+    pub secrets_manager_calls: u64,
+    /// SQS requests a month (`ReceiveMessage`, `DeleteMessageBatch`), whole fleet.
+    pub sqs_requests: u64,
+    /// Parameter Store calls per second on average, whole fleet: the share of
+    /// the account's 40 TPS (default throughput) the refreshes take.
+    pub parameter_store_tps: f64,
+    /// USD a month for these calls and requests.
+    pub monthly: f64,
+}
+
+/// The result of [`events_comparison`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventsComparison {
+    /// The config type.
+    pub config: &'static str,
+    /// The assumptions.
+    pub inputs: EventsCostInputs,
+    /// Parameter Store calls of one refresh.
+    pub parameter_store_calls_per_refresh: u64,
+    /// Secrets Manager calls of one refresh (one `DescribeSecret` per secret;
+    /// a changed secret's value read is not counted).
+    pub secrets_manager_calls_per_refresh: u64,
+    /// Polling.
+    pub polling: RefreshMode,
+    /// Change events.
+    pub events: RefreshMode,
+}
+
+impl EventsComparison {
+    /// The comparison as plain text.
+    pub fn to_table(&self) -> String {
+        let i = &self.inputs;
+        let mut out = format!(
+            "refreshing {} for {} instance{}, {} change{} a month\n\
+             per refresh: {} Parameter Store call{}, {} Secrets Manager call{}\n",
+            self.config,
+            i.instances,
+            plural(i.instances),
+            i.changes_per_month,
+            plural(i.changes_per_month),
+            self.parameter_store_calls_per_refresh,
+            plural(self.parameter_store_calls_per_refresh),
+            self.secrets_manager_calls_per_refresh,
+            plural(self.secrets_manager_calls_per_refresh),
+        );
+        let rows: Vec<Vec<String>> = [&self.polling, &self.events]
+            .iter()
+            .map(|m| {
+                vec![
+                    m.mode.clone(),
+                    m.refreshes_per_instance.to_string(),
+                    m.parameter_store_calls.to_string(),
+                    m.secrets_manager_calls.to_string(),
+                    m.sqs_requests.to_string(),
+                    format!("{:.3}", m.parameter_store_tps),
+                    format!("${:.2}", m.monthly),
+                ]
+            })
+            .collect();
+        out.push_str(&table(
+            &[
+                "mode",
+                "refreshes/instance",
+                "Parameter Store calls",
+                "Secrets Manager calls",
+                "SQS requests",
+                "Parameter Store TPS",
+                "per month",
+            ],
+            &rows,
+        ));
+        out
+    }
+}
+
+/// Compares refreshing `T` by polling with refreshing on change events, for a
+/// fleet, a 30-day month. A refresh makes the fetch plan's Parameter Store
+/// calls and one `DescribeSecret` per secret. With events, each instance
+/// refreshes on its interval and once per change, and long-polls its queue:
+/// one `ReceiveMessage` per wait when nothing happens, and a receive, a delete
+/// and a draining receive per change.
+pub fn events_comparison<T: AwsConfig + Root>(inputs: &EventsCostInputs) -> EventsComparison {
+    let base = cost::<T>(&CostInputs {
+        loads_per_month: 1,
+        map_entries: 1,
+        advanced_parameters: false,
+        higher_throughput: inputs.higher_throughput,
+    });
+    let ps_per_refresh = base.parameter_store_calls_per_load;
+    let sm_per_refresh = base.secrets;
+    let minutes_per_month = MONTH_SECONDS / 60;
+    let mode = |name: String, refreshes: u64, sqs_per_instance: u64| {
+        let fleet_refreshes = refreshes.saturating_mul(inputs.instances);
+        let ps = ps_per_refresh.saturating_mul(fleet_refreshes);
+        let sm = sm_per_refresh.saturating_mul(fleet_refreshes);
+        let sqs = sqs_per_instance.saturating_mul(inputs.instances);
+        let mut monthly =
+            sm as f64 / 10_000.0 * SECRETS_API_PER_10K + sqs as f64 / 1e6 * SQS_PER_MILLION;
+        if inputs.higher_throughput {
+            monthly += ps as f64 / 10_000.0 * HIGHER_THROUGHPUT_API_PER_10K;
+        }
+        RefreshMode {
+            mode: name,
+            refreshes_per_instance: refreshes,
+            parameter_store_calls: ps,
+            secrets_manager_calls: sm,
+            sqs_requests: sqs,
+            parameter_store_tps: ps as f64 / MONTH_SECONDS as f64,
+            monthly,
+        }
+    };
+    let poll = inputs.poll_every_minutes.max(1);
+    let interval = inputs.events_interval_minutes.max(1);
+    let polling = mode(
+        format!("polling every {poll} min"),
+        minutes_per_month / poll,
+        0,
+    );
+    let receives = MONTH_SECONDS / inputs.wait_seconds.clamp(1, 20);
+    let events = mode(
+        format!("events, {interval} min interval"),
+        (minutes_per_month / interval).saturating_add(inputs.changes_per_month),
+        receives.saturating_add(inputs.changes_per_month.saturating_mul(3)),
+    );
+    EventsComparison {
+        config: base.config,
+        inputs: *inputs,
+        parameter_store_calls_per_refresh: ps_per_refresh,
+        secrets_manager_calls_per_refresh: sm_per_refresh,
+        polling,
+        events,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,10 @@
 //! - [`explain()`]: every field's value (secrets redacted) and the layer that supplied it.
 //! - [`template()`]: a local TOML file with every field, for offline development.
 //! - [`push()`]: a local TOML file's values written into an environment.
-//! - [`cost()`]: a monthly estimate from the fetch plan's calls per load.
+//! - [`cost()`]: a monthly estimate from the fetch plan's calls per load;
+//!   [`cost::events_comparison`]: polling against change events for a fleet.
+//! - [`events_rule()`]: the EventBridge rules and SQS queue policy that feed a
+//!   config's change events to its queue.
 //!
 //! The least-privilege IAM policy is [`crate::iam::policy`]. The `cli` feature
 //! wraps all of them in subcommands for the user's own binary ([`crate::cli`]).
@@ -14,6 +17,7 @@
 #[cfg(all(feature = "ssm", feature = "secretsmanager"))]
 pub mod check;
 pub mod cost;
+pub mod events_rule;
 pub mod explain;
 #[cfg(all(feature = "ssm", feature = "secretsmanager"))]
 pub mod push;
@@ -21,7 +25,10 @@ pub mod template;
 
 #[cfg(all(feature = "ssm", feature = "secretsmanager"))]
 pub use check::{check, CheckReport, Finding, FindingKind, Severity};
-pub use cost::{cost, CostEstimate, CostInputs, CostLine};
+pub use cost::{
+    cost, events_comparison, CostEstimate, CostInputs, CostLine, EventsComparison, EventsCostInputs,
+};
+pub use events_rule::{events_rule, QueueArn};
 pub use explain::{explain, ExplainedField, Explanation};
 #[cfg(all(feature = "ssm", feature = "secretsmanager"))]
 pub use push::{push, PushError, PushItem, PushOptions, PushReport, PushStatus};

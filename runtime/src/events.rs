@@ -1,0 +1,959 @@
+//! Change-driven refresh (cargo feature `events`): AWS's change events reach a
+//! [`Live`](crate::Live) through an SQS queue, so it refreshes when something it
+//! reads changed instead of polling often.
+//!
+//! [`Loader::change_events`](crate::Loader::change_events) names the queue
+//! ([`Loader::change_topic`](crate::Loader::change_topic) makes one per `Live`,
+//! subscribed to a fleet's SNS topic). The
+//! `Live` long-polls it (`ReceiveMessage`, up to 10 messages, 20 s waits) beside
+//! its interval, which becomes a safety net. For each batch of messages:
+//!
+//! - an event about a parameter the config declares, a name under one of its
+//!   map components' paths, or a secret it declares marks the config dirty;
+//!   events about anything else are dropped without a reload (no AWS read);
+//! - a message that is not one of the event shapes below is dropped and logged
+//!   once at `warn`, without its body;
+//! - every message is deleted (`DeleteMessageBatch`), then, if dirty, the
+//!   messages already waiting are drained (receives with no wait) and the
+//!   config is refreshed once, with [`Live::refresh_now`](crate::Live::refresh_now):
+//!   a burst of 100 events causes a handful of refreshes, not 100, and as a
+//!   refresh reads the current state, duplicate and out-of-order events are
+//!   harmless. A failed refresh keeps the last good config and is retried
+//!   for about a minute (1 s doubling), then left to the interval.
+//!
+//! When the queue fails (access denied, a deleted queue, throttling), the
+//! `Live` backs off (1 s doubling up to 60 s), shows the failure in
+//! [`Live::last_error`](crate::Live::last_error) until a receive succeeds
+//! again, keeps refreshing on its interval and keeps the current config.
+//!
+//! # Accepted bodies
+//!
+//! A body is an EventBridge event, as an EventBridge rule with an SQS target
+//! delivers it, or as an SNS topic delivers it to a subscribed queue: with raw
+//! message delivery on, the event itself; off, an SNS notification envelope
+//! (`{"Type": "Notification", "Message": "<the event as a JSON string>", ...}`,
+//! see <https://docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html>
+//! and <https://docs.aws.amazon.com/sns/latest/dg/sns-large-payload-raw-message-delivery.html>).
+//!
+//! The events (EventBridge's envelope: `version`, `id`, `detail-type`,
+//! `source`, `account`, `time`, `region`, `resources`, `detail`):
+//!
+//! - Parameter Store: `source` `aws.ssm`, `detail-type` `Parameter Store
+//!   Change`, `detail` `{"name", "type", "operation"}` with operation `Create`,
+//!   `Update`, `Delete` or `LabelParameterVersion`
+//!   (<https://docs.aws.amazon.com/systems-manager/latest/userguide/monitoring-systems-manager-event-examples.html#SSM-Parameter-Store-event-types>);
+//! - Secrets Manager, through CloudTrail
+//!   (<https://docs.aws.amazon.com/secretsmanager/latest/userguide/monitoring-eventbridge.html>,
+//!   <https://docs.aws.amazon.com/secretsmanager/latest/userguide/cloudtrail_log_entries.html>):
+//!   `detail-type` `AWS API Call via CloudTrail` with `detail.eventName`
+//!   `PutSecretValue`, `UpdateSecret` or `UpdateSecretVersionStage` and the
+//!   secret in `detail.requestParameters.secretId`; and `AWS Service Event via
+//!   CloudTrail` with `detail.eventName` `RotationSucceeded` and the secret in
+//!   `detail.additionalEventData.SecretId`. A secret id there is a name or an
+//!   ARN; either matches a declared name or ARN (an ARN by its name part,
+//!   without the 6-character suffix Secrets Manager adds);
+//! - Parameter Store API calls through CloudTrail (`PutParameter`,
+//!   `DeleteParameter`, `LabelParameterVersion` with
+//!   `detail.requestParameters.name`), for accounts that route CloudTrail.
+//!
+//! Any other well-formed EventBridge event is dropped without a reload.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::timeout::TimeoutConfig;
+use aws_config::SdkConfig;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+use crate::error::{Error, Problem};
+use crate::live::Shared;
+use crate::plan::{self, Targets};
+use crate::schema::{Schema, Scope};
+use crate::AwsConfig;
+
+/// How long each `ReceiveMessage` waits for a message by default: 20 s, the
+/// longest SQS allows.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(20);
+/// The longest wait SQS allows for one `ReceiveMessage`.
+pub const MAX_WAIT: Duration = Duration::from_secs(20);
+/// The longest back-off between receives while the queue fails.
+pub const MAX_QUEUE_BACKOFF: Duration = Duration::from_secs(60);
+/// Receives with no wait that drain a burst before one refresh: up to 100
+/// messages more.
+const DRAIN_ROUNDS: usize = 10;
+/// Retries of a failed refresh an event asked for (1 s doubling: about a minute).
+const REFRESH_RETRIES: usize = 6;
+/// The least time between two receives that found nothing.
+const MIN_EMPTY_RECEIVE: Duration = Duration::from_millis(500);
+/// SQS's limit of messages per `ReceiveMessage` and per `DeleteMessageBatch`.
+const BATCH: usize = 10;
+
+/// The queue settings a loader was given.
+#[derive(Clone, Debug)]
+pub(crate) struct Options {
+    pub queue_url: String,
+    pub wait: Duration,
+    /// `change_topic`: an SNS topic to subscribe a queue of this `Live`'s own to.
+    pub topic: Option<String>,
+}
+
+/// The queue a `Live` reads, with its client.
+pub(crate) struct Queue {
+    pub client: aws_sdk_sqs::Client,
+    /// Empty until a `change_topic` queue is created.
+    pub url: String,
+    pub wait: Duration,
+    /// The queue's ARN, for messages (`sqs:ReceiveMessage on <arn>`).
+    pub arn: String,
+    pub region: String,
+    /// With `change_topic`: the topic, and what was made for this `Live`.
+    pub topic: Option<Topic>,
+}
+
+/// A queue of one `Live`'s own, subscribed to a topic (`change_topic`).
+pub(crate) struct Topic {
+    pub sns: aws_sdk_sns::Client,
+    pub arn: String,
+    /// The queue's name: `awsconf-<app>-<env>-<random>`.
+    pub queue_name: String,
+    pub subscription: Option<String>,
+}
+
+impl Options {
+    /// The SQS client, from the same `SdkConfig` as the other clients. Its
+    /// per-attempt timeout is the wait plus 10 s, whatever the `SdkConfig` says:
+    /// a long poll is an answer that takes `wait`, not a hung attempt.
+    pub(crate) fn queue(&self, sdk_config: &SdkConfig, region: &str) -> Queue {
+        let connect = sdk_config
+            .timeout_config()
+            .and_then(TimeoutConfig::connect_timeout)
+            .unwrap_or(crate::timeouts::DEFAULT_CONNECT_TIMEOUT);
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(connect)
+            .operation_attempt_timeout(self.wait + Duration::from_secs(10))
+            .build();
+        let config = aws_sdk_sqs::config::Builder::from(sdk_config)
+            .timeout_config(timeouts)
+            .retry_config(crate::timeouts::client_retries(sdk_config.retry_config()))
+            .build();
+        let topic = self.topic.as_ref().map(|arn| Topic {
+            sns: aws_sdk_sns::Client::from_conf(
+                aws_sdk_sns::config::Builder::from(sdk_config)
+                    .timeout_config(crate::timeouts::client_timeouts(
+                        sdk_config.timeout_config(),
+                        crate::loader::DEFAULT_TIMEOUT,
+                    ))
+                    .retry_config(crate::timeouts::client_retries(sdk_config.retry_config()))
+                    .build(),
+            ),
+            arn: arn.clone(),
+            queue_name: String::new(),
+            subscription: None,
+        });
+        Queue {
+            client: aws_sdk_sqs::Client::from_conf(config),
+            url: if topic.is_some() {
+                String::new()
+            } else {
+                self.queue_url.clone()
+            },
+            wait: self.wait,
+            arn: queue_arn(&self.queue_url, region),
+            region: region.to_string(),
+            topic,
+        }
+    }
+}
+
+/// How long a message waits in a `change_topic` queue: an instance that died
+/// without deleting its queue leaves one that holds at most 10 minutes of events.
+pub const TOPIC_QUEUE_RETENTION: Duration = Duration::from_secs(600);
+
+/// `awsconf-<app>-<env>-<12 hex digits>`, within SQS's 80 characters of
+/// letters, digits, `-` and `_`.
+pub(crate) fn topic_queue_name(app: &str, env: &str) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.write_u32(std::process::id());
+    let stem = crate::tools::events_rule::topic_queue_prefix(app, env);
+    format!("{stem}{:012x}", h.finish() & 0xffff_ffff_ffff)
+}
+
+/// `https://sqs.us-east-1.amazonaws.com/123456789012/name` ->
+/// `arn:aws:sqs:us-east-1:123456789012:name`; `*` for parts a URL does not show.
+pub(crate) fn queue_arn(url: &str, region: &str) -> String {
+    let mut parts = url.trim_end_matches('/').rsplit('/');
+    let name = parts.next().unwrap_or("*");
+    let account = parts
+        .next()
+        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or("*");
+    format!(
+        "arn:{}:sqs:{region}:{account}:{name}",
+        crate::arn::partition(region).id
+    )
+}
+
+/// What the config reads, to tell which events concern it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Watched {
+    /// Declared parameter names (without selectors).
+    pub params: BTreeSet<String>,
+    /// Map components' paths, without the trailing `/`: a name under one concerns the config.
+    pub prefixes: BTreeSet<String>,
+    /// Declared secret ids (names or ARNs, as declared).
+    pub secrets: BTreeSet<String>,
+}
+
+impl Watched {
+    /// The names a schema declares for an env, before any map is read.
+    pub(crate) fn of(schema: &'static Schema, scope: &Scope) -> Watched {
+        let mut targets = Targets::default();
+        plan::walk(schema, scope, None, &mut targets);
+        Watched {
+            params: targets.params.into_iter().map(|p| p.name).collect(),
+            prefixes: targets.maps.into_iter().map(|m| m.prefix).collect(),
+            secrets: targets.secrets.into_iter().map(|s| s.secret.id).collect(),
+        }
+    }
+
+    /// Whether a change concerns the config.
+    pub fn concerns(&self, change: &Change) -> bool {
+        match change {
+            Change::Parameter(name) => {
+                let name = parameter_name(name);
+                self.params.contains(name)
+                    || self.prefixes.iter().any(|p| {
+                        name.len() > p.len()
+                            && name.starts_with(p.as_str())
+                            && name[p.len()..].starts_with('/')
+                    })
+            }
+            Change::Secret(id) => {
+                let wanted = secret_names(id);
+                self.secrets
+                    .iter()
+                    .any(|declared| secret_names(declared).iter().any(|n| wanted.contains(n)))
+            }
+            Change::Other => false,
+        }
+    }
+}
+
+/// What one event says changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Change {
+    /// A Parameter Store parameter, by name (or ARN, from CloudTrail).
+    Parameter(String),
+    /// A Secrets Manager secret, by name or ARN.
+    Secret(String),
+    /// A well-formed event about something else.
+    Other,
+}
+
+/// A message body that is not an EventBridge event (or an SNS envelope of one).
+/// Says why, never what the body held.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Malformed(pub &'static str);
+
+impl std::fmt::Display for Malformed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// Reads one SQS message body: an EventBridge event, straight or wrapped by SNS.
+pub fn parse(body: &str) -> Result<Change, Malformed> {
+    let value: Value = serde_json::from_str(body).map_err(|_| Malformed("the body is not JSON"))?;
+    let Value::Object(object) = &value else {
+        return Err(Malformed("the body is not a JSON object"));
+    };
+    // SNS without raw message delivery: the event is the envelope's `Message`.
+    if object.get("Type").and_then(Value::as_str) == Some("Notification") {
+        let Some(message) = object.get("Message").and_then(Value::as_str) else {
+            return Err(Malformed("an SNS notification without a Message string"));
+        };
+        let inner: Value = serde_json::from_str(message)
+            .map_err(|_| Malformed("an SNS notification whose Message is not JSON"))?;
+        return event(&inner);
+    }
+    event(&value)
+}
+
+/// One EventBridge event.
+fn event(value: &Value) -> Result<Change, Malformed> {
+    let detail_type = value
+        .get("detail-type")
+        .and_then(Value::as_str)
+        .ok_or(Malformed("not an EventBridge event: no detail-type"))?;
+    let detail = value
+        .get("detail")
+        .filter(|d| d.is_object())
+        .ok_or(Malformed("not an EventBridge event: no detail object"))?;
+    let source = value.get("source").and_then(Value::as_str).unwrap_or("");
+    let text = |v: Option<&Value>, why: &'static str| {
+        v.and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .ok_or(Malformed(why))
+    };
+    let event_name = detail.get("eventName").and_then(Value::as_str);
+    match (source, detail_type) {
+        ("aws.ssm", "Parameter Store Change") => Ok(Change::Parameter(text(
+            detail.get("name"),
+            "a Parameter Store Change event without detail.name",
+        )?)),
+        ("aws.ssm", "AWS API Call via CloudTrail") => match event_name {
+            Some("PutParameter" | "DeleteParameter" | "LabelParameterVersion") => {
+                Ok(Change::Parameter(text(
+                    detail.pointer("/requestParameters/name"),
+                    "a Parameter Store CloudTrail event without detail.requestParameters.name",
+                )?))
+            }
+            _ => Ok(Change::Other),
+        },
+        ("aws.secretsmanager", "AWS API Call via CloudTrail") => match event_name {
+            Some("PutSecretValue" | "UpdateSecret" | "UpdateSecretVersionStage") => {
+                Ok(Change::Secret(text(
+                    detail.pointer("/requestParameters/secretId"),
+                    "a Secrets Manager CloudTrail event without detail.requestParameters.secretId",
+                )?))
+            }
+            _ => Ok(Change::Other),
+        },
+        ("aws.secretsmanager", "AWS Service Event via CloudTrail") => match event_name {
+            Some("RotationSucceeded") => Ok(Change::Secret(text(
+                detail.pointer("/additionalEventData/SecretId"),
+                "a RotationSucceeded event without detail.additionalEventData.SecretId",
+            )?)),
+            _ => Ok(Change::Other),
+        },
+        _ => Ok(Change::Other),
+    }
+}
+
+/// A parameter name from an event: `arn:aws:ssm:r:a:parameter/p/x` -> `/p/x`.
+fn parameter_name(name: &str) -> &str {
+    if name.starts_with("arn:") {
+        if let Some(i) = name.find(":parameter/") {
+            return &name[i + ":parameter".len()..];
+        }
+    }
+    name
+}
+
+/// The names a secret id can stand for: itself, and for an ARN its name part
+/// with and without the 6-character suffix Secrets Manager adds.
+fn secret_names(id: &str) -> Vec<&str> {
+    let mut names = vec![id];
+    if id.starts_with("arn:") {
+        if let Some(i) = id.find(":secret:") {
+            let name = &id[i + ":secret:".len()..];
+            names.push(name);
+            if let Some((base, suffix)) = name.rsplit_once('-') {
+                if suffix.len() == 6 && suffix.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    names.push(base);
+                }
+            }
+        }
+    }
+    names
+}
+
+/// One received batch, handled.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Handled {
+    /// How many messages were received.
+    pub received: usize,
+    /// Whether any concerns the config.
+    pub dirty: bool,
+    /// How many were malformed.
+    pub malformed: usize,
+}
+
+/// Parses a batch of bodies against what the config reads. A malformed body is
+/// logged at `warn`, once, naming the queue and why, never the body.
+pub(crate) fn handle<'a>(
+    bodies: impl Iterator<Item = Option<&'a str>>,
+    watched: &Watched,
+    queue: &str,
+) -> Handled {
+    let mut handled = Handled::default();
+    for body in bodies {
+        handled.received += 1;
+        match parse(body.unwrap_or("")) {
+            Ok(change) => {
+                let concerns = watched.concerns(&change);
+                tracing::debug!(queue, ?change, concerns, "awsconf: change event");
+                handled.dirty |= concerns;
+            }
+            Err(why) => {
+                handled.malformed += 1;
+                tracing::warn!(
+                    queue,
+                    reason = %why,
+                    "awsconf: dropped a message on the change-events queue that is not an AWS change event (body not shown)"
+                );
+            }
+        }
+    }
+    handled
+}
+
+/// One receive: the messages' bodies and receipt handles.
+pub(crate) type Received = Vec<(Option<String>, Option<String>)>;
+
+impl Queue {
+    /// `ReceiveMessage` for up to 10 messages, waiting up to `wait`.
+    pub(crate) async fn receive(&self, wait: Duration) -> Result<Received, Problem> {
+        let wait_s = i32::try_from(wait.min(MAX_WAIT).as_secs()).unwrap_or(20);
+        let out = crate::fetch::traced(
+            "ReceiveMessage",
+            &self.url,
+            self.client
+                .receive_message()
+                .queue_url(&self.url)
+                .max_number_of_messages(BATCH as i32)
+                .wait_time_seconds(wait_s)
+                .send(),
+        )
+        .await
+        .map_err(|e| self.problem(e, "sqs:ReceiveMessage"))?;
+        Ok(out
+            .messages
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| (m.body, m.receipt_handle))
+            .collect())
+    }
+
+    /// `DeleteMessageBatch` for the handles (at most 10).
+    pub(crate) async fn delete(&self, handles: Vec<String>) -> Result<(), Problem> {
+        if handles.is_empty() {
+            return Ok(());
+        }
+        let mut entries = Vec::with_capacity(handles.len());
+        for (i, handle) in handles.into_iter().enumerate() {
+            // Both fields are set, so the build cannot fail.
+            if let Ok(entry) = aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                .id(i.to_string())
+                .receipt_handle(handle)
+                .build()
+            {
+                entries.push(entry);
+            }
+        }
+        crate::fetch::traced(
+            "DeleteMessageBatch",
+            &self.url,
+            self.client
+                .delete_message_batch()
+                .queue_url(&self.url)
+                .set_entries(Some(entries))
+                .send(),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| self.problem(e, "sqs:DeleteMessage"))
+    }
+
+    /// With `change_topic`: creates this `Live`'s queue (3 calls: CreateQueue,
+    /// SetQueueAttributes for the policy that lets only the topic send, and
+    /// SNS Subscribe with raw message delivery), resuming where a failed try
+    /// stopped. Without: nothing.
+    pub(crate) async fn setup(&mut self) -> Result<(), Problem> {
+        use aws_sdk_sqs::types::QueueAttributeName as A;
+        let Some(topic) = &self.topic else {
+            return Ok(());
+        };
+        if self.url.is_empty() {
+            let retention = TOPIC_QUEUE_RETENTION.as_secs().to_string();
+            let out = self
+                .client
+                .create_queue()
+                .queue_name(&topic.queue_name)
+                .attributes(A::MessageRetentionPeriod, retention)
+                .send()
+                .await
+                .map_err(|e| problem_on(e, "sqs:CreateQueue", &topic.queue_name, &self.url))?;
+            let url = out.queue_url.unwrap_or_default();
+            self.arn = queue_arn(&url, &self.region);
+            self.url = url;
+            let policy = serde_json::json!({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sns.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": self.arn,
+                    "Condition": {"ArnEquals": {"aws:SourceArn": topic.arn}},
+                }],
+            });
+            if let Err(e) = self
+                .client
+                .set_queue_attributes()
+                .queue_url(&self.url)
+                .attributes(A::Policy, policy.to_string())
+                .send()
+                .await
+            {
+                let problem = problem_on(e, "sqs:SetQueueAttributes", &self.arn, &self.url);
+                self.teardown().await;
+                return Err(problem);
+            }
+        }
+        let Some(topic) = &mut self.topic else {
+            return Ok(());
+        };
+        if topic.subscription.is_none() {
+            let out = topic
+                .sns
+                .subscribe()
+                .topic_arn(&topic.arn)
+                .protocol("sqs")
+                .endpoint(&self.arn)
+                .attributes("RawMessageDelivery", "true")
+                .return_subscription_arn(true)
+                .send()
+                .await
+                .map_err(|e| problem_on(e, "sns:Subscribe", &topic.arn, &self.url))?;
+            topic.subscription = out.subscription_arn;
+        }
+        Ok(())
+    }
+
+    /// With `change_topic`: unsubscribes and deletes this `Live`'s queue (2
+    /// calls). Failures are logged: the queue then holds at most
+    /// [`TOPIC_QUEUE_RETENTION`] of events until someone deletes it.
+    pub(crate) async fn teardown(&mut self) {
+        let Some(topic) = &mut self.topic else {
+            return;
+        };
+        if let Some(subscription) = topic.subscription.take() {
+            if let Err(e) = topic
+                .sns
+                .unsubscribe()
+                .subscription_arn(&subscription)
+                .send()
+                .await
+            {
+                let problem = problem_on(e, "sns:Unsubscribe", &topic.arn, &self.url);
+                tracing::warn!(problem = %problem, "awsconf: could not unsubscribe the change-events queue");
+            }
+        }
+        if !self.url.is_empty() {
+            if let Err(e) = self.client.delete_queue().queue_url(&self.url).send().await {
+                let problem = problem_on(e, "sqs:DeleteQueue", &self.arn, &self.url);
+                tracing::warn!(problem = %problem, "awsconf: could not delete the change-events queue");
+            } else {
+                tracing::debug!(queue = %self.url, "awsconf: change-events queue deleted");
+            }
+            self.url.clear();
+        }
+    }
+
+    fn problem<E, R>(
+        &self,
+        err: aws_smithy_runtime_api::client::result::SdkError<E, R>,
+        action: &str,
+    ) -> Problem
+    where
+        E: aws_smithy_types::error::metadata::ProvideErrorMetadata
+            + std::error::Error
+            + Send
+            + Sync
+            + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        problem_on(err, action, &self.arn, &self.url)
+    }
+}
+
+/// An SDK error of a call on `resource`, in plain words.
+fn problem_on<E, R>(
+    err: aws_smithy_runtime_api::client::result::SdkError<E, R>,
+    action: &str,
+    resource: &str,
+    url: &str,
+) -> Problem
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
+        + std::error::Error
+        + Send
+        + Sync
+        + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let what = if url.is_empty() {
+        "change-events queue (being created)".to_string()
+    } else {
+        format!("change-events queue {url}")
+    };
+    let call = crate::aws_error::Call {
+        action,
+        resource: resource.to_string(),
+        what,
+        fields: String::new(),
+    };
+    crate::aws_error::classify(err, &call)
+}
+
+/// The queue's failure as an [`Error`] for [`Live::last_error`](crate::Live::last_error).
+pub(crate) fn queue_error(type_name: &'static str, env: &str, problem: Problem) -> Arc<Error> {
+    Arc::new(Error::new(type_name, Some(env.to_string()), vec![problem]))
+}
+
+/// 1 s, doubling, up to [`MAX_QUEUE_BACKOFF`].
+pub(crate) fn next_queue_backoff(previous: Option<Duration>) -> Duration {
+    match previous {
+        None => Duration::from_secs(1),
+        Some(b) => b.saturating_mul(2).min(MAX_QUEUE_BACKOFF),
+    }
+}
+
+/// The change-events task of a `Live`: receives, handles, deletes, refreshes;
+/// ends when `stop` fires (the last handle dropped).
+pub(crate) async fn run<T: AwsConfig + Send + Sync + 'static>(
+    shared: Arc<Shared<T>>,
+    (mut queue, mut watched): (Queue, Watched),
+    mut stop: oneshot::Receiver<()>,
+) {
+    let type_name = T::schema().type_name;
+    let declared_secrets = watched.secrets.clone();
+    let mut backoff: Option<Duration> = None;
+    // `change_topic`: this Live's own queue, subscribed to the topic.
+    loop {
+        let done = tokio::select! {
+            _ = &mut stop => {
+                queue.teardown().await;
+                return;
+            }
+            r = queue.setup() => r,
+        };
+        match done {
+            Ok(()) => break,
+            Err(problem) => {
+                let wait = next_queue_backoff(backoff);
+                if backoff.is_none() {
+                    tracing::warn!(
+                        env = shared.env(),
+                        problem = %problem,
+                        "awsconf: could not set up the change-events queue; retrying with backoff, refreshing on the interval meanwhile"
+                    );
+                }
+                backoff = Some(wait);
+                shared.set_queue_error(Some(queue_error(type_name, shared.env(), problem)));
+                tokio::select! {
+                    _ = &mut stop => {
+                        queue.teardown().await;
+                        return;
+                    }
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            }
+        }
+    }
+    if backoff.take().is_some() {
+        shared.set_queue_error(None);
+    }
+    loop {
+        let started = std::time::Instant::now();
+        let received = tokio::select! {
+            _ = &mut stop => break,
+            r = queue.receive(queue.wait) => r,
+        };
+        let messages = match received {
+            Ok(messages) => {
+                if backoff.take().is_some() {
+                    tracing::info!(env = shared.env(), queue = %queue.url, "awsconf: change-events queue answers again");
+                    shared.set_queue_error(None);
+                }
+                messages
+            }
+            Err(problem) => {
+                let wait = next_queue_backoff(backoff);
+                if backoff.is_none() {
+                    tracing::warn!(
+                        env = shared.env(),
+                        queue = %queue.url,
+                        problem = %problem,
+                        "awsconf: change-events queue failed; retrying with backoff, refreshing on the interval meanwhile"
+                    );
+                }
+                backoff = Some(wait);
+                shared.set_queue_error(Some(queue_error(type_name, shared.env(), problem)));
+                tokio::select! {
+                    _ = &mut stop => break,
+                    _ = tokio::time::sleep(wait) => continue,
+                }
+            }
+        };
+        if messages.is_empty() {
+            // SQS answers an empty long poll after its wait; one that comes
+            // back at once (a wait of 0 somewhere in between) is not retried
+            // in a tight loop.
+            if started.elapsed() < MIN_EMPTY_RECEIVE {
+                tokio::select! {
+                    _ = &mut stop => break,
+                    _ = tokio::time::sleep(MIN_EMPTY_RECEIVE - started.elapsed()) => {}
+                }
+            }
+            continue;
+        }
+        // Secrets of map entries are known once read.
+        if let Some(ids) = shared.secret_ids_read() {
+            watched.secrets = declared_secrets.iter().cloned().chain(ids).collect();
+        }
+        let (dirty, handles) = sort(messages, &watched, &queue.url);
+        if !dirty {
+            delete(&queue, handles).await;
+            continue;
+        }
+        // Refresh at once; meanwhile delete the batch and drain what is
+        // already waiting (a burst), so a burst costs one more refresh, not
+        // one per message.
+        let drain = async {
+            delete(&queue, handles).await;
+            let mut dirty = false;
+            for _ in 0..DRAIN_ROUNDS {
+                match queue.receive(Duration::ZERO).await {
+                    Ok(more) if !more.is_empty() => {
+                        let (more_dirty, handles) = sort(more, &watched, &queue.url);
+                        delete(&queue, handles).await;
+                        dirty |= more_dirty;
+                    }
+                    _ => break,
+                }
+            }
+            dirty
+        };
+        // `stop` must not be polled again once it has fired.
+        let (stopped, drained_dirty) = tokio::join!(refresh(&shared, &mut stop), drain);
+        if stopped || (drained_dirty && refresh(&shared, &mut stop).await) {
+            break;
+        }
+    }
+    queue.teardown().await;
+    tracing::debug!(
+        env = shared.env(),
+        "awsconf: live config dropped; change-events task stopped"
+    );
+}
+
+/// Handles a batch: whether any message concerns the config, and the
+/// messages' receipt handles.
+fn sort(messages: Received, watched: &Watched, queue: &str) -> (bool, Vec<String>) {
+    let handled = handle(
+        messages.iter().map(|(body, _)| body.as_deref()),
+        watched,
+        queue,
+    );
+    let handles = messages.into_iter().filter_map(|(_, h)| h).collect();
+    (handled.dirty, handles)
+}
+
+/// Deletes handled messages; a failure is logged.
+async fn delete(queue: &Queue, handles: Vec<String>) {
+    if let Err(problem) = queue.delete(handles).await {
+        // Not deleted: the messages come back after their visibility timeout,
+        // and cost one more refresh at most.
+        tracing::warn!(queue = %queue.url, problem = %problem, "awsconf: could not delete change events");
+    }
+}
+
+/// Refreshes until it succeeds, retrying a failure after 1 s, 2 s, ... 32 s
+/// (never more than the interval apart), then leaves it to the interval's own
+/// refreshes; or until the `Live` is dropped: then `true`, and `stop` has
+/// fired. A newer event met meanwhile is covered: each try reads the current
+/// state.
+async fn refresh<T: AwsConfig + Send + Sync + 'static>(
+    shared: &Shared<T>,
+    stop: &mut oneshot::Receiver<()>,
+) -> bool {
+    let mut wait = Duration::from_secs(1);
+    for _ in 0..=REFRESH_RETRIES {
+        let done = tokio::select! {
+            _ = &mut *stop => return true,
+            r = shared.refresh_now() => r.is_ok(),
+        };
+        if done {
+            return false;
+        }
+        tokio::select! {
+            _ = &mut *stop => return true,
+            _ = tokio::time::sleep(wait.min(shared.every())) => {}
+        }
+        wait = wait.saturating_mul(2);
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn watched() -> Watched {
+        Watched {
+            params: ["/prod/api/db/host".to_string()].into(),
+            prefixes: ["/prod/api/tenants".to_string()].into(),
+            secrets: [
+                "prod/db".to_string(),
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/api-key-AbC123"
+                    .to_string(),
+            ]
+            .into(),
+        }
+    }
+
+    fn ssm_event(name: &str) -> String {
+        serde_json::json!({
+            "version": "0",
+            "id": "9547ef2d-3b7e-4057-b6cb-5fdf09ee7c8f",
+            "detail-type": "Parameter Store Change",
+            "source": "aws.ssm",
+            "account": "123456789012",
+            "time": "2017-05-22T16:44:48Z",
+            "region": "us-east-1",
+            "resources": [format!("arn:aws:ssm:us-east-1:123456789012:parameter{name}")],
+            "detail": {"operation": "Update", "name": name, "type": "String", "description": ""}
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn a_parameter_store_change_names_the_parameter() {
+        assert_eq!(
+            parse(&ssm_event("/prod/api/db/host")),
+            Ok(Change::Parameter("/prod/api/db/host".into()))
+        );
+    }
+
+    #[test]
+    fn an_sns_envelope_is_unwrapped() {
+        let envelope = serde_json::json!({
+            "Type": "Notification",
+            "MessageId": "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324",
+            "TopicArn": "arn:aws:sns:us-east-1:123456789012:changes",
+            "Message": ssm_event("/prod/api/db/host"),
+            "Timestamp": "2012-05-02T00:54:06.655Z",
+            "SignatureVersion": "1",
+        });
+        assert_eq!(
+            parse(&envelope.to_string()),
+            Ok(Change::Parameter("/prod/api/db/host".into()))
+        );
+    }
+
+    #[test]
+    fn declared_names_and_names_under_map_paths_concern_the_config() {
+        let w = watched();
+        assert!(w.concerns(&Change::Parameter("/prod/api/db/host".into())));
+        assert!(w.concerns(&Change::Parameter("/prod/api/tenants/acme/plan".into())));
+        assert!(w.concerns(&Change::Parameter(
+            "arn:aws:ssm:us-east-1:123456789012:parameter/prod/api/db/host".into()
+        )));
+        assert!(!w.concerns(&Change::Parameter("/prod/api/tenantsx/a".into())));
+        assert!(!w.concerns(&Change::Parameter("/prod/api/tenants".into())));
+        assert!(!w.concerns(&Change::Parameter("/prod/api/db/port".into())));
+        assert!(!w.concerns(&Change::Other));
+    }
+
+    #[test]
+    fn secrets_match_by_name_or_arn_either_way() {
+        let w = watched();
+        assert!(w.concerns(&Change::Secret("prod/db".into())));
+        assert!(w.concerns(&Change::Secret(
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-x1Y2z3".into()
+        )));
+        assert!(w.concerns(&Change::Secret("prod/api-key".into())));
+        assert!(w.concerns(&Change::Secret(
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/api-key-AbC123".into()
+        )));
+        assert!(!w.concerns(&Change::Secret("prod/other".into())));
+        assert!(!w.concerns(&Change::Secret("prod/db-x1Y2z3".into())));
+    }
+
+    #[test]
+    fn secrets_manager_cloudtrail_events_name_the_secret() {
+        let put = serde_json::json!({
+            "version": "0", "id": "1", "detail-type": "AWS API Call via CloudTrail",
+            "source": "aws.secretsmanager", "account": "123456789012",
+            "time": "2024-01-01T00:00:00Z", "region": "us-east-1", "resources": [],
+            "detail": {"eventSource": "secretsmanager.amazonaws.com", "eventName": "PutSecretValue",
+                       "requestParameters": {"secretId": "prod/db", "clientRequestToken": "t"}}
+        });
+        assert_eq!(
+            parse(&put.to_string()),
+            Ok(Change::Secret("prod/db".into()))
+        );
+        let rotated = serde_json::json!({
+            "version": "0", "id": "2", "detail-type": "AWS Service Event via CloudTrail",
+            "source": "aws.secretsmanager", "account": "123456789012",
+            "time": "2024-01-01T00:00:00Z", "region": "us-east-1", "resources": [],
+            "detail": {"eventSource": "secretsmanager.amazonaws.com", "eventName": "RotationSucceeded",
+                       "additionalEventData": {"SecretId": "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-x1Y2z3"}}
+        });
+        assert_eq!(
+            parse(&rotated.to_string()),
+            Ok(Change::Secret(
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-x1Y2z3".into()
+            ))
+        );
+        let other = serde_json::json!({
+            "detail-type": "AWS API Call via CloudTrail", "source": "aws.secretsmanager",
+            "detail": {"eventName": "GetSecretValue", "requestParameters": {"secretId": "prod/db"}}
+        });
+        assert_eq!(parse(&other.to_string()), Ok(Change::Other));
+    }
+
+    #[test]
+    fn malformed_bodies_say_why_without_quoting_them() {
+        let canary = "CANARY-not-json";
+        let why = parse(canary).expect_err("not JSON");
+        assert!(!why.to_string().contains(canary));
+        assert_eq!(
+            parse("[1]").expect_err("not an object"),
+            Malformed("the body is not a JSON object")
+        );
+        assert!(parse(r#"{"Type":"Notification","Message":"CANARY"}"#).is_err());
+        assert!(parse(
+            r#"{"detail-type":"Parameter Store Change","source":"aws.ssm","detail":{}}"#
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn queue_arn_comes_from_the_url() {
+        assert_eq!(
+            queue_arn(
+                "https://sqs.us-east-1.amazonaws.com/123456789012/changes",
+                "us-east-1"
+            ),
+            "arn:aws:sqs:us-east-1:123456789012:changes"
+        );
+        assert_eq!(
+            queue_arn("http://localhost/q", "eu-west-1"),
+            "arn:aws:sqs:eu-west-1:*:q"
+        );
+    }
+
+    #[test]
+    fn queue_backoff_doubles_up_to_a_minute() {
+        let mut b = None;
+        let mut seen = Vec::new();
+        for _ in 0..8 {
+            let next = next_queue_backoff(b);
+            seen.push(next.as_secs());
+            b = Some(next);
+        }
+        assert_eq!(seen, vec![1, 2, 4, 8, 16, 32, 60, 60]);
+    }
+}
