@@ -2,12 +2,15 @@
 # The fetch-plan benchmark: awsconf vs by-path paging, serial GetParameters
 # batches and one GetParameter per field, at 0 and 20 ms added latency per
 # request, for 10/100/1,000 parameters x 0/10/100 secrets; plus process start to
-# config ready and peak RSS of the release quickstart. Prints the tables and
-# rewrites BENCHMARKS.md. Then `events-bench` measures change events (event to
-# new value served, calls per hour) and rewrites its own section of
-# BENCHMARKS.md. Takes a few minutes on 2 cores.
+# config ready and peak RSS of the release quickstart; then the fleet benchmark
+# (10, 50 and 200 instances starting at once under AWS's account quotas, and the
+# 500-tenant SaaS), which rewrites its own section and bench/fleet.svg; then
+# `events-bench` measures change events (event to new value served, calls per
+# hour) and rewrites its own section. Prints the tables and rewrites
+# BENCHMARKS.md. Takes several minutes on 2 cores.
 #
 #   scripts/bench.sh [--runs N] [--only p100s10,p1000s0] [--delays 20,0] [--no-quickstart] [--out PATH]
+#                    [--fleet-sizes 10,50,200] [--no-fleet | --fleet-only]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

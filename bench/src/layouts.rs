@@ -168,3 +168,9 @@ include!(concat!(env!("OUT_DIR"), "/layouts.rs"));
 pub fn by_name(name: &str) -> Option<LayoutSpec> {
     LAYOUTS.iter().copied().find(|l| l.name == name)
 }
+
+/// Loads `p100s10` with a loader the caller configured (for the fleet
+/// benchmark), returning the values it loaded.
+pub async fn load_p100s10(loader: awsconf::Loader<P100S10>) -> Result<Loaded, awsconf::Error> {
+    loader.load().await.map(|c| c.values())
+}

@@ -6,9 +6,14 @@
 //!
 //! ```text
 //! awsconf-bench [--runs N] [--only p100s10,p1000s0] [--delays 20,0] [--no-quickstart] [--out PATH]
+//!               [--fleet-sizes 10,50,200] [--no-fleet | --fleet-only]
 //! ```
+//!
+//! The fleet benchmark (`fleet.rs`) runs after the others and rewrites only its
+//! own section of the report; `--fleet-only` runs just that.
 
 mod diagnostics;
+mod fleet;
 mod layouts;
 mod procs;
 mod report;
@@ -52,6 +57,12 @@ pub struct Options {
     pub no_quickstart: bool,
     /// Where to write the report (default `<repo>/BENCHMARKS.md`).
     pub out: PathBuf,
+    /// Fleet sizes of the fleet benchmark (default 10, 50, 200).
+    pub fleet_sizes: Vec<usize>,
+    /// Skip the fleet benchmark.
+    pub no_fleet: bool,
+    /// Run only the fleet benchmark.
+    pub fleet_only: bool,
 }
 
 impl Options {
@@ -62,6 +73,9 @@ impl Options {
             delays: vec![20, 0],
             no_quickstart: false,
             out: awsconf_testkit::moto::repo_root().join("BENCHMARKS.md"),
+            fleet_sizes: fleet::SIZES.to_vec(),
+            no_fleet: false,
+            fleet_only: false,
         };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -94,10 +108,18 @@ impl Options {
                         .collect::<Result<_, _>>()?;
                 }
                 "--no-quickstart" => o.no_quickstart = true,
+                "--fleet-sizes" => {
+                    o.fleet_sizes = value("--fleet-sizes")?
+                        .split(',')
+                        .map(|d| d.trim().parse().map_err(|e| format!("--fleet-sizes: {e}")))
+                        .collect::<Result<_, _>>()?;
+                }
+                "--no-fleet" => o.no_fleet = true,
+                "--fleet-only" => o.fleet_only = true,
                 "--out" => o.out = PathBuf::from(value("--out")?),
                 "-h" | "--help" => {
                     return Err(
-                        "usage: awsconf-bench [--runs N] [--only p100s10,..] [--delays 20,0] [--no-quickstart] [--out PATH]"
+                        "usage: awsconf-bench [--runs N] [--only p100s10,..] [--delays 20,0] [--no-quickstart] [--out PATH] [--fleet-sizes 10,50,200] [--no-fleet | --fleet-only]"
                             .to_string(),
                     )
                 }
@@ -266,7 +288,13 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some(procs::MEASURE_CHILD) => procs::measure_child(&args[1..]),
         Some(procs::LOAD_ONCE) => procs::load_once(&args[1..]),
-        _ => Options::parse(&args).and_then(|o| bench(&o)),
+        _ => Options::parse(&args).and_then(|o| {
+            if o.fleet_only {
+                fleet_bench(&o)
+            } else {
+                bench(&o).and_then(|()| if o.no_fleet { Ok(()) } else { fleet_bench(&o) })
+            }
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -275,6 +303,16 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The fleet benchmark: rewrites its section of the report and `bench/fleet.svg`.
+fn fleet_bench(o: &Options) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting tokio: {e}"))?;
+    let svg = awsconf_testkit::moto::repo_root().join("bench/fleet.svg");
+    fleet::run(&runtime, &o.fleet_sizes, &o.out, &svg)
 }
 
 /// How many runs a cell gets, from its first run.
@@ -441,7 +479,7 @@ fn bench(o: &Options) -> Result<(), String> {
     };
     let text = report::text(&results);
     println!("{text}");
-    let markdown = report::markdown(&results);
+    let markdown = fleet::keep_section(&o.out, report::markdown(&results));
     std::fs::write(&o.out, markdown).map_err(|e| format!("writing {}: {e}", o.out.display()))?;
     eprintln!("wrote {}", o.out.display());
     let failed: Vec<&Check> = results.checks.iter().filter(|c| !c.ok).collect();

@@ -121,7 +121,7 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// It is also how long a throttled call is retried: AWS's read quotas are per
     /// account and region, shared by every process of a fleet, so awsconf
     /// re-issues a throttled call (after a backoff with full jitter: a random wait
-    /// below 0.2 s, 0.4 s, 0.8 s, ... up to 5 s) until 90% of this bound has
+    /// below 0.1 s, 0.2 s, 0.4 s, ... up to 1 s, then paced) until 90% of this bound has
     /// passed, then reports a [`Throttled`](crate::ProblemKind::Throttled)
     /// problem. This holds whatever retry settings the `SdkConfig` carries (the
     /// SDK is told not to retry throttling itself, so the calls stay paced; see
@@ -162,12 +162,12 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// Adaptive: a load starts with 4 calls in flight per service and opens one
     /// more with each answer, up to [`concurrency`](Self::concurrency), so on a
     /// quiet account it still takes one or two round trips. When AWS first
-    /// throttles, the service's calls are sent at a paced rate: half the calls AWS
-    /// let through in the last second (at least 1 per second); each further
-    /// throttling halves the rate (down to 1 call per 10 s) and the window (once
-    /// per round: calls sent before the last slow-down do not slow down again),
-    /// and each answer grows the rate by 10% until it passes 1,000 per second and
-    /// pacing ends. A fleet's processes each do this on their own, and together
+    /// throttles, the service's calls are sent at a paced rate: twice the calls
+    /// AWS let through in the last second (at least 1 every 2 s); each further
+    /// throttling multiplies the rate by 0.8 (down to 1 call per 10 s) and halves
+    /// the window (once per round: calls sent before the last slow-down do not
+    /// slow down again), and each answer grows the rate by 20% (at least 0.2
+    /// calls per second) until it passes 1,000 per second and pacing ends. A fleet's processes each do this on their own, and together
     /// converge on the account's quota instead of hammering it. The pacing is
     /// shared by the refreshes of a [`Live`](crate::Live).
     ///

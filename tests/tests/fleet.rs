@@ -245,7 +245,14 @@ async fn one_wide_load_paces_itself_under_a_quota_and_throttles_less_than_withou
             .load()
             .await
             .unwrap_or_else(|e| panic!("{pacing:?}: {e}"));
-        assert!(config.a.ok("a") && config.j.ok("j"));
+        let blocks = [
+            &config.a, &config.b, &config.c, &config.d, &config.e, &config.f, &config.g, &config.h,
+            &config.i, &config.j,
+        ];
+        assert!(blocks
+            .iter()
+            .zip("abcdefghij".chars())
+            .all(|(b, c)| b.ok(&c.to_string())));
         assert_eq!(successes(&proxy), 10);
         throttled.push(proxy.throttled());
     }

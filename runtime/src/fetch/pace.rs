@@ -14,11 +14,12 @@
 //!   with [`INITIAL_WINDOW`] calls in flight per service, one more with each
 //!   success (up to the loader's `concurrency`), so a quiet account still answers
 //!   a load in a round trip or two. The first throttling switches to a paced
-//!   rate: the calls per second AWS let through in the last second (at least
-//!   [`FIRST_PACED_RATE`]), starting at a random point of its first interval; each further throttling halves the rate and the
-//!   window (once per round: calls sent before the last cut do not cut again),
-//!   each success grows the rate by [`GROWTH`], and past [`UNPACED_RATE`] the
-//!   pacing ends. Growth per success makes a fleet's total rate grow with what
+//!   rate: twice the calls per second AWS let through in the last second (at
+//!   least [`FIRST_PACED_RATE`]), starting at a random point of its first
+//!   interval; each further throttling multiplies the rate by [`DECREASE`] and
+//!   halves the window (once per round: calls sent before the last cut do not
+//!   cut again), each success grows the rate by [`GROWTH`] (at least
+//!   `GROWTH * GROWTH_FLOOR`), and past [`UNPACED_RATE`] the pacing ends. Growth per success makes a fleet's total rate grow with what
 //!   the quota lets through rather than with the number of processes, so a fleet
 //!   converges on the quota instead of hammering it.
 
@@ -44,7 +45,7 @@ use super::{traced, Fetcher};
 #[non_exhaustive]
 pub enum Pacing {
     /// Start with a few calls in flight, add one per success, and once AWS
-    /// throttles, send at a rate that halves on each throttling and grows with
+    /// throttles, send at a rate that shrinks on each throttling and grows with
     /// each success (the default).
     #[default]
     Adaptive,
@@ -75,17 +76,21 @@ pub(crate) const INITIAL_WINDOW: usize = 4;
 /// The least calls per second of the rate set at the first throttling.
 pub(crate) const FIRST_PACED_RATE: f64 = 0.5;
 /// The least calls per second a process slows down to.
-pub(crate) const MIN_RATE: f64 = 0.25;
+pub(crate) const MIN_RATE: f64 = 0.1;
 /// What each throttling (once per round) multiplies the paced rate by.
-pub(crate) const DECREASE: f64 = 0.7;
-/// How much each success grows the paced rate (10%).
-pub(crate) const GROWTH: f64 = 0.1;
+pub(crate) const DECREASE: f64 = 0.8;
+/// How much each success grows the paced rate (20%).
+pub(crate) const GROWTH: f64 = 0.2;
+/// Below this rate, each success adds `GROWTH` times this rate instead (0.2
+/// calls per second), so a process slowed down far recovers in a few answers.
+pub(crate) const GROWTH_FLOOR: f64 = 1.0;
 /// Past this many calls per second, pacing ends.
 pub(crate) const UNPACED_RATE: f64 = 1000.0;
 /// The first backoff bound of a throttled call; it doubles per attempt.
-pub(crate) const BACKOFF_BASE: Duration = Duration::from_millis(200);
-/// The largest backoff bound of a throttled call.
-pub(crate) const BACKOFF_CAP: Duration = Duration::from_secs(5);
+pub(crate) const BACKOFF_BASE: Duration = Duration::from_millis(100);
+/// The largest backoff bound of a throttled call (the pacer spaces the calls
+/// further).
+pub(crate) const BACKOFF_CAP: Duration = Duration::from_secs(1);
 /// The share of `.timeout(..)` within which throttled calls are re-issued; the
 /// rest is left to report the throttling before the load's deadline.
 pub(crate) const RETRY_SHARE: f64 = 0.9;
@@ -298,7 +303,7 @@ impl Slot<'_> {
         s.window = (s.window + 1).min(p.max_window);
         s.rate = s
             .rate
-            .map(|r| r * (1.0 + GROWTH))
+            .map(|r| r + GROWTH * r.max(GROWTH_FLOOR))
             .filter(|r| *r < UNPACED_RATE);
         s.prune(now);
         s.recent_ok.push_back(now);
@@ -306,7 +311,8 @@ impl Slot<'_> {
         p.wake.notify_waiters();
     }
 
-    /// AWS throttled the call: halve the window and the rate, once per round.
+    /// AWS throttled the call: slow the rate down and halve the window, once per
+    /// round.
     pub(crate) fn throttled(&self) {
         let p = self.pacer;
         if !p.adaptive {
@@ -321,7 +327,7 @@ impl Slot<'_> {
         s.prune(now);
         let rate = match s.rate {
             Some(r) => r * DECREASE,
-            None => (s.recent_ok.len() as f64).max(FIRST_PACED_RATE),
+            None => (2.0 * s.recent_ok.len() as f64).max(FIRST_PACED_RATE),
         }
         .max(MIN_RATE);
         s.rate = Some(rate);
@@ -439,7 +445,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_window_opens_with_successes_and_throttling_switches_to_a_halving_rate() {
+    async fn the_window_opens_with_successes_and_throttling_switches_to_a_shrinking_rate() {
         let pacer = Pacer::new(Pacing::Adaptive, 10);
         assert_eq!(pacer.lock().window, INITIAL_WINDOW);
         let first = pacer.slot(None).await.expect("slot");
@@ -450,15 +456,15 @@ mod tests {
 
         let s = pacer.slot(None).await.expect("slot");
         s.throttled();
-        // One success in the last second: that rate.
-        assert_eq!(pacer.rate(), Some(1.0));
+        // One success in the last second: twice that rate.
+        assert_eq!(pacer.rate(), Some(2.0));
         assert_eq!(pacer.lock().window, (INITIAL_WINDOW + 1) / 2);
         // A call sent before that cut does not cut again.
         s.throttled();
-        assert_eq!(pacer.rate(), Some(1.0));
+        assert_eq!(pacer.rate(), Some(2.0));
         drop(s);
         // A call sent after it does; never below the floor.
-        for _ in 0..10 {
+        for _ in 0..30 {
             let s = Slot {
                 pacer: &pacer,
                 sent: Instant::now() + Duration::from_millis(10),
@@ -476,7 +482,7 @@ mod tests {
         pacer.lock().in_flight += 1;
         s.succeeded();
         let r = pacer.rate().unwrap_or_default();
-        assert!((r - MIN_RATE * (1.0 + GROWTH)).abs() < 1e-9, "{r}");
+        assert!((r - (MIN_RATE + GROWTH * GROWTH_FLOOR)).abs() < 1e-9, "{r}");
     }
 
     #[tokio::test]
