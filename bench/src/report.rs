@@ -115,11 +115,30 @@ fn waves(l: &LayoutSpec) -> u64 {
     waves_under(l, CAP)
 }
 
-/// Rounds of calls under a cap of `cap` per service: the larger of
-/// ceil(GetParameters calls / cap) and ceil(BatchGetSecretValue calls / cap).
+/// awsconf's adaptive pacing: calls in flight per service at the start, then
+/// one more per answer, up to the cap.
+const INITIAL_WINDOW: u64 = 4;
+
+/// Calls sent in each round for `calls` calls under a cap of `cap`: a window of
+/// [`INITIAL_WINDOW`] that grows by one per answer (all of a round's answers
+/// arrive together), at most `cap`.
+fn rounds(mut calls: u64, cap: u64) -> Vec<u64> {
+    let mut window = INITIAL_WINDOW.min(cap);
+    let mut out = Vec::new();
+    while calls > 0 {
+        let sent = calls.min(window);
+        out.push(sent);
+        calls -= sent;
+        window = (window + sent).min(cap);
+    }
+    out
+}
+
+/// Rounds of calls under a cap of `cap` per service: the larger of the rounds
+/// of `GetParameters` calls and of `BatchGetSecretValue` calls (see [`rounds`]).
 fn waves_under(l: &LayoutSpec, cap: u64) -> u64 {
     let (params, secrets) = l.awsconf_calls();
-    params.div_ceil(cap).max(secrets.div_ceil(cap))
+    rounds(params, cap).len().max(rounds(secrets, cap).len()) as u64
 }
 
 fn waves_text(w: u64) -> String {
@@ -129,11 +148,15 @@ fn waves_text(w: u64) -> String {
     }
 }
 
-/// The most calls awsconf has in flight at once on a layout: up to the cap of
-/// each service, both services together.
+/// The most calls awsconf has in flight at once on a layout: both services'
+/// rounds together (see [`rounds`]).
 fn expected_in_flight(l: &LayoutSpec) -> usize {
     let (params, secrets) = l.awsconf_calls();
-    (params.min(CAP) + secrets.min(CAP)) as usize
+    let (p, s) = (rounds(params, CAP), rounds(secrets, CAP));
+    (0..p.len().max(s.len()))
+        .map(|i| p.get(i).copied().unwrap_or(0) + s.get(i).copied().unwrap_or(0))
+        .max()
+        .unwrap_or(0) as usize
 }
 
 /// Round trips: wall / delay.

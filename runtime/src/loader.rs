@@ -148,9 +148,11 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// The cap is per service because AWS throttles per service: Parameter Store's
     /// `GetParameters`, `GetParametersByPath` and `GetParameter` share one
     /// per-account rate, and Secrets Manager's APIs have rates of their own, so a
-    /// Secrets Manager call never waits behind Parameter Store calls. A load of
-    /// 100 parameters and 10 secrets sends its 10 `GetParameters` and its one
-    /// `BatchGetSecretValue` in one wave.
+    /// Secrets Manager call never waits behind Parameter Store calls. Within the
+    /// cap, [`pacing`](Self::pacing) opens 4 calls per service and one more per
+    /// answer: a load of 100 parameters and 10 secrets sends 4 `GetParameters`
+    /// and its `BatchGetSecretValue`, then the other 6 `GetParameters` as the
+    /// first answers arrive.
     pub fn concurrency(mut self, calls: usize) -> Self {
         self.concurrency = calls.max(1);
         self

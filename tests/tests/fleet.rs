@@ -141,11 +141,13 @@ async fn a_call_throttled_more_often_than_the_sdk_retries_is_reissued_until_it_s
     let env = unique_env("reissue");
     seed(&env, "abc").await;
     let proxy = Proxy::start(moto()).expect("proxy");
-    // Five throttlings in a row: more than the SDK's 3 attempts.
+    // Five throttlings in a row: more than the SDK's 3 attempts. (`Batch`: under
+    // `Auto`, a throttled batch is read with GetSecretValue instead.)
     proxy.add_rule(Rule::always(Some("BatchGetSecretValue"), Fault::Throttle).times(5));
     let config = Instance::loader()
         .env(&env)
         .sdk_config(&sdk_config(&proxy.endpoint()))
+        .secret_reads(SecretReads::Batch)
         .load()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -257,8 +259,7 @@ async fn one_wide_load_paces_itself_under_a_quota_and_throttles_less_than_withou
         throttled.push(proxy.throttled());
     }
     eprintln!("figures: 10 calls at 3/s: throttled {throttled:?} (adaptive, off)");
-    assert!(throttled[0] <= 10, "adaptive: {throttled:?}");
-    assert!(throttled[0] < throttled[1], "{throttled:?}");
+    assert!(throttled[0] * 2 < throttled[1], "{throttled:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
