@@ -17,7 +17,8 @@ pub enum ProblemKind {
     AccessDenied,
     /// KMS could not decrypt a SecureString parameter or a secret.
     Kms,
-    /// AWS throttled the call past the SDK's retries.
+    /// AWS still throttled the call when the load's deadline came near (awsconf
+    /// re-issues throttled calls, paced, until then).
     Throttled,
     /// The load, or one call, ran past its deadline.
     Timeout,
