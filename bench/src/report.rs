@@ -811,7 +811,7 @@ pub fn markdown(r: &Results) -> String {
         let _ = writeln!(out, "- {line}");
     }
     out.push_str("- moto is a single Python process; with two cores it shares the CPU with the benchmark and the proxy, and under the GIL it does little work for concurrent requests in parallel (see the `.concurrency(n)` diagnostic at 0 ms). At 0 ms the numbers mostly measure moto, not the network; real AWS answers in parallel, so concurrent strategies gain more there than here.\n");
-    out.push_str("- The proxy adds a fixed delay per request and no bandwidth limit; real round trips vary. Real Parameter Store also throttles (40 calls/s per account and region by default), which this benchmark does not model.\n");
+    out.push_str("- The proxy adds a fixed delay per request and no bandwidth limit; real round trips vary. Real Parameter Store also throttles (40 calls/s per account and region by default); these single-process runs stay under it, and the fleet section below models it.\n");
     out
 }
 
