@@ -267,7 +267,23 @@ fn canary_secret_appears_in_no_debug_display_error_or_log() {
         .expect("write push file");
         let toml_path = toml_file.display().to_string();
         let push_path = push_file.display().to_string();
-        let runs: [&[&str]; 9] = [
+        let runs: [&[&str]; 12] = [
+            &[
+                "iam-policy",
+                "--account",
+                "123456789012",
+                "--region",
+                "us-east-1",
+                "--watch",
+                "--events",
+                "arn:aws:sqs:us-east-1:123456789012:changes",
+            ],
+            &[
+                "events-rule",
+                "--queue-arn",
+                "arn:aws:sqs:us-east-1:123456789012:changes",
+            ],
+            &["cost", "--events", "--instances", "3"],
             &[
                 "iam-policy",
                 "--account",
