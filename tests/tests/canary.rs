@@ -331,6 +331,11 @@ fn canary_secret_appears_in_no_debug_display_error_or_log() {
             printed.contains("line 2, column"),
             "the TOML error names its position"
         );
+        assert!(
+            printed.contains("ReceiveChangeEvents"),
+            "iam-policy --events ran"
+        );
+        assert!(printed.contains("aws.ssm"), "events-rule printed its rules");
 
         // AWS errors through the proxy: access denied, KMS, throttling, an HTML 500.
         let proxy = Proxy::start(moto()).expect("proxy");
