@@ -12,9 +12,10 @@
 //! Refreshes are cheap: each secret is described first (`DescribeSecret`, no
 //! value transferred) and fetched only when the version behind its stage changed;
 //! parameters re-use the fetch plan. Grant `secretsmanager:DescribeSecret` on the
-//! secrets' ARNs for this (the policy from [`iam::policy`](crate::iam::policy)
-//! covers a load, which does not need it); without it every refresh reads the
-//! values again, which works but costs more.
+//! secrets' ARNs for this ([`iam::policy_with`](crate::iam::policy_with) with
+//! [`PolicyOptions::watch`](crate::iam::PolicyOptions::watch) adds it; a load
+//! alone does not need it); without it every refresh reads the values again,
+//! which works but costs more.
 //!
 //! # The rotation window
 //!
