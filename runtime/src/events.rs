@@ -15,10 +15,12 @@
 //!   once at `warn`, without its body;
 //! - every message is deleted (`DeleteMessageBatch`), then, if dirty, the
 //!   messages already waiting are drained (receives with no wait) and the
-//!   config is refreshed once, with [`Live::refresh_now`](crate::Live::refresh_now):
-//!   a burst of 100 events causes a handful of refreshes, not 100, and as a
-//!   refresh reads the current state, duplicate and out-of-order events are
-//!   harmless. A failed refresh keeps the last good config and is retried
+//!   config is refreshed once, reading only what changed where the plan
+//!   allows: the `GetParameters` batches and map page chains that hold a
+//!   changed name (the other parameters keep the values of the last load), and
+//!   each secret described and read only if its version changed. A burst of
+//!   100 events causes a handful of refreshes, not 100, and as a refresh reads
+//!   the current state, duplicate and out-of-order events are harmless. A failed refresh keeps the last good config and is retried
 //!   for about a minute (1 s doubling), then left to the interval.
 //!
 //! When the queue fails (access denied, a deleted queue, throttling), the
@@ -375,6 +377,9 @@ pub(crate) struct Handled {
     pub received: usize,
     /// Whether any concerns the config.
     pub dirty: bool,
+    /// The declared parameter names (or names under a map's path) the events
+    /// concern: a refresh re-reads only the batches and maps that hold them.
+    pub changed: BTreeSet<String>,
     /// How many were malformed.
     pub malformed: usize,
 }
@@ -394,6 +399,9 @@ pub(crate) fn handle<'a>(
                 let concerns = watched.concerns(&change);
                 tracing::debug!(queue, ?change, concerns, "awsconf: change event");
                 handled.dirty |= concerns;
+                if let (true, Change::Parameter(name)) = (concerns, &change) {
+                    handled.changed.insert(parameter_name(name).to_string());
+                }
             }
             Err(why) => {
                 handled.malformed += 1;
@@ -712,7 +720,7 @@ pub(crate) async fn run<T: AwsConfig + Send + Sync + 'static>(
         if let Some(ids) = shared.secret_ids_read() {
             watched.secrets = declared_secrets.iter().cloned().chain(ids).collect();
         }
-        let (dirty, handles) = sort(messages, &watched, &queue.url);
+        let (dirty, changed, handles) = sort(messages, &watched, &queue.url);
         if !dirty {
             delete(&queue, handles).await;
             continue;
@@ -723,21 +731,24 @@ pub(crate) async fn run<T: AwsConfig + Send + Sync + 'static>(
         let drain = async {
             delete(&queue, handles).await;
             let mut dirty = false;
+            let mut changed = BTreeSet::new();
             for _ in 0..DRAIN_ROUNDS {
                 match queue.receive(Duration::ZERO).await {
                     Ok(more) if !more.is_empty() => {
-                        let (more_dirty, handles) = sort(more, &watched, &queue.url);
+                        let (more_dirty, more_changed, handles) = sort(more, &watched, &queue.url);
                         delete(&queue, handles).await;
                         dirty |= more_dirty;
+                        changed.extend(more_changed);
                     }
                     _ => break,
                 }
             }
-            dirty
+            (dirty, changed)
         };
         // `stop` must not be polled again once it has fired.
-        let (stopped, drained_dirty) = tokio::join!(refresh(&shared, &mut stop), drain);
-        if stopped || (drained_dirty && refresh(&shared, &mut stop).await) {
+        let (stopped, (drained_dirty, drained_changed)) =
+            tokio::join!(refresh(&shared, &mut stop, &changed), drain);
+        if stopped || (drained_dirty && refresh(&shared, &mut stop, &drained_changed).await) {
             break;
         }
     }
@@ -750,14 +761,18 @@ pub(crate) async fn run<T: AwsConfig + Send + Sync + 'static>(
 
 /// Handles a batch: whether any message concerns the config, and the
 /// messages' receipt handles.
-fn sort(messages: Received, watched: &Watched, queue: &str) -> (bool, Vec<String>) {
+fn sort(
+    messages: Received,
+    watched: &Watched,
+    queue: &str,
+) -> (bool, BTreeSet<String>, Vec<String>) {
     let handled = handle(
         messages.iter().map(|(body, _)| body.as_deref()),
         watched,
         queue,
     );
     let handles = messages.into_iter().filter_map(|(_, h)| h).collect();
-    (handled.dirty, handles)
+    (handled.dirty, handled.changed, handles)
 }
 
 /// Deletes handled messages; a failure is logged.
@@ -777,12 +792,13 @@ async fn delete(queue: &Queue, handles: Vec<String>) {
 async fn refresh<T: AwsConfig + Send + Sync + 'static>(
     shared: &Shared<T>,
     stop: &mut oneshot::Receiver<()>,
+    changed: &BTreeSet<String>,
 ) -> bool {
     let mut wait = Duration::from_secs(1);
     for _ in 0..=REFRESH_RETRIES {
         let done = tokio::select! {
             _ = &mut *stop => return true,
-            r = shared.refresh_now() => r.is_ok(),
+            r = shared.refresh_changed(changed.clone()) => r.is_ok(),
         };
         if done {
             return false;

@@ -55,6 +55,7 @@
 //! # Ok(()) }
 //! ```
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -63,7 +64,7 @@ use arc_swap::ArcSwap;
 use tokio::sync::{oneshot, watch};
 
 use crate::error::Error;
-use crate::fetch::SecretCache;
+use crate::fetch::{ParamCache, Reuse, SecretCache};
 use crate::loader::Session;
 use crate::AwsConfig;
 
@@ -124,7 +125,12 @@ struct Status {
 struct RefreshState {
     fingerprint: u64,
     cache: SecretCache,
+    /// The parameter values of the last good load, for event-driven refreshes.
+    params: ParamCache,
     last: Result<(), Arc<Error>>,
+    /// What the last refresh re-read: every parameter (`None`), or only the
+    /// batches and maps holding these changed names.
+    last_scope: Option<BTreeSet<String>>,
 }
 
 impl<T: AwsConfig + Send + Sync + 'static> Live<T> {
@@ -134,7 +140,7 @@ impl<T: AwsConfig + Send + Sync + 'static> Live<T> {
     ) -> Result<Live<T>, Error> {
         #[cfg(feature = "events")]
         let queue = session.take_queue();
-        let loaded = session.run_bounded(None).await?;
+        let loaded = session.run_bounded(None, None).await?;
         let config = Arc::new(loaded.config);
         let (tx, _) = watch::channel(Arc::clone(&config));
         let shared = Arc::new(Shared {
@@ -150,7 +156,9 @@ impl<T: AwsConfig + Send + Sync + 'static> Live<T> {
             refresh: tokio::sync::Mutex::new(RefreshState {
                 fingerprint: loaded.fingerprint,
                 cache: loaded.secrets,
+                params: loaded.params,
                 last: Ok(()),
+                last_scope: None,
             }),
             started: AtomicU64::new(0),
         });
@@ -253,24 +261,54 @@ impl<T: AwsConfig> Shared<T> {
 }
 
 impl<T: AwsConfig + Send + Sync + 'static> Shared<T> {
+    /// A full refresh: every parameter is read again, each secret described.
     pub(crate) async fn refresh_now(&self) -> Result<(), Arc<Error>> {
+        self.refresh(None).await
+    }
+
+    /// A refresh after change events about these parameter names: only the
+    /// `GetParameters` batches and map page chains that hold one are read
+    /// again; each secret is described, as in every refresh.
+    #[cfg(feature = "events")]
+    pub(crate) async fn refresh_changed(
+        &self,
+        changed: BTreeSet<String>,
+    ) -> Result<(), Arc<Error>> {
+        self.refresh(Some(changed)).await
+    }
+
+    async fn refresh(&self, scope: Option<BTreeSet<String>>) -> Result<(), Arc<Error>> {
         let begun_before_call = self.started.load(Ordering::Acquire);
         let mut state = self.refresh.lock().await;
-        if self.started.load(Ordering::Acquire) > begun_before_call {
+        let covered = match (&state.last_scope, &scope) {
+            (None, _) => true,
+            (Some(last), Some(wanted)) => wanted.is_subset(last),
+            (Some(_), None) => false,
+        };
+        if self.started.load(Ordering::Acquire) > begun_before_call && covered {
             // Refreshes run one at a time, so one that began after this call
-            // has finished by now: its result answers this call too.
+            // has finished by now, and it read at least what this call needs:
+            // its result answers this call too.
             return state.last.clone();
         }
         self.started.fetch_add(1, Ordering::AcqRel);
+        let state = &mut *state;
+        let reuse = scope.as_ref().map(|changed| Reuse {
+            params: &state.params,
+            changed,
+        });
         // A panic in user code (a Deserialize impl, a default expression) is a
         // failed refresh, not the end of refreshing.
-        let run = std::panic::AssertUnwindSafe(self.session.run_bounded(Some(&state.cache)));
+        let run = std::panic::AssertUnwindSafe(
+            self.session.run_bounded(Some(&state.cache), reuse.as_ref()),
+        );
         let outcome = futures_util::FutureExt::catch_unwind(run)
             .await
             .unwrap_or_else(|_| Err(panicked::<T>(self.session.env())));
         let result = match outcome {
             Ok(loaded) => {
                 state.cache = loaded.secrets;
+                state.params = loaded.params;
                 if loaded.fingerprint != state.fingerprint {
                     state.fingerprint = loaded.fingerprint;
                     let config = Arc::new(loaded.config);
@@ -298,6 +336,7 @@ impl<T: AwsConfig + Send + Sync + 'static> Shared<T> {
             }
         };
         state.last = result.clone();
+        state.last_scope = scope;
         result
     }
 }

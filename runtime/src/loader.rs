@@ -13,7 +13,7 @@ use crate::decode::{decode_root, DecodeCx};
 use crate::error::{Error, Problem, ProblemKind};
 use crate::fetch::pace::Pacer;
 pub use crate::fetch::pace::{Pacing, SecretReads};
-use crate::fetch::{Fetcher, SecretCache};
+use crate::fetch::{Fetcher, ParamCache, Reuse, SecretCache};
 use crate::origin::Origin;
 use crate::plan::{self, Plan, Targets};
 use crate::provider::AwsLayers;
@@ -354,7 +354,7 @@ impl<T: AwsConfig + Root> Loader<T> {
         self.wait_start_jitter().await;
         let load = async {
             let session = self.session().await?;
-            session.run_bounded(None).await
+            session.run_bounded(None, None).await
         };
         match tokio::time::timeout(timeout, load).await {
             Ok(Ok(loaded)) => Ok((loaded.config, loaded.origins)),
@@ -520,6 +520,8 @@ pub(crate) struct Loaded<T> {
     /// configs. Holds no secret.
     pub fingerprint: u64,
     pub secrets: SecretCache,
+    /// The parameter values read, for the next event-driven refresh of a `Live`.
+    pub params: ParamCache,
 }
 
 #[cfg(feature = "events")]
@@ -545,11 +547,12 @@ impl<T: AwsConfig> Session<T> {
     pub(crate) async fn run_bounded(
         &self,
         cache: Option<&SecretCache>,
+        reuse: Option<&Reuse<'_>>,
     ) -> Result<Loaded<T>, Error> {
         use tracing::Instrument;
         let span =
             tracing::debug_span!("awsconf.load", config = T::schema().type_name, env = %self.env);
-        match tokio::time::timeout(self.timeout, self.run(cache).instrument(span)).await {
+        match tokio::time::timeout(self.timeout, self.run(cache, reuse).instrument(span)).await {
             Ok(result) => result,
             Err(_) => Err(timeout_error(
                 T::schema().type_name,
@@ -559,12 +562,18 @@ impl<T: AwsConfig> Session<T> {
         }
     }
 
-    /// Fetches (reusing unchanged secrets from `cache`), merges the layers and
+    /// Fetches (reusing unchanged secrets from `cache`, and after a change
+    /// event the parameters `reuse` says did not change), merges the layers and
     /// decodes: the complete config, or every problem.
-    pub(crate) async fn run(&self, cache: Option<&SecretCache>) -> Result<Loaded<T>, Error> {
+    pub(crate) async fn run(
+        &self,
+        cache: Option<&SecretCache>,
+        reuse: Option<&Reuse<'_>>,
+    ) -> Result<Loaded<T>, Error> {
         let schema = T::schema();
         let mut targets = Targets::default();
         plan::walk(schema, &self.scope, None, &mut targets);
+        let mut param_values = ParamCache::new();
         let aws = match &self.fetcher {
             None => AwsLayers::offline(),
             Some(fetcher) => {
@@ -574,7 +583,8 @@ impl<T: AwsConfig> Session<T> {
                     secrets = targets.secrets.len(),
                     "awsconf: fetching"
                 );
-                let fetched = fetcher.fetch(&mut targets, cache).await;
+                let fetched = fetcher.fetch(&mut targets, cache, reuse).await;
+                param_values = fetched.params.clone();
                 AwsLayers::build(&targets, fetched)
             }
         };
@@ -627,6 +637,7 @@ impl<T: AwsConfig> Session<T> {
                 origins: cx.origins,
                 fingerprint,
                 secrets: secrets_cache,
+                params: param_values,
             }),
             _ => Err(Error::new(schema.type_name, env, problems)),
         }

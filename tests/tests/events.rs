@@ -1266,3 +1266,106 @@ async fn a_live_dropped_during_an_event_refresh_still_deletes_its_queue() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// 25 named parameters (three `GetParameters` batches), a map and a secret.
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "wide")]
+struct Wide {
+    #[component]
+    a: Block,
+    #[component]
+    b: Block,
+    #[component]
+    c: Block,
+    #[component]
+    tenants: std::collections::BTreeMap<String, WideTenant>,
+    #[secret(id = "{env}/wide/db")]
+    db: SecretString,
+}
+
+#[derive(AwsConfig, Debug)]
+struct Block {
+    p0: String,
+    p1: String,
+    p2: String,
+    p3: String,
+    p4: String,
+    p5: String,
+    p6: String,
+    p7: String,
+}
+
+#[derive(AwsConfig, Debug)]
+struct WideTenant {
+    plan: String,
+}
+
+/// "Reading only what changed where the plan allows": an event about one
+/// parameter re-reads only the `GetParameters` batch that holds it (not the
+/// other batches, not the map's page chain); an event under the map's path
+/// re-reads only the map; secrets are described, never re-read unchanged.
+#[tokio::test]
+async fn a_change_event_rereads_only_the_batch_or_map_that_holds_the_name() {
+    let env = unique_env("narrow");
+    let seed = Seed::new();
+    let mut params = Vec::new();
+    for block in ["a", "b", "c"] {
+        for i in 0..8 {
+            params.push((format!("/{env}/wide/{block}/p{i}"), format!("{block}{i}")));
+        }
+    }
+    params.push((format!("/{env}/wide/tenants/t1/plan"), "free".to_string()));
+    seed.params(&params).await;
+    seed.secret(&format!("{env}/wide/db"), "pw").await;
+    let (url, _) = queue("narrow").await;
+    let proxy = Proxy::start(moto()).expect("proxy");
+    let live = Wide::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(&proxy.endpoint()))
+        .change_events(&url)
+        .watch(HOUR)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(proxy.count("GetParameters"), 3, "{:?}", proxy.counts());
+
+    // One parameter of the middle batch changes.
+    proxy.reset_stats();
+    let name = format!("/{env}/wide/b/p3");
+    seed.param(&name, "changed").await;
+    send(&url, &parameter_change(&name, "Update")).await;
+    let start = Instant::now();
+    while live.get().b.p3 != "changed" {
+        assert!(start.elapsed() < SOON, "the change was not served");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let counts = proxy.counts();
+    assert_eq!(proxy.count("GetParameters"), 1, "one batch: {counts:?}");
+    assert_eq!(proxy.count("GetParametersByPath"), 0, "{counts:?}");
+    assert_eq!(
+        proxy.count("BatchGetSecretValue") + proxy.count("GetSecretValue"),
+        0,
+        "{counts:?}"
+    );
+    assert_eq!(live.get().a.p0, "a0", "the other batches' values stay");
+    assert_eq!(live.get().c.p7, "c7");
+
+    // A new tenant appears under the map's path.
+    proxy.reset_stats();
+    let tenant = format!("/{env}/wide/tenants/t2/plan");
+    seed.param(&tenant, "pro").await;
+    send(&url, &parameter_change(&tenant, "Create")).await;
+    let start = Instant::now();
+    while !live.get().tenants.contains_key("t2") {
+        assert!(start.elapsed() < SOON, "the new tenant was not served");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let counts = proxy.counts();
+    assert_eq!(proxy.count("GetParameters"), 0, "{counts:?}");
+    assert!(proxy.count("GetParametersByPath") >= 1, "{counts:?}");
+    assert_eq!(live.get().b.p3, "changed");
+
+    // A full refresh still reads everything.
+    proxy.reset_stats();
+    live.refresh_now().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(proxy.count("GetParameters"), 3, "{:?}", proxy.counts());
+}

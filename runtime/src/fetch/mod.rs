@@ -46,6 +46,45 @@ pub(crate) struct SecretValue {
     pub version_id: Option<String>,
 }
 
+/// Parameter values by request (a name, with `:3` or `:label` when pinned), kept
+/// by a `Live` between refreshes so that a change event re-reads only the
+/// batches and map page chains that hold a changed name.
+pub(crate) type ParamCache = BTreeMap<String, ParamValue>;
+
+/// An earlier fetch's parameter values and the names a change event said
+/// changed: a `GetParameters` batch with none of them (and every value read
+/// before) and a map whose path holds none of them are not read again.
+pub(crate) struct Reuse<'a> {
+    pub params: &'a ParamCache,
+    pub changed: &'a BTreeSet<String>,
+}
+
+impl Reuse<'_> {
+    fn batch(&self, names: &[String]) -> bool {
+        names
+            .iter()
+            .all(|n| !self.changed.contains(&strip_selector(n)) && self.params.contains_key(n))
+    }
+
+    fn map(&self, prefix: &str) -> bool {
+        let under = format!("{prefix}/");
+        !self
+            .changed
+            .iter()
+            .any(|n| n == prefix || n.starts_with(&under))
+    }
+
+    /// The values read before under a map's path.
+    fn map_values(&self, prefix: &str) -> BTreeMap<String, ParamValue> {
+        let under = format!("{prefix}/");
+        self.params
+            .range(under.clone()..)
+            .take_while(|(k, _)| k.starts_with(&under))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+}
+
 /// Secret values by what was asked for, kept by a `Live` between refreshes so an
 /// unchanged secret is not fetched again.
 pub(crate) type SecretCache = BTreeMap<SecretRef, Arc<SecretValue>>;
@@ -108,23 +147,54 @@ pub(crate) struct Fetcher {
 impl Fetcher {
     /// Phase one reads named parameters, map prefixes and static secrets at once;
     /// phase two reads the secrets of map entries, known only after phase one.
-    pub async fn fetch(&self, targets: &mut Targets, cache: Option<&SecretCache>) -> Fetched {
+    pub async fn fetch(
+        &self,
+        targets: &mut Targets,
+        cache: Option<&SecretCache>,
+        reuse: Option<&Reuse<'_>>,
+    ) -> Fetched {
         let retry_until = std::time::Instant::now() + self.timeout.mul_f64(pace::RETRY_SHARE);
         let this = Fetcher {
             retry_until: Some(retry_until),
             ..self.clone()
         };
-        this.fetch_within(targets, cache).await
+        this.fetch_within(targets, cache, reuse).await
     }
 
-    async fn fetch_within(&self, targets: &mut Targets, cache: Option<&SecretCache>) -> Fetched {
+    async fn fetch_within(
+        &self,
+        targets: &mut Targets,
+        cache: Option<&SecretCache>,
+        reuse: Option<&Reuse<'_>>,
+    ) -> Fetched {
         let mut out = Fetched::default();
-        let batches = plan::parameter_batches(&targets.params);
+        let mut batches = plan::parameter_batches(&targets.params);
         let (secret_batches, pinned) = plan::secret_batches(&targets.secrets);
 
+        // After a change event: what holds no changed name is taken from the
+        // last fetch instead of being read again.
+        if let Some(reuse) = reuse {
+            batches.retain(|b| {
+                let keep = !reuse.batch(&b.names);
+                if !keep {
+                    for n in &b.names {
+                        if let Some(v) = reuse.params.get(n) {
+                            out.params.insert(n.clone(), v.clone());
+                        }
+                    }
+                }
+                keep
+            });
+        }
+        let read_map = |m: &MapTarget| reuse.is_none_or(|r| !r.map(&m.prefix));
         let params =
             futures_util::future::join_all(batches.into_iter().map(|b| self.get_parameters(b)));
-        let maps = futures_util::future::join_all(targets.maps.iter().map(|m| self.by_path(m)));
+        let maps = futures_util::future::join_all(targets.maps.iter().map(|m| async move {
+            match reuse {
+                Some(r) if !read_map(m) => Ok(r.map_values(&m.prefix)),
+                _ => self.by_path(m).await,
+            }
+        }));
         let secrets = self.secrets(secret_batches, pinned, cache);
         let (params, maps, secrets) = tokio::join!(params, maps, secrets);
 
