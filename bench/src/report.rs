@@ -159,6 +159,19 @@ fn expected_in_flight(l: &LayoutSpec) -> usize {
         .unwrap_or(0) as usize
 }
 
+/// The most calls awsconf may have in flight at once: the cap per service.
+/// Adaptive pacing opens one more call per answer, so how close a load gets
+/// to it depends on when answers arrive; at least the first round is in flight.
+fn max_in_flight(l: &LayoutSpec) -> usize {
+    let (params, secrets) = l.awsconf_calls();
+    (params.min(CAP) + secrets.min(CAP)) as usize
+}
+
+/// The in-flight check: at least the first round, at most the caps.
+fn in_flight_ok(l: &LayoutSpec, peak: usize) -> bool {
+    (expected_in_flight(l)..=max_in_flight(l)).contains(&peak)
+}
+
 /// Round trips: wall / delay.
 fn rts(d: Duration, delay_ms: u64) -> f64 {
     ms(d) / delay_ms as f64
@@ -212,10 +225,11 @@ pub fn checks(r: &Results) -> Vec<Check> {
             let want = expected_in_flight(&c.layout);
             out.push(Check {
                 what: format!(
-                    "{where_}: calls in flight at once = {want} (up to {CAP} per service; seen {})",
+                    "{where_}: calls in flight at once between {want} (the first round) and {} (up to {CAP} per service); seen {}",
+                    max_in_flight(&c.layout),
                     c.peak_in_flight
                 ),
-                ok: c.peak_in_flight == want,
+                ok: in_flight_ok(&c.layout, c.peak_in_flight),
             });
         }
     }
@@ -430,7 +444,7 @@ fn checks_table(r: &Results) -> Table {
         if ebg > 0 {
             want.insert("BatchGetSecretValue".to_string(), ebg);
         }
-        let flight_ok = c.delay_ms == 0 || c.peak_in_flight == expected_in_flight(&c.layout);
+        let flight_ok = c.delay_ms == 0 || in_flight_ok(&c.layout, c.peak_in_flight);
         let ok = c.counts == want && !c.counts_varied && gp <= 10 && bg <= 20 && flight_ok;
         t.row(vec![
             c.layout.name.to_string(),
@@ -735,7 +749,7 @@ pub fn markdown(r: &Results) -> String {
     }
 
     out.push_str("\n## awsconf's calls and batch sizes\n\n");
-    out.push_str("Asserted on every awsconf run: calls = ceil(N/10) `GetParameters` + ceil(M/20) `BatchGetSecretValue` and nothing else; largest `GetParameters` <= 10 names, largest `BatchGetSecretValue` <= 20 ids (the proxy parses each request body); with added delay, the most calls in flight at once = min(GetParameters calls, 10) + min(BatchGetSecretValue calls, 10), the cap per service (at 0 ms shown, not asserted: a call may be answered before the last one is sent).\n\n");
+    out.push_str("Asserted on every awsconf run: calls = ceil(N/10) `GetParameters` + ceil(M/20) `BatchGetSecretValue` and nothing else; largest `GetParameters` <= 10 names, largest `BatchGetSecretValue` <= 20 ids (the proxy parses each request body); with added delay, the most calls in flight at once is between the first round of adaptive pacing (4 per service) and min(GetParameters calls, 10) + min(BatchGetSecretValue calls, 10), the cap per service (at 0 ms shown, not asserted: a call may be answered before the last one is sent).\n\n");
     out.push_str(&checks_table(r).markdown());
     let failed = r.checks.iter().filter(|c| !c.ok).count();
     let _ = writeln!(
