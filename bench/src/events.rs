@@ -15,11 +15,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_ssm::config::{Credentials, SharedCredentialsProvider};
+use aws_config::SdkConfig;
 use awsconf::{AwsConfig, ExposeSecret, Live, SecretString};
+use awsconf_testkit::sdk::Seed;
 use awsconf_testkit::{Moto, Proxy};
 
 const START: &str = "<!-- events-bench:start -->";
@@ -49,31 +47,14 @@ struct Bench {
     api: SecretString,
 }
 
+/// The emulator's SDK config, with the bench's longer per-attempt timeout.
 fn sdk_config(endpoint: &str) -> SdkConfig {
-    SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "testing",
-            "testing",
-            None,
-            None,
-            "awsconf-bench",
-        )))
-        .retry_config(RetryConfig::standard())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(Duration::from_secs(30))
-                .build(),
-        )
-        .build()
+    awsconf_testkit::sdk::sdk_config_with_attempt_timeout(endpoint, Duration::from_secs(30))
 }
 
+/// Seeding (testkit's `Seed`) and the SQS client the events are sent with.
 struct Clients {
-    ssm: aws_sdk_ssm::Client,
-    secrets: aws_sdk_secretsmanager::Client,
+    seed: Seed,
     sqs: aws_sdk_sqs::Client,
 }
 
@@ -81,60 +62,23 @@ impl Clients {
     fn new(moto: &str) -> Clients {
         let c = sdk_config(moto);
         Clients {
-            ssm: aws_sdk_ssm::Client::new(&c),
-            secrets: aws_sdk_secretsmanager::Client::new(&c),
+            seed: Seed::with_config(&c),
             sqs: aws_sdk_sqs::Client::new(&c),
         }
     }
 
     async fn param(&self, name: &str, value: &str) -> Result<(), String> {
-        self.ssm
-            .put_parameter()
-            .name(name)
-            .value(value)
-            .r#type(aws_sdk_ssm::types::ParameterType::String)
-            .overwrite(true)
-            .send()
+        self.seed
+            .try_put(name, value, aws_sdk_ssm::types::ParameterType::String)
             .await
-            .map(|_| ())
-            .map_err(|e| {
-                format!(
-                    "PutParameter {name}: {}",
-                    aws_sdk_ssm::error::DisplayErrorContext(e)
-                )
-            })
     }
 
     async fn secret(&self, id: &str, value: &str) -> Result<(), String> {
-        self.secrets
-            .create_secret()
-            .name(id)
-            .secret_string(value)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| {
-                format!(
-                    "CreateSecret {id}: {}",
-                    aws_sdk_ssm::error::DisplayErrorContext(e)
-                )
-            })
+        self.seed.try_create_secret(id, value).await
     }
 
     async fn rotate(&self, id: &str, value: &str) -> Result<(), String> {
-        self.secrets
-            .put_secret_value()
-            .secret_id(id)
-            .secret_string(value)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| {
-                format!(
-                    "PutSecretValue {id}: {}",
-                    aws_sdk_ssm::error::DisplayErrorContext(e)
-                )
-            })
+        self.seed.try_rotate(id, value).await
     }
 
     async fn queue(&self, name: &str) -> Result<String, String> {
