@@ -9,37 +9,13 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+
 use std::time::Duration;
 
 use awsconf::figment::providers::{Format, Json, Toml};
 use awsconf::{AwsConfig, SecretString};
-use awsconf_tests::{moto, sdk_config, unique_env, Fault, Proxy, Rule, Seed};
+use awsconf_tests::{moto, sdk_config, unique_env, Capture, Fault, Proxy, Rule, Seed};
 use serde::Deserialize;
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("poisoned"))?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Capture {
-        self.clone()
-    }
-}
 
 #[derive(Deserialize, Debug)]
 struct DbCredentials {

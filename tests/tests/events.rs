@@ -7,12 +7,11 @@
 
 #![allow(dead_code)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use awsconf::{AwsConfig, ExposeSecret, Live, SecretString};
-use awsconf_tests::{moto, sdk_config, unique_env, Proxy, Seed};
+use awsconf_tests::{moto, sdk_config, unique_env, Capture, Proxy, Seed};
 
 const HOUR: Duration = Duration::from_secs(3600);
 /// A generous bound for "at once" (the figure is measured in BENCHMARKS.md).
@@ -29,29 +28,6 @@ struct App {
 }
 
 // ---- log capture: every test's canary must stay out of every log line ----
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("poisoned"))?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Capture {
-        self.clone()
-    }
-}
 
 /// Every log line of this test binary so far (awsconf's and the SDK's, at TRACE).
 fn logs() -> String {
