@@ -573,7 +573,6 @@ impl<T: AwsConfig> Session<T> {
         let schema = T::schema();
         let mut targets = Targets::default();
         plan::walk(schema, &self.scope, None, &mut targets);
-        let mut param_values = ParamCache::new();
         let aws = match &self.fetcher {
             None => AwsLayers::offline(),
             Some(fetcher) => {
@@ -584,7 +583,6 @@ impl<T: AwsConfig> Session<T> {
                     "awsconf: fetching"
                 );
                 let fetched = fetcher.fetch(&mut targets, cache, reuse).await;
-                param_values = fetched.params.clone();
                 AwsLayers::build(&targets, fetched)
             }
         };
@@ -595,6 +593,7 @@ impl<T: AwsConfig> Session<T> {
             facts,
             mut problems,
             secrets_cache,
+            params_read,
         } = aws;
         let figment = Figment::new()
             .merge(params)
@@ -637,7 +636,7 @@ impl<T: AwsConfig> Session<T> {
                 origins: cx.origins,
                 fingerprint,
                 secrets: secrets_cache,
-                params: param_values,
+                params: params_read,
             }),
             _ => Err(Error::new(schema.type_name, env, problems)),
         }

@@ -10,7 +10,7 @@ use figment::{Metadata, Profile, Provider};
 use secrecy::ExposeSecret;
 
 use crate::error::{Problem, ProblemKind};
-use crate::fetch::{Fetched, ParamValue, SecretCache, SecretPayload, SecretValue};
+use crate::fetch::{Fetched, ParamCache, ParamValue, SecretCache, SecretPayload, SecretValue};
 use crate::plan::{secrets_by_ref, ParamTarget, SecretRef, SecretTarget, Targets};
 use crate::walk::Home;
 
@@ -112,6 +112,8 @@ pub(crate) struct AwsLayers {
     pub problems: Vec<Problem>,
     /// The secret values read, for the next refresh of a `Live`.
     pub secrets_cache: SecretCache,
+    /// The parameter values read, for the next event-driven refresh of a `Live`.
+    pub params_read: ParamCache,
 }
 
 impl AwsLayers {
@@ -123,6 +125,7 @@ impl AwsLayers {
             facts: FetchFacts::default(),
             problems: Vec::new(),
             secrets_cache: SecretCache::new(),
+            params_read: ParamCache::new(),
         }
     }
 
@@ -149,6 +152,7 @@ impl AwsLayers {
             }
         }
         out.secrets_cache = fetched.secrets;
+        out.params_read = fetched.params;
         out
     }
 
