@@ -16,7 +16,8 @@
 //!
 //! For each request, the rules added with [`Proxy::add_rule`] are tried in
 //! order; the first one that applies decides the [`Fault`] and the request is
-//! not forwarded. The delay set with [`Proxy::set_delay`] is waited before
+//! not forwarded (except by [`Fault::HoldAnswer`] and [`Fault::RewriteAnswer`],
+//! which forward it and then hold or rewrite the answer). The delay set with [`Proxy::set_delay`] is waited before
 //! forwarding or faulting each request (concurrently for concurrent requests).
 //!
 //! After the rules, the [`Quota`]s added with [`Proxy::add_quota`] are
@@ -108,6 +109,19 @@ pub enum Fault {
     /// *before* whatever the test does meanwhile (a rotation, say).
     /// [`Proxy::held`] counts the answers held now.
     HoldAnswer,
+    /// Forward the request, then set the top-level member `field` of the
+    /// upstream's JSON answer to `json` (JSON text, e.g. `"1767225600"` for a
+    /// timestamp in epoch seconds, or `"null"`), for what moto cannot be made
+    /// to answer: a `DescribeSecret` whose `NextRotationDate` is seconds away,
+    /// say. Only a successful (2xx) answer that is a JSON object is rewritten;
+    /// any other answer, or a `json` that is not valid JSON, is passed through
+    /// unchanged.
+    RewriteAnswer {
+        /// The top-level member to set (added when absent).
+        field: String,
+        /// Its new value, as JSON text.
+        json: String,
+    },
 }
 
 /// When to inject a [`Fault`].
@@ -888,6 +902,10 @@ async fn handle(
             shared.lock().held -= 1;
             Ok(answer)
         }
+        Some(Fault::RewriteAnswer { field, json }) => {
+            let answer = forward(&shared, &client, parts, body).await;
+            Ok(rewrite(answer, &field, &json).await)
+        }
         Some(Fault::Throttle) => Ok(aws_json(
             StatusCode::BAD_REQUEST,
             r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.to_string(),
@@ -941,6 +959,27 @@ async fn json_error(resp: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
     let message = tag("Message").unwrap_or_default();
     let body = serde_json::json!({ "__type": code, "message": message }).to_string();
     aws_json(status, body)
+}
+
+/// A successful JSON object answer with `field` set to `json` (see
+/// [`Fault::RewriteAnswer`]); anything else unchanged.
+async fn rewrite(resp: Response<Full<Bytes>>, field: &str, json: &str) -> Response<Full<Bytes>> {
+    if !resp.status().is_success() {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(collected) = body.collect().await;
+    let bytes = collected.to_bytes();
+    let answer = serde_json::from_slice::<serde_json::Value>(&bytes);
+    let value = serde_json::from_str::<serde_json::Value>(json);
+    let (Ok(serde_json::Value::Object(mut object)), Ok(value)) = (answer, value) else {
+        return Response::from_parts(parts, Full::new(bytes));
+    };
+    object.insert(field.to_string(), value);
+    let body = serde_json::Value::Object(object).to_string();
+    parts.headers.remove(hyper::header::CONTENT_LENGTH);
+    parts.headers.remove("x-amz-crc32");
+    Response::from_parts(parts, Full::new(Bytes::from(body)))
 }
 
 fn aws_json(status: StatusCode, body: String) -> Response<Full<Bytes>> {
