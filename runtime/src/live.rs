@@ -17,6 +17,27 @@
 //! alone does not need it); without it every refresh reads the values again,
 //! which works but costs more.
 //!
+//! # Scheduled rotation
+//!
+//! A secret with scheduled rotation is also refreshed just after its next
+//! rotation date (`NextRotationDate`, which Secrets Manager says the rotation
+//! finishes on or before), not only on the interval: the task waits for the
+//! earlier of the interval and the earliest such date ahead, plus a random
+//! spread of up to `min(60 s, every / 10)` so a fleet does not refresh in one
+//! burst. That refresh describes the secrets and reads only the changed ones;
+//! no parameter is read again, and the interval's schedule stands. A date is
+//! acted on once: if the rotation has not finished (the version is the same),
+//! the next refresh is the interval's, and a failed refresh backs off as usual.
+//! A date in the past, or none, changes nothing.
+//!
+//! The dates come from the `DescribeSecret` calls of refreshes: a load reads
+//! values with `BatchGetSecretValue`/`GetSecretValue`, whose answers carry no
+//! rotation date, and describing each secret during the load would add a call
+//! per secret to every start. So the first refresh (on the interval, a
+//! [`refresh_now`](Live::refresh_now) or a change event) learns the dates, and
+//! every refresh after it keeps them current. Without
+//! `secretsmanager:DescribeSecret` there are no dates and only the interval.
+//!
 //! # The rotation window
 //!
 //! During a single-user rotation, Secrets Manager moves the new password to
@@ -58,7 +79,7 @@
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use arc_swap::ArcSwap;
 use tokio::sync::{oneshot, watch};
@@ -113,6 +134,10 @@ pub(crate) struct Shared<T> {
     /// a refresh only if that refresh began after the call: one that began
     /// before may have read a secret before it was rotated.
     started: AtomicU64,
+    /// The secrets' next scheduled rotations (`NextRotationDate`), as the last
+    /// successful refresh's `DescribeSecret` calls gave them; the refresh task
+    /// re-plans its wait when they change.
+    rotations: watch::Sender<BTreeSet<SystemTime>>,
 }
 
 struct Status {
@@ -161,6 +186,7 @@ impl<T: AwsConfig + Send + Sync + 'static> Live<T> {
                 last_scope: None,
             }),
             started: AtomicU64::new(0),
+            rotations: watch::Sender::new(BTreeSet::new()),
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         tokio::spawn(refresh_task(Arc::clone(&shared), stop_rx));
@@ -266,6 +292,12 @@ impl<T: AwsConfig + Send + Sync + 'static> Shared<T> {
         self.refresh(None).await
     }
 
+    /// A refresh just after a secret's scheduled rotation: each secret is
+    /// described (and read if its version changed); no parameter is read again.
+    async fn refresh_secrets(&self) -> Result<(), Arc<Error>> {
+        self.refresh(Some(BTreeSet::new())).await
+    }
+
     /// A refresh after change events about these parameter names: only the
     /// `GetParameters` batches and map page chains that hold one are read
     /// again; each secret is described, as in every refresh.
@@ -309,6 +341,16 @@ impl<T: AwsConfig + Send + Sync + 'static> Shared<T> {
             Ok(loaded) => {
                 state.cache = loaded.secrets;
                 state.params = loaded.params;
+                let rotations: BTreeSet<SystemTime> = state
+                    .cache
+                    .values()
+                    .filter_map(|v| v.next_rotation)
+                    .collect();
+                self.rotations.send_if_modified(|old| {
+                    let changed = *old != rotations;
+                    *old = rotations;
+                    changed
+                });
                 if loaded.fingerprint != state.fingerprint {
                     state.fingerprint = loaded.fingerprint;
                     let config = Arc::new(loaded.config);
@@ -359,22 +401,92 @@ async fn refresh_task<T: AwsConfig + Send + Sync + 'static>(
     shared: Arc<Shared<T>>,
     mut stop: oneshot::Receiver<()>,
 ) {
+    let every = shared.every;
+    let mut rotations = shared.rotations.subscribe();
     let mut backoff: Option<Duration> = None;
+    // The next full refresh; `None`: too far away for an `Instant`.
+    let mut due = Instant::now().checked_add(jittered(every));
+    // The latest rotation date a refresh was made for: never again before it.
+    let mut acted: Option<SystemTime> = None;
     loop {
-        let wait = backoff.unwrap_or_else(|| jittered(shared.every));
+        let until_due = due.map_or(Duration::MAX, |d| {
+            d.saturating_duration_since(Instant::now())
+        });
+        // While failing, the backoff decides alone.
+        let rotation = match backoff {
+            Some(_) => None,
+            None => next_rotation(
+                rotations.borrow_and_update().iter().copied(),
+                acted,
+                SystemTime::now(),
+                every,
+                random_unit(),
+            ),
+        };
+        let (wait, rotated) = match rotation {
+            Some((wait, at)) if wait < until_due => (wait, Some(at)),
+            _ => (until_due, None),
+        };
         tokio::select! {
             _ = &mut stop => break,
+            // A refresh (`refresh_now`, change events) learnt other dates.
+            Ok(()) = rotations.changed() => continue,
             _ = tokio::time::sleep(wait) => {}
         }
-        backoff = match shared.refresh_now().await {
-            Ok(()) => None,
-            Err(_) => Some(next_backoff(backoff, shared.every)),
+        let result = match rotated {
+            Some(at) => {
+                acted = Some(at);
+                shared.refresh_secrets().await
+            }
+            None => shared.refresh_now().await,
         };
+        backoff = match result {
+            Ok(()) => None,
+            Err(_) => Some(next_backoff(backoff, every)),
+        };
+        match backoff {
+            Some(b) => due = Instant::now().checked_add(b),
+            // A refresh after a rotation read no parameter: the interval stands.
+            None if rotated.is_none() => due = Instant::now().checked_add(jittered(every)),
+            None => {}
+        }
     }
     tracing::debug!(
         env = shared.session.env(),
         "awsconf: live config dropped; refresh task stopped"
     );
+}
+
+/// The most a refresh after a rotation is spread: each instance of a fleet
+/// picks a random point in `0..min(ROTATION_SPREAD_MAX, every / 10)` after the
+/// date, so the fleet does not describe and read its secrets in one burst.
+const ROTATION_SPREAD_MAX: Duration = Duration::from_secs(60);
+
+/// The window a refresh after a rotation is spread over.
+fn rotation_spread(every: Duration) -> Duration {
+    (every / 10).min(ROTATION_SPREAD_MAX)
+}
+
+/// The wait for a refresh just after the earliest scheduled rotation later
+/// than both `now` and `acted` (the last date refreshed for), and that date:
+/// until the date plus `unit` (0..=1) of [`rotation_spread`]. `None` when no
+/// date qualifies: none known, all past, or all already refreshed for.
+fn next_rotation(
+    dates: impl IntoIterator<Item = SystemTime>,
+    acted: Option<SystemTime>,
+    now: SystemTime,
+    every: Duration,
+    unit: f64,
+) -> Option<(Duration, SystemTime)> {
+    let at = dates
+        .into_iter()
+        .filter(|d| *d > now && acted.is_none_or(|a| *d > a))
+        .min()?;
+    let until = at.duration_since(now).ok()?;
+    // An odd unit (NaN, out of range) is no spread, never a panic.
+    let spread = Duration::try_from_secs_f64(rotation_spread(every).as_secs_f64() * unit.min(1.0))
+        .unwrap_or(Duration::ZERO);
+    Some((until.saturating_add(spread), at))
 }
 
 /// 1 s, doubling, never more than the refresh interval.
@@ -388,11 +500,16 @@ fn next_backoff(previous: Option<Duration>, every: Duration) -> Duration {
 
 /// `every` ± 10%; an interval too long to add 10% to stays as it is.
 fn jittered(every: Duration) -> Duration {
+    let unit = random_unit();
+    Duration::try_from_secs_f64(every.as_secs_f64() * (0.9 + 0.2 * unit)).unwrap_or(every)
+}
+
+/// A random number in `0..=1`, different in each process and call.
+fn random_unit() -> f64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(Instant::now().elapsed().as_nanos());
-    let unit = (h.finish() % 10_001) as f64 / 10_000.0; // 0..=1
-    Duration::try_from_secs_f64(every.as_secs_f64() * (0.9 + 0.2 * unit)).unwrap_or(every)
+    (h.finish() % 10_001) as f64 / 10_000.0
 }
 
 #[cfg(test)]
@@ -419,6 +536,90 @@ mod tests {
     #[test]
     fn jitter_on_a_huge_interval_does_not_panic() {
         assert!(jittered(Duration::MAX) >= Duration::from_secs(u64::MAX / 2));
+    }
+
+    fn at(now: SystemTime, secs: u64) -> SystemTime {
+        now + Duration::from_secs(secs)
+    }
+
+    #[test]
+    fn a_rotation_date_is_waited_for_plus_a_spread_within_its_window() {
+        let now = SystemTime::now();
+        let hour = Duration::from_secs(3600);
+        let date = at(now, 120);
+        assert_eq!(
+            next_rotation([date], None, now, hour, 0.0),
+            Some((Duration::from_secs(120), date))
+        );
+        // An hour's interval: the window is the 60 s cap.
+        assert_eq!(
+            next_rotation([date], None, now, hour, 1.0),
+            Some((Duration::from_secs(180), date))
+        );
+        // A 5 minute interval: 10% of it, 30 s.
+        let five = Duration::from_secs(300);
+        assert_eq!(
+            next_rotation([date], None, now, five, 1.0),
+            Some((Duration::from_secs(150), date))
+        );
+        for _ in 0..1000 {
+            let (wait, _) = next_rotation([date], None, now, hour, random_unit()).expect("a wait");
+            assert!(
+                wait >= Duration::from_secs(120) && wait <= Duration::from_secs(180),
+                "{wait:?}"
+            );
+        }
+        // The earliest date ahead wins.
+        assert_eq!(
+            next_rotation([at(now, 500), date, at(now, 9000)], None, now, hour, 0.0),
+            Some((Duration::from_secs(120), date))
+        );
+    }
+
+    #[test]
+    fn a_past_absent_or_already_refreshed_rotation_date_changes_nothing() {
+        let now = SystemTime::now();
+        let every = Duration::from_secs(300);
+        assert_eq!(next_rotation([], None, now, every, 0.5), None);
+        let past = now - Duration::from_secs(1);
+        assert_eq!(next_rotation([past], None, now, every, 0.5), None);
+        assert_eq!(next_rotation([now], None, now, every, 0.5), None);
+        // A rotation not finished yet: DescribeSecret still gives the date the
+        // last refresh was made for; the next one is the interval's.
+        let date = at(now, 10);
+        assert_eq!(next_rotation([date], Some(date), now, every, 0.5), None);
+        // A later date after it is waited for.
+        let later = at(now, 20);
+        assert_eq!(
+            next_rotation([date, later], Some(date), now, every, 0.0),
+            Some((Duration::from_secs(20), later))
+        );
+        if let Some(before_epoch) = SystemTime::UNIX_EPOCH.checked_sub(Duration::from_secs(86_400))
+        {
+            assert_eq!(next_rotation([before_epoch], None, now, every, 0.5), None);
+        }
+    }
+
+    #[test]
+    fn a_far_future_rotation_date_or_a_huge_interval_does_not_panic() {
+        let now = SystemTime::now();
+        let far = [
+            Duration::from_secs(u64::MAX / 4),
+            Duration::from_secs(1 << 40),
+        ]
+        .into_iter()
+        .find_map(|d| now.checked_add(d))
+        .expect("a far date");
+        let (wait, date) = next_rotation([far], None, now, Duration::MAX, 1.0).expect("a wait");
+        assert_eq!(date, far);
+        assert!(wait >= far.duration_since(now).expect("ahead"));
+        assert_eq!(rotation_spread(Duration::MAX), ROTATION_SPREAD_MAX);
+        assert_eq!(rotation_spread(Duration::ZERO), Duration::ZERO);
+        // An odd unit is clamped, never a panic.
+        assert!(
+            next_rotation([at(now, 5)], None, now, Duration::from_secs(60), f64::NAN).is_some()
+        );
+        assert!(next_rotation([at(now, 5)], None, now, Duration::from_secs(60), -3.0).is_some());
     }
 
     #[test]

@@ -172,7 +172,7 @@ impl AwsLayers {
                 .secret_versions
                 .insert(secret.id.clone(), version.clone());
         }
-        match &value.payload {
+        match &*value.payload {
             SecretPayload::Text(text) => self.place_text(secret, fields, text.expose_secret()),
             SecretPayload::Binary(bytes) => {
                 self.place_binary(secret, fields, bytes.expose_secret())

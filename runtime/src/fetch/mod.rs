@@ -42,8 +42,12 @@ pub(crate) enum SecretPayload {
 
 /// A secret as read.
 pub(crate) struct SecretValue {
-    pub payload: SecretPayload,
+    /// Shared, so a refresh that learns a new rotation date keeps the value.
+    pub payload: Arc<SecretPayload>,
     pub version_id: Option<String>,
+    /// The secret's `NextRotationDate`, as the last `DescribeSecret` of a
+    /// refresh said (`None` after a load: its reads do not carry it).
+    pub next_rotation: Option<std::time::SystemTime>,
 }
 
 /// Parameter values by request (a name, with `:3` or `:label` when pinned), kept

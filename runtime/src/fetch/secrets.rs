@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 #[cfg(feature = "secretsmanager")]
 use std::sync::atomic::Ordering;
+#[cfg(feature = "secretsmanager")]
+use std::time::SystemTime;
 
 #[cfg(feature = "secretsmanager")]
 use super::pace::{is_throttling, SecretReads};
@@ -56,14 +58,13 @@ fn plain(id: &str) -> SecretRef {
 fn payload(
     text: Option<&str>,
     binary: Option<&aws_sdk_secretsmanager::primitives::Blob>,
-) -> Option<SecretPayload> {
-    match (text, binary) {
-        (Some(t), _) => Some(SecretPayload::Text(SecretString::from(t.to_string()))),
-        (None, Some(b)) => Some(SecretPayload::Binary(SecretBox::new(Box::new(
-            b.as_ref().to_vec(),
-        )))),
-        (None, None) => None,
-    }
+) -> Option<Arc<SecretPayload>> {
+    let payload = match (text, binary) {
+        (Some(t), _) => SecretPayload::Text(SecretString::from(t.to_string())),
+        (None, Some(b)) => SecretPayload::Binary(SecretBox::new(Box::new(b.as_ref().to_vec()))),
+        (None, None) => return None,
+    };
+    Some(Arc::new(payload))
 }
 
 #[cfg(feature = "secretsmanager")]
@@ -122,6 +123,7 @@ impl Fetcher {
         cache: Option<&SecretCache>,
     ) -> SecretsResult {
         let mut reused = SecretsResult::default();
+        let mut rotations = BTreeMap::new();
         let (batches, pinned) = match cache {
             None => (batches, pinned),
             Some(cache) => {
@@ -132,7 +134,10 @@ impl Fetcher {
                 );
                 let mut plain_ids = Vec::new();
                 let mut pinned = Vec::new();
-                for (secret, kept) in checks.await {
+                for (secret, kept, next_rotation) in checks.await {
+                    if let Some(at) = next_rotation {
+                        rotations.insert(secret.clone(), at);
+                    }
                     match kept {
                         Some(value) => {
                             reused.values.insert(secret, value);
@@ -149,23 +154,32 @@ impl Fetcher {
             }
         };
         let mut out = self.fetch_secrets(batches, pinned).await;
+        // A value read again because its version changed keeps the rotation
+        // date its `DescribeSecret` gave.
+        for (secret, value) in &mut out.values {
+            if let (Some(at), Some(value)) = (rotations.get(secret), Arc::get_mut(value)) {
+                value.next_rotation = Some(*at);
+            }
+        }
         out.merge(reused);
         out
     }
 
     /// The cached value of a secret when `DescribeSecret` shows the version behind
-    /// its stage (or its pinned version id) is the one cached.
+    /// its stage (or its pinned version id) is the one cached, and the secret's
+    /// next scheduled rotation (`NextRotationDate`) when it has one.
     async fn unchanged(
         &self,
         secret: SecretRef,
         cache: &SecretCache,
-    ) -> (SecretRef, Option<Arc<SecretValue>>) {
+    ) -> (SecretRef, Option<Arc<SecretValue>>, Option<SystemTime>) {
         let Some(cached) = cache.get(&secret) else {
-            return (secret, None);
+            return (secret, None, None);
         };
         if let (Some(pinned), Some(have)) = (secret.version_id, &cached.version_id) {
+            // A pinned version never changes: not described, no rotation date.
             let kept = (pinned == have).then(|| Arc::clone(cached));
-            return (secret, kept);
+            return (secret, kept, None);
         }
         let described = self
             .call(
@@ -178,8 +192,12 @@ impl Fetcher {
             .await;
         let Ok(described) = described else {
             // Fetch for real: that call reports the problem in its own words.
-            return (secret, None);
+            return (secret, None, None);
         };
+        // A date SystemTime cannot hold is no date.
+        let next_rotation = described
+            .next_rotation_date()
+            .and_then(|d| SystemTime::try_from(*d).ok());
         let stage = secret.stage.unwrap_or("AWSCURRENT");
         let current = described
             .version_ids_to_stages()
@@ -188,9 +206,18 @@ impl Fetcher {
                     .find(|(_, stages)| stages.iter().any(|s| s == stage))
             })
             .map(|(version, _)| version.as_str());
-        let kept = (current.is_some() && current == cached.version_id.as_deref())
-            .then(|| Arc::clone(cached));
-        (secret, kept)
+        let kept = (current.is_some() && current == cached.version_id.as_deref()).then(|| {
+            if cached.next_rotation == next_rotation {
+                Arc::clone(cached)
+            } else {
+                Arc::new(SecretValue {
+                    payload: Arc::clone(&cached.payload),
+                    version_id: cached.version_id.clone(),
+                    next_rotation,
+                })
+            }
+        });
+        (secret, kept, next_rotation)
     }
 
     /// Whether plain secrets are read with `GetSecretValue` now.
@@ -326,6 +353,7 @@ impl Fetcher {
                             Arc::new(SecretValue {
                                 payload,
                                 version_id: entry.version_id().map(str::to_string),
+                                next_rotation: None,
                             }),
                         );
                     }
@@ -383,6 +411,7 @@ impl Fetcher {
                         Arc::new(SecretValue {
                             payload,
                             version_id: v.version_id().map(str::to_string),
+                            next_rotation: None,
                         }),
                     );
                 }
