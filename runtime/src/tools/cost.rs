@@ -12,6 +12,10 @@
 //! parameters and standard-throughput Parameter Store calls are free. Each API
 //! request counts as one call, whatever it asks for. KMS requests for
 //! customer-managed keys are not included.
+//!
+//! [`fleet_load`] puts a fleet's refresh calls against AWS's default quotas per
+//! account and region ([`PARAMETER_STORE_GET_TPS`], [`DESCRIBE_SECRET_TPS`],
+//! [`GET_SECRET_VALUE_TPS`], [`BATCH_GET_SECRET_VALUE_TPS`]).
 
 use std::collections::BTreeSet;
 
@@ -208,8 +212,24 @@ fn plural(n: u64) -> &'static str {
     }
 }
 
-/// Estimates what loading `T` costs a month.
-pub fn cost<T: AwsConfig + Root>(inputs: &CostInputs) -> CostEstimate {
+/// What one load of a config calls, counted from the fetch plan.
+struct LoadCalls {
+    /// Map components outside map entries.
+    maps: u64,
+    /// Parameters read (map entries counted `map_entries` times).
+    parameters: u64,
+    /// Distinct secrets read.
+    secrets: u64,
+    /// `GetParameters` calls and `GetParametersByPath` pages.
+    parameter_store: u64,
+    /// `BatchGetSecretValue` calls.
+    batch_get_secret_value: u64,
+    /// `GetSecretValue` calls (pinned secrets).
+    get_secret_value: u64,
+}
+
+/// Counts what one load of `T` calls, with `map_entries` entries in each map.
+fn load_calls<T: AwsConfig + Root>(map_entries: u64) -> LoadCalls {
     let schema = T::schema();
     // Names and ids do not depend on the env; any valid one will do.
     let scope = root_scope(schema, "env");
@@ -222,7 +242,7 @@ pub fn cost<T: AwsConfig + Root>(inputs: &CostInputs) -> CostEstimate {
     // Map entries are counted, never made up one by one: `--map-entries` may be
     // in the millions, and a map may hold maps.
     let mut entries = EntryCount {
-        map_entries: inputs.map_entries,
+        map_entries,
         scope: &scope,
         params: 0,
         keyed_unpinned: 0,
@@ -236,12 +256,12 @@ pub fn cost<T: AwsConfig + Root>(inputs: &CostInputs) -> CostEstimate {
             continue;
         };
         let before = entries.params;
-        entries.walk(element(), inputs.map_entries);
+        entries.walk(element(), map_entries);
         let under = entries.params - before;
         pages = pages.saturating_add(under.div_ceil(BY_PATH_MAX_RESULTS as u64).max(1));
     }
     let named: BTreeSet<&str> = targets.params.iter().map(|p| p.name.as_str()).collect();
-    let parameter_count = (named.len() as u64).saturating_add(entries.params);
+    let parameters = (named.len() as u64).saturating_add(entries.params);
 
     // Secrets of map entries: a second round of batches, as the loader does it.
     // An id with `{key}` is one secret per entry; one without is shared.
@@ -264,13 +284,27 @@ pub fn cost<T: AwsConfig + Root>(inputs: &CostInputs) -> CostEstimate {
     let entry_unpinned =
         (entries.shared_unpinned.len() as u64).saturating_add(entries.keyed_unpinned);
     let entry_pinned = (entries.shared_pinned.len() as u64).saturating_add(entries.keyed_pinned);
-    let entry_calls = entry_unpinned
-        .div_ceil(BATCH_SECRETS_MAX as u64)
-        .saturating_add(entry_pinned);
 
-    let ssm_calls = (plan.count("GetParameters") as u64).saturating_add(pages);
-    let sm_calls = ((plan.count("BatchGetSecretValue") + plan.count("GetSecretValue")) as u64)
-        .saturating_add(entry_calls);
+    LoadCalls {
+        maps: targets.maps.len() as u64,
+        parameters,
+        secrets,
+        parameter_store: (plan.count("GetParameters") as u64).saturating_add(pages),
+        batch_get_secret_value: (plan.count("BatchGetSecretValue") as u64)
+            .saturating_add(entry_unpinned.div_ceil(BATCH_SECRETS_MAX as u64)),
+        get_secret_value: (plan.count("GetSecretValue") as u64).saturating_add(entry_pinned),
+    }
+}
+
+/// Estimates what loading `T` costs a month.
+pub fn cost<T: AwsConfig + Root>(inputs: &CostInputs) -> CostEstimate {
+    let calls = load_calls::<T>(inputs.map_entries);
+    let parameter_count = calls.parameters;
+    let secrets = calls.secrets;
+    let ssm_calls = calls.parameter_store;
+    let sm_calls = calls
+        .batch_get_secret_value
+        .saturating_add(calls.get_secret_value);
 
     let mut lines = Vec::new();
     if secrets > 0 {
@@ -309,9 +343,9 @@ pub fn cost<T: AwsConfig + Root>(inputs: &CostInputs) -> CostEstimate {
     }
     let total_monthly = lines.iter().map(|l| l.monthly).sum();
     CostEstimate {
-        config: schema.type_name,
+        config: T::schema().type_name,
         inputs: *inputs,
-        maps: targets.maps.len() as u64,
+        maps: calls.maps,
         parameters: parameter_count,
         secrets,
         parameter_store_calls_per_load: ssm_calls,
@@ -374,7 +408,8 @@ pub struct RefreshMode {
     /// SQS requests a month (`ReceiveMessage`, `DeleteMessageBatch`), whole fleet.
     pub sqs_requests: u64,
     /// Parameter Store calls per second on average, whole fleet: the share of
-    /// the account's 40 TPS (default throughput) the refreshes take.
+    /// the account's 40 TPS (default throughput, [`PARAMETER_STORE_GET_TPS`])
+    /// the refreshes take.
     pub parameter_store_tps: f64,
     /// USD a month for these calls and requests.
     pub monthly: f64,
@@ -501,6 +536,196 @@ pub fn events_comparison<T: AwsConfig + Root>(inputs: &EventsCostInputs) -> Even
         secrets_manager_calls_per_refresh: sm_per_refresh,
         polling,
         events,
+    }
+}
+
+/// AWS's default quota, per account and region, on the calls that read
+/// Parameter Store: `GetParameter`, `GetParameters` and `GetParametersByPath`
+/// share 40 transactions per second ("standard throughput"; higher throughput
+/// raises it, at a cost). Source: "AWS Systems Manager endpoints and quotas",
+/// <https://docs.aws.amazon.com/general/latest/gr/ssm.html>, and "Increasing or
+/// resetting Parameter Store throughput",
+/// <https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-throughput.html>.
+pub const PARAMETER_STORE_GET_TPS: f64 = 40.0;
+/// Secrets Manager's `DescribeSecret` quota: 40,000 requests per second per
+/// account and region. Source: "AWS Secrets Manager quotas",
+/// <https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html>.
+pub const DESCRIBE_SECRET_TPS: f64 = 40_000.0;
+/// Secrets Manager's `GetSecretValue` quota: 10,000 requests per second per
+/// account and region (same source as [`DESCRIBE_SECRET_TPS`]).
+pub const GET_SECRET_VALUE_TPS: f64 = 10_000.0;
+/// Secrets Manager's `BatchGetSecretValue` quota: 100 requests per second per
+/// account and region, not adjustable (same source as [`DESCRIBE_SECRET_TPS`]).
+pub const BATCH_GET_SECRET_VALUE_TPS: f64 = 100.0;
+/// [`fleet_load`] warns when a fleet's refreshes take more than this share of
+/// a quota: what is left must carry every start, deploy and other client of
+/// the account.
+pub const QUOTA_SHARE_WARNING: f64 = 0.25;
+
+/// What [`fleet_load`] assumes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct FleetInputs {
+    /// Instances of the service, each with its own `Live`.
+    pub instances: u64,
+    /// Each `Live` refreshes every this many minutes (its `watch` interval).
+    pub refresh_every_minutes: u64,
+    /// Entries in each map component.
+    pub map_entries: u64,
+}
+
+impl Default for FleetInputs {
+    /// One instance refreshing every 5 minutes, one entry per map.
+    fn default() -> Self {
+        FleetInputs {
+            instances: 1,
+            refresh_every_minutes: EventsCostInputs::default().poll_every_minutes,
+            map_entries: 1,
+        }
+    }
+}
+
+/// A fleet's calls against one of AWS's per-account quotas.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct QuotaShare {
+    /// The quota: `Parameter Store reads` (`GetParameter`, `GetParameters`,
+    /// `GetParametersByPath`), `DescribeSecret`, `GetSecretValue`,
+    /// `BatchGetSecretValue`.
+    pub quota: &'static str,
+    /// AWS's default quota, calls per second per account and region.
+    pub quota_tps: f64,
+    /// Calls of one refresh of one instance.
+    pub calls_per_refresh: u64,
+    /// The fleet's refresh calls per second, on average.
+    pub refresh_tps: f64,
+    /// `refresh_tps / quota_tps`: 0.25 is a quarter of the quota.
+    pub share: f64,
+    /// Calls of the whole fleet's loads when it starts at once.
+    pub start_calls: u64,
+    /// Seconds the quota needs to let those calls through: `(calls - burst) /
+    /// rate`, with one second of burst, as AWS's token buckets hold; 0 when
+    /// they fit in the burst.
+    pub start_seconds: f64,
+}
+
+/// The result of [`fleet_load`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FleetLoad {
+    /// The config type.
+    pub config: &'static str,
+    /// The assumptions.
+    pub inputs: FleetInputs,
+    /// One line per quota a refresh or a load calls.
+    pub quotas: Vec<QuotaShare>,
+    /// One warning per quota whose share is above [`QUOTA_SHARE_WARNING`].
+    pub warnings: Vec<String>,
+}
+
+impl FleetLoad {
+    /// The load as plain text (the warnings are not part of it).
+    pub fn to_table(&self) -> String {
+        let i = &self.inputs;
+        let mut out = format!(
+            "{} instance{} of {}, each with a Live refreshing every {} min, against AWS's default quotas per account and region\n",
+            i.instances,
+            plural(i.instances),
+            self.config,
+            i.refresh_every_minutes.max(1),
+        );
+        let rows: Vec<Vec<String>> = self
+            .quotas
+            .iter()
+            .map(|q| {
+                vec![
+                    q.quota.to_string(),
+                    format!("{}", q.quota_tps),
+                    q.calls_per_refresh.to_string(),
+                    format!("{:.3}", q.refresh_tps),
+                    format!("{:.1}%", q.share * 100.0),
+                    q.start_calls.to_string(),
+                    format!("{:.1}", q.start_seconds),
+                ]
+            })
+            .collect();
+        out.push_str(&table(
+            &[
+                "quota",
+                "TPS",
+                "calls/refresh",
+                "refresh TPS (fleet)",
+                "share",
+                "start: calls",
+                "start: seconds",
+            ],
+            &rows,
+        ));
+        out
+    }
+}
+
+/// A fleet of `T`, each instance with a `Live` refreshing on an interval,
+/// against AWS's default read quotas: the fleet's refresh calls per second on
+/// average as a share of each quota, and what the whole fleet starting at once
+/// asks of it. A refresh makes the fetch plan's Parameter Store calls and one
+/// `DescribeSecret` per secret; it reads a secret's value only when it
+/// changed, which is not counted. A load reads secrets with
+/// `BatchGetSecretValue` (and `GetSecretValue` for pinned ones); under
+/// `SecretReads::Auto` a throttled fleet moves to `GetSecretValue`.
+pub fn fleet_load<T: AwsConfig + Root>(inputs: &FleetInputs) -> FleetLoad {
+    let calls = load_calls::<T>(inputs.map_entries);
+    let every_seconds = inputs.refresh_every_minutes.max(1).saturating_mul(60) as f64;
+    let n = inputs.instances;
+    let line = |quota: &'static str, quota_tps: f64, per_refresh: u64, per_load: u64| {
+        let refresh_tps = n as f64 * per_refresh as f64 / every_seconds;
+        let start_calls = per_load.saturating_mul(n);
+        QuotaShare {
+            quota,
+            quota_tps,
+            calls_per_refresh: per_refresh,
+            refresh_tps,
+            share: refresh_tps / quota_tps,
+            start_calls,
+            start_seconds: ((start_calls as f64 - quota_tps) / quota_tps).max(0.0),
+        }
+    };
+    let quotas = vec![
+        line(
+            "Parameter Store reads",
+            PARAMETER_STORE_GET_TPS,
+            calls.parameter_store,
+            calls.parameter_store,
+        ),
+        line("DescribeSecret", DESCRIBE_SECRET_TPS, calls.secrets, 0),
+        line(
+            "GetSecretValue",
+            GET_SECRET_VALUE_TPS,
+            0,
+            calls.get_secret_value,
+        ),
+        line(
+            "BatchGetSecretValue",
+            BATCH_GET_SECRET_VALUE_TPS,
+            0,
+            calls.batch_get_secret_value,
+        ),
+    ];
+    let warnings = quotas
+        .iter()
+        .filter(|q| q.share > QUOTA_SHARE_WARNING)
+        .map(|q| {
+            format!(
+                "the fleet's refreshes take {:.1}% of the {} quota ({} calls per second per account and region), more than {:.0}%: starts, deploys and other clients of the account will be throttled; refresh less often (--poll-every), refresh on change events (cost --events), or raise the quota",
+                q.share * 100.0,
+                q.quota,
+                q.quota_tps,
+                QUOTA_SHARE_WARNING * 100.0,
+            )
+        })
+        .collect();
+    FleetLoad {
+        config: T::schema().type_name,
+        inputs: *inputs,
+        quotas,
+        warnings,
     }
 }
 

@@ -26,7 +26,8 @@ pub mod template;
 #[cfg(all(feature = "ssm", feature = "secretsmanager"))]
 pub use check::{check, CheckReport, Finding, FindingKind, Severity};
 pub use cost::{
-    cost, events_comparison, CostEstimate, CostInputs, CostLine, EventsComparison, EventsCostInputs,
+    cost, events_comparison, fleet_load, CostEstimate, CostInputs, CostLine, EventsComparison,
+    EventsCostInputs, FleetInputs, FleetLoad, QuotaShare,
 };
 pub use events_rule::{events_rule, QueueArn};
 pub use explain::{explain, ExplainedField, Explanation};
