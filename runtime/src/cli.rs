@@ -24,6 +24,9 @@
 //!   template [--output FILE] [--force]     a local TOML with every field
 //!   push FILE [--apply] [--overwrite]      write a local TOML's values into the env (dry run by default)
 //!   cost [--loads-per-month N] [--map-entries N] [--advanced] [--higher-throughput]
+//!   cost --instances N [--poll-every MIN] [--map-entries N]
+//!                                          a fleet's refresh calls per second as a share of each AWS
+//!                                          quota (a warning on stderr above 25%), and its start at once
 //!   cost --events [--instances N] [--poll-every MIN] [--events-interval MIN] [--changes-per-month N]
 //!                                          polling against change events for a fleet
 //! ```
@@ -48,7 +51,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use figment::providers::{Env, Format as _, Toml};
 
 use crate::loader::ENV_VAR;
-use crate::tools::{self, CostInputs, EventsCostInputs, PushOptions};
+use crate::tools::{self, CostInputs, EventsCostInputs, FleetInputs, PushOptions};
 use crate::{iam, AwsConfig, Root};
 
 /// Success.
@@ -147,7 +150,8 @@ enum Command {
         #[arg(long)]
         overwrite: bool,
     },
-    /// Estimate the monthly AWS cost of loading this config.
+    /// Estimate the monthly AWS cost of loading this config; with --instances, a
+    /// fleet's refresh calls as a share of AWS's quotas.
     Cost {
         /// Loads a month over all instances (each start and each Live refresh).
         #[arg(long, default_value_t = CostInputs::default().loads_per_month)]
@@ -161,13 +165,16 @@ enum Command {
         /// Parameter Store's higher throughput is on (its calls are charged).
         #[arg(long)]
         higher_throughput: bool,
-        /// Compare polling with change events for a fleet of this many instances.
-        #[arg(long, requires = "events")]
+        /// A fleet of this many instances, each with a Live refreshing every
+        /// --poll-every minutes: its refresh calls per second as a share of each
+        /// AWS quota (a warning above 25%), and its start at once. With
+        /// --events: polling against change events for the fleet.
+        #[arg(long)]
         instances: Option<u64>,
         /// Compare refreshing by polling with refreshing on change events.
         #[arg(long)]
         events: bool,
-        /// With --events: polling refreshes every this many minutes.
+        /// With --instances or --events: each Live refreshes every this many minutes.
         #[arg(long, value_name = "MINUTES", default_value_t = EventsCostInputs::default().poll_every_minutes)]
         poll_every: u64,
         /// With --events: the safety-net interval of a Live with change events, in minutes.
@@ -270,6 +277,23 @@ where
                 higher_throughput,
             });
             io.report(&comparison, |c| c.to_table());
+            EXIT_OK
+        }
+        Command::Cost {
+            instances: Some(instances),
+            poll_every,
+            map_entries,
+            ..
+        } => {
+            let load = tools::fleet_load::<T>(&FleetInputs {
+                instances,
+                refresh_every_minutes: poll_every,
+                map_entries,
+            });
+            for warning in &load.warnings {
+                io.note(format_args!("warning: {warning}"));
+            }
+            io.report(&load, |l| l.to_table());
             EXIT_OK
         }
         Command::Cost {

@@ -243,7 +243,7 @@ fn canary_secret_appears_in_no_debug_display_error_or_log() {
         .expect("write push file");
         let toml_path = toml_file.display().to_string();
         let push_path = push_file.display().to_string();
-        let runs: [&[&str]; 12] = [
+        let runs: [&[&str]; 14] = [
             &[
                 "iam-policy",
                 "--account",
@@ -282,6 +282,9 @@ fn canary_secret_appears_in_no_debug_display_error_or_log() {
                 "json",
             ],
             &["cost", "--map-entries", "3"],
+            // A fleet's share of the quotas, with its warning on stderr.
+            &["cost", "--instances", "100000", "--poll-every", "1"],
+            &["cost", "--instances", "3", "--format", "json"],
         ];
         let cli_env = unique_env("canary-cli");
         for args in runs {

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ssm::types::ParameterType;
 use awsconf::figment::providers::{Env, Format, Toml};
-use awsconf::tools::{self, CostInputs, FindingKind, PushError, PushOptions, PushStatus, Severity};
+use awsconf::tools::{
+    self, CostInputs, FindingKind, FleetInputs, PushError, PushOptions, PushStatus, Severity,
+};
 use awsconf::{AwsConfig, ExposeSecret, SecretString};
 use awsconf_tests::{moto, sdk_config, unique_env, Proxy, Seed};
 
@@ -636,6 +638,114 @@ async fn cost_counts_the_calls_a_real_load_makes() {
         ..CostInputs::default()
     });
     assert_eq!(format!("{:.2}", standard.total_monthly), "2.60");
+}
+
+#[test]
+fn cost_for_a_fleet_shows_its_refresh_calls_as_a_share_of_each_quota() {
+    // 300 instances refreshing every minute; each refresh: one GetParameters
+    // and one by-path page, one DescribeSecret for each of 3 secrets. Each
+    // load: the 2 Parameter Store calls and 2 BatchGetSecretValue (the static
+    // secrets, then the tenant's).
+    let load = tools::fleet_load::<ToolConfig>(&FleetInputs {
+        instances: 300,
+        refresh_every_minutes: 1,
+        map_entries: 1,
+    });
+    let lines: Vec<(&str, f64, u64, f64, f64, u64, f64)> = load
+        .quotas
+        .iter()
+        .map(|q| {
+            (
+                q.quota,
+                q.quota_tps,
+                q.calls_per_refresh,
+                q.refresh_tps,
+                q.share,
+                q.start_calls,
+                q.start_seconds,
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            // 600 calls a minute: 10 per second, a quarter of 40; the start's
+            // 600 calls need (600 - 40) / 40 = 14 s.
+            ("Parameter Store reads", 40.0, 2, 10.0, 0.25, 600, 14.0),
+            ("DescribeSecret", 40_000.0, 3, 15.0, 15.0 / 40_000.0, 0, 0.0),
+            ("GetSecretValue", 10_000.0, 0, 0.0, 0.0, 0, 0.0),
+            ("BatchGetSecretValue", 100.0, 0, 0.0, 0.0, 600, 5.0),
+        ]
+    );
+    // Exactly a quarter is not above it.
+    assert!(load.warnings.is_empty(), "{:?}", load.warnings);
+    assert_eq!(
+        load.to_table(),
+        "300 instances of ToolConfig, each with a Live refreshing every 1 min, against AWS's default quotas per account and region\n\
+         quota                  TPS    calls/refresh  refresh TPS (fleet)  share  start: calls  start: seconds\n\
+         Parameter Store reads  40     2              10.000               25.0%  600           14.0\n\
+         DescribeSecret         40000  3              15.000               0.0%   0             0.0\n\
+         GetSecretValue         10000  0              0.000                0.0%   0             0.0\n\
+         BatchGetSecretValue    100    0              0.000                0.0%   600           5.0\n"
+    );
+
+    // One more instance: above a quarter of Parameter Store's quota.
+    let load = tools::fleet_load::<ToolConfig>(&FleetInputs {
+        instances: 301,
+        refresh_every_minutes: 1,
+        map_entries: 1,
+    });
+    assert_eq!(load.warnings.len(), 1, "{:?}", load.warnings);
+    assert!(
+        load.warnings[0].starts_with(
+            "the fleet's refreshes take 25.1% of the Parameter Store reads quota (40 calls per second"
+        ),
+        "{}",
+        load.warnings[0]
+    );
+    // Absurd inputs: numbers, not a panic.
+    let huge = tools::fleet_load::<ToolConfig>(&FleetInputs {
+        instances: u64::MAX,
+        refresh_every_minutes: u64::MAX,
+        map_entries: u64::MAX,
+    });
+    assert!(huge.quotas.iter().all(|q| q.share.is_finite()), "{huge:?}");
+}
+
+#[tokio::test]
+async fn cli_cost_for_a_fleet_warns_on_stderr_above_a_quarter_of_a_quota() {
+    let sdk = sdk_config(moto());
+    let (code, out, err) = cli(&["cost", "--instances", "300", "--poll-every", "1"], &sdk).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("300 instances of ToolConfig"), "{out}");
+    assert_eq!(err, "", "no warning at exactly 25%");
+
+    let (code, out, err) = cli(&["cost", "--instances", "301", "--poll-every", "1"], &sdk).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Parameter Store reads  40"), "{out}");
+    assert!(!out.contains("warning"), "warnings go to stderr: {out}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(
+            "warning: the fleet's refreshes take 25.1% of the Parameter Store reads quota"
+        ),
+        "{err}"
+    );
+
+    // The default interval is 5 minutes.
+    let (code, out, err) = cli(&["cost", "--instances", "1000", "--format", "json"], &sdk).await;
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).expect("fleet JSON");
+    assert_eq!(json["inputs"]["refresh_every_minutes"], 5);
+    assert_eq!(json["quotas"][0]["quota"], "Parameter Store reads");
+    // 1000 x 2 calls per 300 s.
+    let tps = json["quotas"][0]["refresh_tps"].as_f64().expect("a number");
+    assert!((tps - 2000.0 / 300.0).abs() < 1e-9, "{tps}");
+    assert_eq!(json["quotas"][0]["start_calls"], 2000);
+    assert_eq!(json["quotas"][3]["quota"], "BatchGetSecretValue");
+    assert_eq!(json["quotas"][3]["start_seconds"], 19.0);
+    assert_eq!(json["warnings"], serde_json::json!([]));
+    assert!(err.is_empty(), "{err}");
 }
 
 /// A map of maps, with a shared secret and a per-entry secret in each entry.
