@@ -29,16 +29,12 @@ pub const SIZES: [usize; 3] = [10, 50, 200];
 pub const BEGIN: &str = "<!-- fleet:begin (written by awsconf-bench --fleet) -->";
 /// Marks its end.
 pub const END: &str = "<!-- fleet:end -->";
-/// The longer deadline tried where the quota bound exceeds the default 30 s.
-const LONG_TIMEOUT: Duration = Duration::from_secs(75);
 
 /// How each instance of a fleet reads its config.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FleetStrategy {
     /// `P100S10::loader().env(..).sdk_config(&cfg).load()`, default settings.
     Awsconf,
-    /// The same with `.timeout(75 s)`.
-    AwsconfLong,
     /// `GetParameters` with 10 names per call one after another, then
     /// `GetSecretValue` per secret, the SDK's standard 3 attempts.
     Serial,
@@ -51,7 +47,6 @@ impl FleetStrategy {
     fn label(self) -> &'static str {
         match self {
             FleetStrategy::Awsconf => "awsconf, default settings",
-            FleetStrategy::AwsconfLong => "awsconf, .timeout(75 s)",
             FleetStrategy::Serial => "GetParameters x10 one after another, 3 attempts",
             FleetStrategy::ByPath => "by-path pages one after another, 3 attempts",
         }
@@ -60,7 +55,6 @@ impl FleetStrategy {
     fn color(self) -> &'static str {
         match self {
             FleetStrategy::Awsconf => "#1b7837",
-            FleetStrategy::AwsconfLong => "#5aae61",
             FleetStrategy::Serial => "#c51b7d",
             FleetStrategy::ByPath => "#2166ac",
         }
@@ -163,14 +157,11 @@ pub fn run(
     })?;
     let mut runs = Vec::new();
     for &n in sizes {
-        let mut strategies = vec![
+        let strategies = [
             FleetStrategy::Awsconf,
             FleetStrategy::Serial,
             FleetStrategy::ByPath,
         ];
-        if n as f64 * 10.0 / SSM_GET_TPS > 25.0 {
-            strategies.insert(1, FleetStrategy::AwsconfLong);
-        }
         for strategy in strategies {
             let r = runtime.block_on(fleet_start(moto.endpoint(), &layout, n, strategy))?;
             eprintln!(
@@ -270,11 +261,8 @@ async fn instance(
     sdk: &SdkConfig,
 ) -> Result<(), String> {
     match strategy {
-        FleetStrategy::Awsconf | FleetStrategy::AwsconfLong => {
-            let mut loader = P100S10::loader().env(layout.env()).sdk_config(sdk);
-            if strategy == FleetStrategy::AwsconfLong {
-                loader = loader.timeout(LONG_TIMEOUT);
-            }
+        FleetStrategy::Awsconf => {
+            let loader = P100S10::loader().env(layout.env()).sdk_config(sdk);
             let loaded = layouts::load_p100s10(loader)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -454,12 +442,7 @@ pub fn section(runs: &[FleetRun], saas: &SaasRun) -> String {
 /// The done-when targets of issue #15, checked on the awsconf runs.
 fn checks(runs: &[FleetRun]) -> Vec<(String, bool)> {
     let mut out = Vec::new();
-    for r in runs.iter().filter(|r| {
-        matches!(
-            r.strategy,
-            FleetStrategy::Awsconf | FleetStrategy::AwsconfLong
-        )
-    }) {
+    for r in runs.iter().filter(|r| r.strategy == FleetStrategy::Awsconf) {
         let who = format!("N = {}, {}", r.n, r.strategy.label());
         out.push((
             format!("{who}: all {} instances load ({} did)", r.n, r.loaded()),
@@ -588,11 +571,12 @@ pub fn plot(runs: &[FleetRun]) -> String {
             );
         }
         if panel.iter().any(|r| r.strategy == FleetStrategy::Awsconf) {
-            let d = sx(30.0);
-            if 30.0 < t_max {
+            let deadline = awsconf::loader::DEFAULT_TIMEOUT.as_secs_f64();
+            let d = sx(deadline);
+            if deadline < t_max {
                 let _ = writeln!(
                     svg,
-                    r##"<line x1="{d:.1}" y1="{:.1}" x2="{d:.1}" y2="{:.1}" stroke="#d73027" stroke-dasharray="2 2"/><text x="{:.1}" y="{:.1}" fill="#d73027">30 s default deadline</text>"##,
+                    r##"<line x1="{d:.1}" y1="{:.1}" x2="{d:.1}" y2="{:.1}" stroke="#d73027" stroke-dasharray="2 2"/><text x="{:.1}" y="{:.1}" fill="#d73027">{deadline:.0} s default deadline</text>"##,
                     y0 + ph,
                     y0,
                     d + 3.0,

@@ -7,9 +7,22 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
-use aws_sdk_ssm::error::DisplayErrorContext;
+use aws_sdk_ssm::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 use crate::layouts::{self, param_value, secret_value, LayoutSpec};
+
+/// An SDK error in one line: AWS's error code and message when AWS answered
+/// (`ThrottlingException: Rate exceeded`), else the error and its causes.
+fn brief<E, R>(e: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    match e.code() {
+        Some(code) => format!("{code}: {}", e.message().unwrap_or_default()),
+        None => DisplayErrorContext(e).to_string(),
+    }
+}
 
 /// `GetParameters` accepts at most 10 names.
 const GET_PARAMETERS_MAX: usize = 10;
@@ -146,7 +159,7 @@ async fn secrets_one_by_one(
             .secret_id(&id)
             .send()
             .await
-            .map_err(|e| format!("GetSecretValue {id}: {}", DisplayErrorContext(e)))?;
+            .map_err(|e| format!("GetSecretValue {id}: {}", brief(&e)))?;
         if let Some(s) = v.secret_string() {
             out.insert(id, s.to_string());
         }
@@ -170,7 +183,7 @@ async fn by_path(sdk: &SdkConfig, layout: &LayoutSpec) -> Result<Read, String> {
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| format!("GetParametersByPath {path}: {}", DisplayErrorContext(e)))?;
+            .map_err(|e| format!("GetParametersByPath {path}: {}", brief(&e)))?;
         for p in page.parameters() {
             put(&mut read.params, p);
         }
@@ -194,7 +207,7 @@ async fn batches(sdk: &SdkConfig, layout: &LayoutSpec) -> Result<Read, String> {
             .with_decryption(true)
             .send()
             .await
-            .map_err(|e| format!("GetParameters: {}", DisplayErrorContext(e)))?;
+            .map_err(|e| format!("GetParameters: {}", brief(&e)))?;
         for p in out.parameters() {
             put(&mut read.params, p);
         }
@@ -214,7 +227,7 @@ async fn per_field(sdk: &SdkConfig, layout: &LayoutSpec) -> Result<Read, String>
             .with_decryption(true)
             .send()
             .await
-            .map_err(|e| format!("GetParameter {name}: {}", DisplayErrorContext(e)))?;
+            .map_err(|e| format!("GetParameter {name}: {}", brief(&e)))?;
         if let Some(p) = out.parameter() {
             put(&mut read.params, p);
         }

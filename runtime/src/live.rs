@@ -420,7 +420,7 @@ async fn refresh_task<T: AwsConfig + Send + Sync + 'static>(
                 acted,
                 SystemTime::now(),
                 every,
-                random_unit(),
+                crate::fetch::pace::unit(),
             ),
         };
         let (wait, rotated) = match rotation {
@@ -500,16 +500,8 @@ fn next_backoff(previous: Option<Duration>, every: Duration) -> Duration {
 
 /// `every` ± 10%; an interval too long to add 10% to stays as it is.
 fn jittered(every: Duration) -> Duration {
-    let unit = random_unit();
+    let unit = crate::fetch::pace::unit();
     Duration::try_from_secs_f64(every.as_secs_f64() * (0.9 + 0.2 * unit)).unwrap_or(every)
-}
-
-/// A random number in `0..=1`, different in each process and call.
-fn random_unit() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(Instant::now().elapsed().as_nanos());
-    (h.finish() % 10_001) as f64 / 10_000.0
 }
 
 #[cfg(test)]
@@ -563,7 +555,8 @@ mod tests {
             Some((Duration::from_secs(150), date))
         );
         for _ in 0..1000 {
-            let (wait, _) = next_rotation([date], None, now, hour, random_unit()).expect("a wait");
+            let (wait, _) =
+                next_rotation([date], None, now, hour, crate::fetch::pace::unit()).expect("a wait");
             assert!(
                 wait >= Duration::from_secs(120) && wait <= Duration::from_secs(180),
                 "{wait:?}"

@@ -24,8 +24,11 @@ use crate::{AwsConfig, Root};
 pub const ENV_VAR: &str = "AWSCONF_ENV";
 /// The environment variable that turns on offline mode (`1` or `true`).
 pub const OFFLINE_VAR: &str = "AWSCONF_OFFLINE";
-/// The default bound on a whole load.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default bound on a whole load: 2 minutes, room for a fleet of 200
+/// processes of 100 parameters each starting at once under Parameter Store's
+/// default 40 calls per second (49 s at the least). A hung call is reported
+/// sooner, by its per-attempt timeouts (see [`crate::timeouts`]).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 /// The default number of calls in flight at once to each service (Parameter
 /// Store and Secrets Manager each have their own cap).
 pub const DEFAULT_CONCURRENCY: usize = 10;
@@ -115,7 +118,7 @@ impl<T: AwsConfig + Root> Loader<T> {
         self
     }
 
-    /// Bounds the whole load (default 30 s): past it, the load fails with one
+    /// Bounds the whole load (default 2 min, [`DEFAULT_TIMEOUT`]): past it, the load fails with one
     /// [`Timeout`](crate::ProblemKind::Timeout) problem and no config.
     ///
     /// It is also how long a throttled call is retried: AWS's read quotas are per
@@ -125,18 +128,19 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// passed, then reports a [`Throttled`](crate::ProblemKind::Throttled)
     /// problem. This holds whatever retry settings the `SdkConfig` carries (the
     /// SDK is told not to retry throttling itself, so the calls stay paced; see
-    /// [`pacing`](Self::pacing)). A fleet start that must wait for more calls than
-    /// the quota lets through in this bound needs a longer one: at Parameter
-    /// Store's default 40 calls per second, `N` processes of `P` parameters need
-    /// about `(N * P / 10 - 40) / 40` seconds.
+    /// [`pacing`](Self::pacing)). At Parameter Store's default 40 calls per
+    /// second, `N` processes of `P` parameters starting at once need about
+    /// `(N * P / 10 - 40) / 40` seconds: 49 s for 200 processes of 100, within the
+    /// default; a larger fleet needs a longer bound (or `.start_jitter(..)`, or
+    /// the account's higher throughput).
     ///
     /// Within it, each AWS call follows the `SdkConfig`'s retry and timeout
     /// settings. Where the `SdkConfig` leaves them unset, awsconf uses the SDK's
     /// standard retries (3 attempts, jittered exponential backoff), a connect
     /// timeout of 3.1 s and a per-attempt timeout of a quarter of this bound, kept
-    /// within 1..=10 s (7.5 s by default): a hung attempt is retried, and a call
-    /// whose attempts all hang is reported, naming its API and names, before this
-    /// bound runs out. See [`timeouts`](crate::timeouts).
+    /// within 1..=10 s (10 s by default): a hung attempt is retried, and a call
+    /// whose attempts all hang is reported, naming its API and names, after
+    /// about 30 s, before this bound runs out. See [`timeouts`](crate::timeouts).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self

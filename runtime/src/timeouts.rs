@@ -11,10 +11,10 @@
 //! - **connect timeout**: [`DEFAULT_CONNECT_TIMEOUT`], 3.1 s (the SDK's own
 //!   "standard" defaults mode);
 //! - **per-attempt timeout**: a quarter of the load's `.timeout(..)`, kept within
-//!   [`MIN_ATTEMPT_TIMEOUT`]..=[`MAX_ATTEMPT_TIMEOUT`] (7.5 s for the default 30 s
-//!   load), so an attempt that hangs is abandoned and retried, and a call whose
-//!   three attempts all hang is reported, naming its API and names, before the
-//!   load's own deadline (3 x 7.5 s plus at most 3 s of backoff < 30 s).
+//!   [`MIN_ATTEMPT_TIMEOUT`]..=[`MAX_ATTEMPT_TIMEOUT`] (10 s for the default
+//!   2 min load), so an attempt that hangs is abandoned and retried, and a call
+//!   whose three attempts all hang is reported, naming its API and names, long
+//!   before the load's own deadline (3 x 10 s plus at most 3 s of backoff).
 //!
 //! A timeout the `SdkConfig` disables explicitly stays disabled. The load's
 //! `.timeout(..)` bounds everything in any case.

@@ -224,6 +224,47 @@ async fn forty_instances_started_at_once_under_a_small_quota_all_load_with_defau
     );
     assert_eq!(loaded, 40);
     assert_eq!(successes(&proxy), 40 * 4, "every call answered once");
+    // Every instance sends its 3 GetParameters calls and its batch at once (4
+    // in flight per service before AWS has said anything): 100 of the 120 and
+    // 30 of the 40 are throttled in that first burst, whatever the pacing, so
+    // this fleet of small configs gets more throttling than answers. The pacing
+    // after it keeps the rest below the answers.
+    let after_first_burst = proxy.throttled().saturating_sub(100 + 30);
+    assert!(
+        after_first_burst <= successes(&proxy),
+        "throttled {} after the first burst > successful {}",
+        after_first_burst,
+        successes(&proxy)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixteen_wide_instances_started_at_once_throttle_less_than_they_are_answered() {
+    // The benchmark's shape (10 GetParameters calls an instance), scaled down:
+    // 160 calls at 20 per second, at least 7 s.
+    let env = unique_env("fleetw");
+    seed(&env, "abcdefghij").await;
+    let proxy = Proxy::start(moto()).expect("proxy");
+    proxy.add_quota(Quota::new(
+        &["GetParameter", "GetParameters", "GetParametersByPath"],
+        20.0,
+    ));
+    let config = sdk_config(&proxy.endpoint());
+    let started = std::time::Instant::now();
+    let loads = (0..16).map(|_| Wide::loader().env(&env).sdk_config(&config).load());
+    let results = futures_util::future::join_all(loads).await;
+    let elapsed = started.elapsed();
+    for r in &results {
+        if let Err(e) = r {
+            panic!("a load failed: {e}");
+        }
+    }
+    eprintln!(
+        "figures: 16 wide instances, quota 20/s: loaded in {elapsed:?}; {} calls, {} throttled",
+        proxy.total(),
+        proxy.throttled()
+    );
+    assert_eq!(successes(&proxy), 16 * 10, "every call answered once");
     assert!(
         proxy.throttled() <= successes(&proxy),
         "throttled {} > successful {}",

@@ -57,7 +57,7 @@ fn without_timeouts(endpoint: &str) -> SdkConfig {
 // Retries and deadlines
 
 /// A sustained 30% throttle rate. awsconf re-issues a throttled call until the
-/// load's deadline (default 30 s), whatever the `SdkConfig`'s attempts; this one
+/// load's deadline (default 2 min), whatever the `SdkConfig`'s attempts; this one
 /// also carries 12 attempts with short backoffs, which awsconf honours for other
 /// errors. (`fleet.rs` does the same with the SDK's standard retries.)
 #[tokio::test]
