@@ -91,9 +91,9 @@ pub(crate) const INITIAL_WINDOW: usize = 4;
 /// The least calls per second of the rate set at the first throttling.
 pub(crate) const FIRST_PACED_RATE: f64 = 0.5;
 /// The least calls per second a process slows down to: at Parameter Store's
-/// default 40 calls per second, 160 processes at this rate ask for the whole
-/// quota, 200 for 25% more.
-pub(crate) const MIN_RATE: f64 = 0.25;
+/// default 40 calls per second, 200 processes at this rate ask for the whole
+/// quota (a larger fleet at the floor gets more throttling than answers).
+pub(crate) const MIN_RATE: f64 = 0.2;
 /// What each throttling (once per round) multiplies the paced rate by.
 pub(crate) const DECREASE: f64 = 0.6;
 /// How much each answer grows the paced rate (30%).
