@@ -31,8 +31,8 @@
 //!   the quota instead of hammering it; the floor keeps a process that was
 //!   throttled many times from falling far behind its fleet. The constants were
 //!   chosen with a simulation of N processes of 10 calls each sharing one token
-//!   bucket of 40 calls per second (N from 1 to 300) and checked with the fleet
-//!   benchmark (`scripts/bench.sh --fleet-only`, BENCHMARKS.md): at the fleet
+//!   bucket of 40 calls per second (`bench/sim/pacing.py`, N from 1 to 300) and
+//!   checked with the fleet benchmark (`scripts/bench.sh --fleet-only`, BENCHMARKS.md): at the fleet
 //!   sizes of up to 200 it measures, the last process is ready within 1.2 times
 //!   the least time the quota allows plus 1 s, with fewer throttled calls than
 //!   answered ones. A larger fleet still loads (each process keeps trying at

@@ -1,0 +1,209 @@
+"""A discrete-event simulation of awsconf's adaptive pacing (runtime/src/fetch/pace.rs)
+at fleet scale: N processes, each with CALLS Parameter Store calls, start within
+JITTER seconds of each other and share one token bucket (40 calls per second, one
+second of burst: AWS's default quota); successful calls queue in a single-server
+moto. It prints, per fleet size, how long the last process took against the quota
+bound (calls - burst) / rate and the throttled calls against the answered ones.
+
+Secrets are not modelled: the benchmark's "answered" also counts each instance's
+secret reads, so its throttled/answered ratio is lower than the one printed here.
+
+A design aid for choosing pace.rs's constants (kept in step with them by hand), not
+a test: the fleet benchmark (`scripts/bench.sh --fleet-only`) measures the real code.
+
+    python3 -m pip install simpy
+    python3 bench/sim/pacing.py [--jitter 0.05] [--sizes 10,50,200] [--seeds 1,2,3]
+"""
+import argparse
+import math
+import random
+
+import simpy
+
+# AWS's default Parameter Store quota, and the load's shape.
+RATE, BURST = 40.0, 40.0
+CALLS = 10
+MOTO_SERVICE = 0.010  # seconds per answered call, uniform in 0.5x..1.5x
+THROTTLE_LATENCY = 0.003
+DEADLINE = 0.9 * 120.0  # 90% of the default .timeout(2 min)
+
+# pace.rs's constants.
+INITIAL_WINDOW = 4
+MAX_WINDOW = 10
+FIRST_PACED_RATE = 0.5
+MIN_RATE = 0.2
+DECREASE = 0.6
+GROWTH = 0.3
+GROWTH_FLOOR = 1.0
+STREAK = 2
+STREAK_BOOST = 1.5
+STREAK_BOOST_MAX = 6
+QUIET_DOUBLING = 0.5
+PHASE_MAX = 0.25
+UNPACED_RATE = 1000.0
+BACKOFF_BASE, BACKOFF_CAP = 0.1, 1.0
+RECHECK = 0.025
+
+
+class Bucket:
+    def __init__(self, env):
+        self.env, self.tokens, self.at = env, BURST, 0.0
+        self.ok = self.throttled = 0
+        self.moto = simpy.Resource(env, capacity=1)
+
+    def admit(self):
+        now = self.env.now
+        self.tokens = min(BURST, self.tokens + (now - self.at) * RATE)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            self.ok += 1
+            return True
+        self.throttled += 1
+        return False
+
+
+class Pacer:
+    """pace.rs's `Pacer` and `Slot`, one per process."""
+
+    def __init__(self, env, rng):
+        self.env, self.rng = env, rng
+        self.window, self.in_flight = INITIAL_WINDOW, 0
+        self.rate = None
+        self.last_start = None
+        self.last_cut = None
+        self.streak = 0
+        self.last_answer = None
+        self.recent_ok = []
+        self.wake = env.event()
+
+    def notify(self):
+        wake, self.wake = self.wake, self.env.event()
+        wake.succeed()
+
+    def rate_at(self, now):
+        if self.rate is None or self.streak == 0 or self.last_answer is None:
+            return self.rate
+        return self.rate * 2 ** min((now - self.last_answer) / QUIET_DOUBLING, 30)
+
+    def slot(self, until):
+        env = self.env
+        while True:
+            if self.in_flight < self.window:
+                now = env.now
+                rate = self.rate_at(now)
+                at = None if rate is None or self.last_start is None else self.last_start + 1 / rate
+                if at is None or at <= now:
+                    self.in_flight += 1
+                    if self.rate is not None:
+                        self.last_start = now
+                    return now
+                if until is not None and at >= until:
+                    return None
+                wait = min(at, now + RECHECK) if self.streak > 0 else at
+                yield env.timeout(wait - now) | self.wake
+                continue
+            yield self.wake
+
+    def release(self):
+        self.in_flight -= 1
+        self.notify()
+
+    def succeeded(self):
+        now = self.env.now
+        self.window = min(self.window + 1, MAX_WINDOW)
+        self.rate = self.rate_at(now)
+        self.last_answer = now
+        self.streak += 1
+        boost = STREAK_BOOST ** min(max(self.streak - STREAK, 0), STREAK_BOOST_MAX)
+        if self.rate is not None:
+            rate = self.rate + GROWTH * max(self.rate, GROWTH_FLOOR) * boost
+            self.rate = rate if rate < UNPACED_RATE else None
+        self.recent_ok = [t for t in self.recent_ok if now - t <= 1.0] + [now]
+        self.notify()
+
+    def throttled(self, sent):
+        now = self.env.now
+        if self.last_cut is not None and sent < self.last_cut:
+            return
+        self.recent_ok = [t for t in self.recent_ok if now - t <= 1.0]
+        if self.rate is None:
+            rate = max(2.0 * len(self.recent_ok), FIRST_PACED_RATE)
+        else:
+            rate = self.rate * DECREASE
+        self.rate = max(rate, MIN_RATE)
+        self.window = max(self.window // 2, 1)
+        self.last_cut = now
+        self.streak = 0
+        interval = 1 / self.rate
+        from_phase = now + min(interval, PHASE_MAX) * self.rng.random() - interval
+        self.last_start = from_phase if self.last_start is None else max(self.last_start, from_phase)
+
+
+def call(env, bucket, pacer, out):
+    """pace.rs's `Fetcher::call`: a slot, the call, and re-issues after backoff."""
+    attempt = 0
+    while True:
+        sent = yield env.process(pacer.slot(DEADLINE if attempt else None))
+        if sent is None:
+            out["failed"] = True
+            return
+        ok = bucket.admit()
+        if ok:
+            with bucket.moto.request() as req:
+                yield req
+                yield env.timeout(MOTO_SERVICE * (0.5 + pacer.rng.random()))
+            pacer.succeeded()
+        else:
+            yield env.timeout(THROTTLE_LATENCY * (0.5 + pacer.rng.random()))
+            pacer.throttled(sent)
+        pacer.release()
+        if ok:
+            return
+        wait = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(attempt, 16)) * pacer.rng.random()
+        if env.now + wait >= DEADLINE:
+            out["failed"] = True
+            return
+        attempt += 1
+        yield env.timeout(wait)
+
+
+def process(env, bucket, rng, jitter, ready):
+    pacer = Pacer(env, random.Random(rng.random()))
+    yield env.timeout(rng.random() * jitter)
+    out = {"failed": False}
+    yield simpy.AllOf(env, [env.process(call(env, bucket, pacer, out)) for _ in range(CALLS)])
+    ready.append(None if out["failed"] else env.now)
+
+
+def fleet(n, seed, jitter):
+    rng = random.Random(seed)
+    env = simpy.Environment()
+    bucket = Bucket(env)
+    ready = []
+    for _ in range(n):
+        env.process(process(env, bucket, rng, jitter, ready))
+    env.run()
+    loaded = sorted(t for t in ready if t is not None)
+    bound = (bucket.ok - BURST) / RATE
+    return len(loaded), (loaded[-1] if loaded else math.nan), bound, bucket.throttled, bucket.ok
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10,20,50,100,200")
+    parser.add_argument("--seeds", default="1,2,3")
+    parser.add_argument("--jitter", type=float, default=0.005, help="start skew, seconds")
+    args = parser.parse_args()
+    for n in (int(s) for s in args.sizes.split(",")):
+        for seed in (int(s) for s in args.seeds.split(",")):
+            loaded, last, bound, throttled, ok = fleet(n, seed, args.jitter)
+            target = 1.2 * bound + 1
+            print(
+                f"N={n:4} seed={seed}  loaded {loaded:4}/{n}  last ready {last:6.1f} s  "
+                f"target {target:6.1f} s ({last / target:.2f})  throttled {throttled:5} / answered {ok:5}"
+            )
+
+
+if __name__ == "__main__":
+    main()
