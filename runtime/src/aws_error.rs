@@ -188,9 +188,12 @@ pub(crate) fn service_problem(code: &str, msg: &str, call: &Call<'_>) -> (Proble
         ),
         code if crate::fetch::pace::is_throttling_code(code) => {
             let hint = if call.action.starts_with("ssm:") {
-                "Parameter Store allows 40 calls per second per account and region by default, shared by every process; raise .timeout(..), spread the starts with .start_jitter(..), or raise the account's Parameter Store throughput"
+                format!(
+                    "Parameter Store allows {} calls per second per account and region by default, shared by every process; raise .timeout(..), spread the starts with .start_jitter(..), or raise the account's Parameter Store throughput",
+                    crate::tools::cost::PARAMETER_STORE_GET_TPS
+                )
             } else {
-                "Secrets Manager's quotas are per account and region, shared by every process; raise .timeout(..) or spread the starts with .start_jitter(..)"
+                "Secrets Manager's quotas are per account and region, shared by every process; raise .timeout(..) or spread the starts with .start_jitter(..)".to_string()
             };
             (
                 ProblemKind::Throttled,

@@ -317,34 +317,38 @@ fn read_map_components(at: &Account<'_>, targets: &Targets) -> Option<Value> {
 /// on each secret in the batch, and pinned secrets (and the per-secret fallback)
 /// call GetSecretValue itself.
 fn read_secrets(at: &Account<'_>, secrets: &[SecretRead]) -> Option<Value> {
-    let arns: BTreeSet<String> = secrets
-        .iter()
-        .map(|s| arn::secret(at.region, at.account, &s.id))
-        .collect();
-    (!arns.is_empty()).then(|| {
-        statement(
-            sid::READ_SECRETS,
-            "secretsmanager:GetSecretValue",
-            arns.into_iter().collect(),
-        )
-    })
+    on_each_secret(
+        at,
+        secrets,
+        sid::READ_SECRETS,
+        "secretsmanager:GetSecretValue",
+    )
 }
 
 /// `secretsmanager:DescribeSecret` on each secret, for a `Live` config: each
 /// refresh describes a secret and reads its value only when the version behind
 /// its stage changed.
 fn describe_secrets(at: &Account<'_>, secrets: &[SecretRead]) -> Option<Value> {
+    on_each_secret(
+        at,
+        secrets,
+        sid::DESCRIBE_SECRETS,
+        "secretsmanager:DescribeSecret",
+    )
+}
+
+/// One statement allowing `action` on each secret's ARN; `None` without secrets.
+fn on_each_secret(
+    at: &Account<'_>,
+    secrets: &[SecretRead],
+    sid: &str,
+    action: &str,
+) -> Option<Value> {
     let arns: BTreeSet<String> = secrets
         .iter()
         .map(|s| arn::secret(at.region, at.account, &s.id))
         .collect();
-    (!arns.is_empty()).then(|| {
-        statement(
-            sid::DESCRIBE_SECRETS,
-            "secretsmanager:DescribeSecret",
-            arns.into_iter().collect(),
-        )
-    })
+    (!arns.is_empty()).then(|| statement(sid, action, arns.into_iter().collect()))
 }
 
 /// `secretsmanager:BatchGetSecretValue`, when a secret is read in a batch.

@@ -317,15 +317,7 @@ impl<'a> Decoder<'a> {
                         V::schema().type_name,
                         kind_name(other)
                     );
-                    let prefix = Home::Param {
-                        name: self.scope.map_prefix(field),
-                    };
-                    let (_, origin) = self.origin(other, field, &prefix);
-                    self.problem(
-                        Problem::new(ProblemKind::Invalid, message)
-                            .field(path)
-                            .location(origin),
-                    );
+                    self.not_a_table(other, field, path, message);
                     complete = false;
                     continue;
                 }
@@ -348,18 +340,24 @@ impl<'a> Decoder<'a> {
             Some(other) => {
                 let path = self.scope.field_path(field);
                 let message = format!("expected a table of fields, found {}", kind_name(other));
-                let prefix = Home::Param {
-                    name: self.scope.map_prefix(field),
-                };
-                let (_, origin) = self.origin(other, field, &prefix);
-                self.problem(
-                    Problem::new(ProblemKind::Invalid, message)
-                        .field(path)
-                        .location(origin),
-                );
+                self.not_a_table(other, field, path, message);
                 None
             }
         }
+    }
+
+    /// Reports a value found where `field` (a component or a map of them) needs
+    /// a table, with where the value came from.
+    fn not_a_table(&mut self, value: &Value, field: &Field, path: String, message: String) {
+        let prefix = Home::Param {
+            name: self.scope.map_prefix(field),
+        };
+        let (_, origin) = self.origin(value, field, &prefix);
+        self.problem(
+            Problem::new(ProblemKind::Invalid, message)
+                .field(path)
+                .location(origin),
+        );
     }
 }
 

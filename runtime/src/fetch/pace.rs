@@ -312,10 +312,7 @@ impl Pacer {
     /// come after `until`.
     pub(crate) async fn slot(&self, until: Option<Instant>) -> Option<Slot<'_>> {
         if !self.adaptive {
-            return Some(Slot {
-                pacer: self,
-                sent: Instant::now(),
-            });
+            return Some(self.slot_now());
         }
         loop {
             let notified = self.wake.notified();
@@ -411,7 +408,9 @@ impl Slot<'_> {
             return;
         }
         s.prune(now);
-        let rate = match s.rate {
+        // A rate grown past the pacing's end while quiet (a `Live` whose last
+        // refresh was long ago) counts as unpaced: the first cut's rule applies.
+        let rate = match s.rate_at(now).filter(|r| *r < UNPACED_RATE) {
             Some(r) => r * DECREASE,
             None => (2.0 * s.recent_ok.len() as f64).max(FIRST_PACED_RATE),
         }
@@ -555,21 +554,14 @@ mod tests {
         drop(s);
         // A call sent after it does; never below the floor.
         for _ in 0..30 {
-            let s = Slot {
-                pacer: &pacer,
-                sent: Instant::now() + Duration::from_millis(10),
-            };
-            pacer.lock().in_flight += 1;
+            let mut s = pacer.slot_now();
+            s.sent += Duration::from_millis(10);
             s.throttled();
         }
         assert_eq!(pacer.rate(), Some(MIN_RATE));
         assert_eq!(pacer.lock().window, 1);
         // Successes grow it again.
-        let s = Slot {
-            pacer: &pacer,
-            sent: Instant::now(),
-        };
-        pacer.lock().in_flight += 1;
+        let s = pacer.slot_now();
         s.succeeded();
         let r = pacer.rate().unwrap_or_default();
         assert!((r - (MIN_RATE + GROWTH * GROWTH_FLOOR)).abs() < 1e-9, "{r}");
@@ -614,11 +606,7 @@ mod tests {
                 .is_err(),
             "paced"
         );
-        let answered = Slot {
-            pacer: &pacer,
-            sent: Instant::now(),
-        };
-        pacer.lock().in_flight += 1;
+        let answered = pacer.slot_now();
         for _ in 0..40 {
             answered.succeeded();
         }
@@ -631,14 +619,28 @@ mod tests {
     }
 
     #[test]
+    fn a_throttling_after_a_long_quiet_starts_over_from_what_aws_let_through() {
+        let pacer = Pacer::new(Pacing::Adaptive, 10);
+        {
+            let mut s = pacer.lock();
+            s.rate = Some(MIN_RATE);
+            s.streak = 1;
+            // The last answer, 20 s ago (40 doublings): the rate has grown past
+            // the end of pacing.
+            s.last_answer = Instant::now().checked_sub(Duration::from_secs(20));
+        }
+        let mut late = pacer.slot_now();
+        late.sent += Duration::from_millis(1);
+        late.throttled();
+        // No success in the last second: the first cut's floor, not MIN_RATE * DECREASE.
+        assert_eq!(pacer.rate(), Some(FIRST_PACED_RATE));
+    }
+
+    #[test]
     fn answers_in_a_row_grow_the_rate_faster() {
         let pacer = Pacer::new(Pacing::Adaptive, 10);
         pacer.lock().rate = Some(2.0);
-        let slot = Slot {
-            pacer: &pacer,
-            sent: Instant::now(),
-        };
-        pacer.lock().in_flight += 1;
+        let slot = pacer.slot_now();
         let mut steps = Vec::new();
         for _ in 0..5 {
             let before = pacer.rate().unwrap_or_default();
@@ -651,11 +653,8 @@ mod tests {
         assert!(steps[2] > steps[1] * STREAK_BOOST, "{steps:?}");
         assert!(steps[4] > steps[3] * STREAK_BOOST, "{steps:?}");
         // A throttling ends the streak.
-        let late = Slot {
-            pacer: &pacer,
-            sent: Instant::now() + Duration::from_millis(1),
-        };
-        pacer.lock().in_flight += 1;
+        let mut late = pacer.slot_now();
+        late.sent += Duration::from_millis(1);
         late.throttled();
         assert_eq!(pacer.lock().streak, 0);
     }
