@@ -99,17 +99,20 @@ pub(crate) fn secret(region: &str, account: &str, id: &str) -> String {
 }
 
 /// Every KMS key of an account in a region.
+#[cfg(any(test, feature = "tools"))]
 pub(crate) fn kms_keys(region: &str, account: &str) -> String {
     let p = partition(region).id;
     format!("arn:{p}:kms:{region}:{account}:key/*")
 }
 
 /// A service's endpoint host in a region, as `kms:ViaService` names it.
+#[cfg(any(test, feature = "tools"))]
 pub(crate) fn service_host(service: &str, region: &str) -> String {
     format!("{service}.{region}.{}", partition(region).dns_suffix)
 }
 
 /// The account of an ARN, when it is 12 digits.
+#[cfg(any(test, feature = "tools"))]
 pub(crate) fn account(arn: &str) -> Option<String> {
     let account = arn.strip_prefix("arn:")?.split(':').nth(3)?;
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
@@ -119,6 +122,7 @@ pub(crate) fn account(arn: &str) -> Option<String> {
 /// Does this resource pattern match every parameter or every secret of the
 /// account (`…:parameter/*`, `…:secret:*-??????`)? A secret id that starts with
 /// `{key}` becomes such a pattern.
+#[cfg(any(test, feature = "tools"))]
 pub(crate) fn covers_everything(resource: &str) -> bool {
     let rest = match (
         resource.split_once(":parameter"),

@@ -186,11 +186,11 @@ pub(crate) fn service_problem(code: &str, msg: &str, call: &Call<'_>) -> (Proble
             ProblemKind::NoCredentials,
             format!("AWS rejected the credentials ({code}: {msg})"),
         ),
-        code if crate::fetch::pace::is_throttling_code(code) => {
+        code if is_throttling_code(code) => {
             let hint = if call.action.starts_with("ssm:") {
                 format!(
                     "Parameter Store allows {} calls per second per account and region by default, shared by every process; raise .timeout(..), spread the starts with .start_jitter(..), or raise the account's Parameter Store throughput",
-                    crate::tools::cost::PARAMETER_STORE_GET_TPS
+                    crate::quota::PARAMETER_STORE_GET_TPS
                 )
             } else {
                 "Secrets Manager's quotas are per account and region, shared by every process; raise .timeout(..) or spread the starts with .start_jitter(..)".to_string()
@@ -214,6 +214,18 @@ fn account_in(msg: &str) -> Option<String> {
         .filter_map(|rest| rest.split(':').nth(3))
         .find(|acct| acct.len() == 12 && acct.bytes().all(|b| b.is_ascii_digit()))
         .map(str::to_string)
+}
+
+/// The error codes AWS throttles with.
+pub(crate) fn is_throttling_code(code: &str) -> bool {
+    matches!(
+        code,
+        "ThrottlingException"
+            | "Throttling"
+            | "TooManyRequestsException"
+            | "RequestLimitExceeded"
+            | "ThrottledException"
+    )
 }
 
 #[cfg(test)]

@@ -1,64 +1,6 @@
-//! Change-driven refresh (cargo feature `events`): AWS's change events reach a
-//! [`Live`](crate::Live) through an SQS queue, so it refreshes when something it
-//! reads changed instead of polling often.
-//!
-//! [`Loader::change_events`](crate::Loader::change_events) names the queue
-//! ([`Loader::change_topic`](crate::Loader::change_topic) makes one per `Live`,
-//! subscribed to a fleet's SNS topic). The
-//! `Live` long-polls it (`ReceiveMessage`, up to 10 messages, 20 s waits) beside
-//! its interval, which becomes a safety net. For each batch of messages:
-//!
-//! - an event about a parameter the config declares, a name under one of its
-//!   map components' paths, or a secret it declares marks the config dirty;
-//!   events about anything else are dropped without a reload (no AWS read);
-//! - a message that is not one of the event shapes below is dropped and logged
-//!   once at `warn`, without its body;
-//! - every message is deleted (`DeleteMessageBatch`), then, if dirty, the
-//!   messages already waiting are drained (receives with no wait) and the
-//!   config is refreshed once, reading only what changed where the plan
-//!   allows: the `GetParameters` batches and map page chains that hold a
-//!   changed name (the other parameters keep the values of the last load), and
-//!   each secret described and read only if its version changed. A burst of
-//!   100 events causes a handful of refreshes, not 100, and as a refresh reads
-//!   the current state, duplicate and out-of-order events are harmless. A failed refresh keeps the last good config and is retried
-//!   for about a minute (1 s doubling), then left to the interval.
-//!
-//! When the queue fails (access denied, a deleted queue, throttling), the
-//! `Live` backs off (1 s doubling up to 60 s), shows the failure in
-//! [`Live::last_error`](crate::Live::last_error) until a receive succeeds
-//! again, keeps refreshing on its interval and keeps the current config.
-//!
-//! # Accepted bodies
-//!
-//! A body is an EventBridge event, as an EventBridge rule with an SQS target
-//! delivers it, or as an SNS topic delivers it to a subscribed queue: with raw
-//! message delivery on, the event itself; off, an SNS notification envelope
-//! (`{"Type": "Notification", "Message": "<the event as a JSON string>", ...}`,
-//! see <https://docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html>
-//! and <https://docs.aws.amazon.com/sns/latest/dg/sns-large-payload-raw-message-delivery.html>).
-//!
-//! The events (EventBridge's envelope: `version`, `id`, `detail-type`,
-//! `source`, `account`, `time`, `region`, `resources`, `detail`):
-//!
-//! - Parameter Store: `source` `aws.ssm`, `detail-type` `Parameter Store
-//!   Change`, `detail` `{"name", "type", "operation"}` with operation `Create`,
-//!   `Update`, `Delete` or `LabelParameterVersion`
-//!   (<https://docs.aws.amazon.com/systems-manager/latest/userguide/monitoring-systems-manager-event-examples.html#SSM-Parameter-Store-event-types>);
-//! - Secrets Manager, through CloudTrail
-//!   (<https://docs.aws.amazon.com/secretsmanager/latest/userguide/monitoring-eventbridge.html>,
-//!   <https://docs.aws.amazon.com/secretsmanager/latest/userguide/cloudtrail_log_entries.html>):
-//!   `detail-type` `AWS API Call via CloudTrail` with `detail.eventName`
-//!   `PutSecretValue`, `UpdateSecret` or `UpdateSecretVersionStage` and the
-//!   secret in `detail.requestParameters.secretId`; and `AWS Service Event via
-//!   CloudTrail` with `detail.eventName` `RotationSucceeded` and the secret in
-//!   `detail.additionalEventData.SecretId`. A secret id there is a name or an
-//!   ARN; either matches a declared name or ARN (an ARN by its name part,
-//!   without the 6-character suffix Secrets Manager adds);
-//! - Parameter Store API calls through CloudTrail (`PutParameter`,
-//!   `DeleteParameter`, `LabelParameterVersion` with
-//!   `detail.requestParameters.name`), for accounts that route CloudTrail.
-//!
-//! Any other well-formed EventBridge event is dropped without a reload.
+//! Change events: the SQS queue task of a [`Live`](crate::Live) (its public
+//! docs, with the event shapes accepted and their sources, are on `Live`): the
+//! queue's setup and teardown, the bodies' parsing, and the refreshes they cause.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -70,18 +12,17 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use crate::error::{Error, Problem};
-use crate::live::Shared;
 use crate::plan::{self, Targets};
 use crate::schema::{Schema, Scope};
 use crate::AwsConfig;
 
 /// How long each `ReceiveMessage` waits for a message by default: 20 s, the
 /// longest SQS allows.
-pub const DEFAULT_WAIT: Duration = Duration::from_secs(20);
+pub(crate) const DEFAULT_WAIT: Duration = Duration::from_secs(20);
 /// The longest wait SQS allows for one `ReceiveMessage`.
-pub const MAX_WAIT: Duration = Duration::from_secs(20);
+pub(crate) const MAX_WAIT: Duration = Duration::from_secs(20);
 /// The longest back-off between receives while the queue fails.
-pub const MAX_QUEUE_BACKOFF: Duration = Duration::from_secs(60);
+pub(crate) const MAX_QUEUE_BACKOFF: Duration = Duration::from_secs(60);
 /// Receives with no wait that drain a burst before one refresh: up to 100
 /// messages more.
 const DRAIN_ROUNDS: usize = 10;
@@ -145,7 +86,7 @@ impl Options {
                 aws_sdk_sns::config::Builder::from(sdk_config)
                     .timeout_config(crate::timeouts::client_timeouts(
                         sdk_config.timeout_config(),
-                        crate::loader::DEFAULT_TIMEOUT,
+                        crate::timeouts::DEFAULT_TIMEOUT,
                     ))
                     .retry_config(crate::timeouts::client_retries(sdk_config.retry_config()))
                     .build(),
@@ -171,7 +112,7 @@ impl Options {
 
 /// How long a message waits in a `change_topic` queue: an instance that died
 /// without deleting its queue leaves one that holds at most 10 minutes of events.
-pub const TOPIC_QUEUE_RETENTION: Duration = Duration::from_secs(600);
+pub(crate) const TOPIC_QUEUE_RETENTION: Duration = Duration::from_secs(600);
 
 /// `awsconf-<app>-<env>-<12 hex digits>`, within SQS's 80 characters of
 /// letters, digits, `-` and `_`.
@@ -184,7 +125,7 @@ pub(crate) fn topic_queue_name(app: &str, env: &str) -> String {
             .map_or(0, |d| d.as_nanos()),
     );
     h.write_u32(std::process::id());
-    let stem = crate::tools::events_rule::topic_queue_prefix(app, env);
+    let stem = crate::topic_queue::prefix(app, env);
     format!("{stem}{:012x}", h.finish() & 0xffff_ffff_ffff)
 }
 
@@ -205,7 +146,7 @@ pub(crate) fn queue_arn(url: &str, region: &str) -> String {
 
 /// What the config reads, to tell which events concern it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Watched {
+pub(crate) struct Watched {
     /// Declared parameter names (without selectors).
     pub params: BTreeSet<String>,
     /// Map components' paths, without the trailing `/`: a name under one concerns the config.
@@ -227,7 +168,7 @@ impl Watched {
     }
 
     /// Whether a change concerns the config.
-    pub fn concerns(&self, change: &Change) -> bool {
+    pub(crate) fn concerns(&self, change: &Change) -> bool {
         match change {
             Change::Parameter(name) => {
                 let name = parameter_name(name);
@@ -252,7 +193,7 @@ impl Watched {
 /// What one event says changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Change {
+pub(crate) enum Change {
     /// A Parameter Store parameter, by name (or ARN, from CloudTrail).
     Parameter(String),
     /// A Secrets Manager secret, by name or ARN.
@@ -264,7 +205,7 @@ pub enum Change {
 /// A message body that is not an EventBridge event (or an SNS envelope of one).
 /// Says why, never what the body held.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Malformed(pub &'static str);
+pub(crate) struct Malformed(pub &'static str);
 
 impl std::fmt::Display for Malformed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -273,7 +214,7 @@ impl std::fmt::Display for Malformed {
 }
 
 /// Reads one SQS message body: an EventBridge event, straight or wrapped by SNS.
-pub fn parse(body: &str) -> Result<Change, Malformed> {
+pub(crate) fn parse(body: &str) -> Result<Change, Malformed> {
     let value: Value = serde_json::from_str(body).map_err(|_| Malformed("the body is not JSON"))?;
     let Value::Object(object) = &value else {
         return Err(Malformed("the body is not a JSON object"));
@@ -627,10 +568,28 @@ pub(crate) fn next_queue_backoff(previous: Option<Duration>) -> Duration {
     }
 }
 
+/// What the events task needs of the `Live` it serves (implemented by
+/// `live.rs`, so this module does not import it).
+pub(crate) trait Refreshes: Send + Sync + 'static {
+    /// The env the `Live` loads.
+    fn env(&self) -> &str;
+    /// The `Live`'s refresh interval.
+    fn every(&self) -> Duration;
+    /// Why the queue fails, until a receive succeeds (`None`).
+    fn set_queue_error(&self, error: Option<Arc<Error>>);
+    /// The ids of the secrets the last load read (map entries' included).
+    fn secret_ids_read(&self) -> Option<Vec<String>>;
+    /// Re-reads what holds the `changed` names and swaps in the new config.
+    fn refresh_changed(
+        &self,
+        changed: BTreeSet<String>,
+    ) -> impl std::future::Future<Output = Result<(), Arc<Error>>> + Send;
+}
+
 /// The change-events task of a `Live`: receives, handles, deletes, refreshes;
 /// ends when `stop` fires (the last handle dropped).
-pub(crate) async fn run<T: AwsConfig + Send + Sync + 'static>(
-    shared: Arc<Shared<T>>,
+pub(crate) async fn run<T: AwsConfig, S: Refreshes>(
+    shared: Arc<S>,
     (mut queue, mut watched): (Queue, Watched),
     mut stop: oneshot::Receiver<()>,
 ) {
@@ -789,8 +748,8 @@ async fn delete(queue: &Queue, handles: Vec<String>) {
 /// refreshes; or until the `Live` is dropped: then `true`, and `stop` has
 /// fired. A newer event met meanwhile is covered: each try reads the current
 /// state.
-async fn refresh<T: AwsConfig + Send + Sync + 'static>(
-    shared: &Shared<T>,
+async fn refresh<S: Refreshes>(
+    shared: &Arc<S>,
     stop: &mut oneshot::Receiver<()>,
     changed: &BTreeSet<String>,
 ) -> bool {

@@ -216,7 +216,7 @@ fn build<T: AwsConfig + Root>(env: &str, region: &str, account: &str, watch: boo
 /// (cargo feature `events`, [`Loader::change_events`](crate::Loader)):
 /// `sqs:ReceiveMessage` and `sqs:DeleteMessage` on `queue_arn`, in a statement
 /// of its own ([`sid::RECEIVE_CHANGE_EVENTS`]). A `Live` also describes
-/// secrets on refresh (`secretsmanager:DescribeSecret`, see [`crate::live`]).
+/// secrets on refresh (`secretsmanager:DescribeSecret`, see [`Live`](crate::Live)).
 pub fn policy_with_events<T: AwsConfig + Root>(
     env: &str,
     region: &str,

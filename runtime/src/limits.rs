@@ -30,7 +30,8 @@ pub const PARAM_STANDARD_MAX_BYTES: usize = 4096;
 /// parameter field accepts.
 pub const PARAM_ADVANCED_MAX_BYTES: usize = 8192;
 /// The largest secret value (SecretString or SecretBinary), in bytes.
-pub use crate::provider::SECRET_MAX_BYTES;
+/// Secrets Manager's limit on a secret value.
+pub const SECRET_MAX_BYTES: usize = 65_536;
 /// The longest secret name, in characters (an ARN may be longer).
 pub const SECRET_NAME_MAX_CHARS: usize = awsconf_names::SECRET_NAME_MAX_CHARS;
 

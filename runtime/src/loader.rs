@@ -5,30 +5,24 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, SdkConfig};
-use figment::value::Value;
 use figment::{Figment, Provider};
 use tokio::sync::Semaphore;
 
-use crate::decode::{decode_root, DecodeCx};
 use crate::error::{Error, Problem, ProblemKind};
 use crate::fetch::pace::Pacer;
-pub use crate::fetch::pace::{Pacing, SecretReads};
-use crate::fetch::{Fetcher, ParamCache, Reuse, SecretCache};
+use crate::fetch::pace::{Pacing, SecretReads};
+use crate::fetch::Fetcher;
 use crate::origin::Origin;
 use crate::plan::{self, Plan, Targets};
-use crate::provider::AwsLayers;
 use crate::schema::Scope;
+use crate::session::{timeout_error, Session};
 use crate::{AwsConfig, Root};
 
 /// The environment variable naming the env when `.env(..)` is not called.
 pub const ENV_VAR: &str = "AWSCONF_ENV";
 /// The environment variable that turns on offline mode (`1` or `true`).
 pub const OFFLINE_VAR: &str = "AWSCONF_OFFLINE";
-/// The default bound on a whole load: 2 minutes, room for a fleet of 200
-/// processes of 100 parameters each starting at once under Parameter Store's
-/// default 40 calls per second (49 s at the least). A hung call is reported
-/// sooner, by its per-attempt timeouts (see [`crate::timeouts`]).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+use crate::timeouts::DEFAULT_TIMEOUT;
 /// The default number of calls in flight at once to each service (Parameter
 /// Store and Secrets Manager each have their own cap).
 pub const DEFAULT_CONCURRENCY: usize = 10;
@@ -140,7 +134,7 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// timeout of 3.1 s and a per-attempt timeout of a quarter of this bound, kept
     /// within 1..=10 s (10 s by default): a hung attempt is retried, and a call
     /// whose attempts all hang is reported, naming its API and names, after
-    /// about 30 s, before this bound runs out. See [`timeouts`](crate::timeouts).
+    /// about 30 s, before this bound runs out.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -232,7 +226,8 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// reads changed (cargo feature `events`): the `Live` long-polls this SQS
     /// queue, fed by an EventBridge rule (`awsconf-cli events-rule` prints one),
     /// beside its interval, which becomes a safety net. See
-    /// [`events`](crate::events) for the events and bodies accepted. Grant
+    /// [`Live`](crate::Live#change-events-cargo-feature-events) for the events and
+    /// bodies accepted. Grant
     /// `sqs:ReceiveMessage` and `sqs:DeleteMessage` on the queue
     /// (`awsconf-cli iam-policy --events QUEUE_ARN`). No effect on `load` or
     /// offline.
@@ -491,179 +486,6 @@ impl<T: AwsConfig + Root> Loader<T> {
             sdk_config: sdk_config.clone(),
         })
     }
-}
-
-fn timeout_error(type_name: &'static str, env: Option<String>, timeout: Duration) -> Error {
-    let problem = Problem::new(
-        ProblemKind::Timeout,
-        format!(
-            "the load did not finish within {timeout:?}: AWS (or the endpoint) did not answer in time; raise it with .timeout(..) or check the network"
-        ),
-    );
-    Error::new(type_name, env, vec![problem])
-}
-
-/// A load's fixed parts: env, local layers and the AWS clients.
-pub(crate) struct Session<T> {
-    /// The change-events queue, taken by the `Live`.
-    #[cfg(feature = "events")]
-    queue: Option<crate::events::Queue>,
-    layers: Figment,
-    timeout: Duration,
-    env: String,
-    scope: Scope,
-    fetcher: Option<Fetcher>,
-    _config: PhantomData<fn() -> T>,
-}
-
-/// The result of one successful run.
-pub(crate) struct Loaded<T> {
-    pub config: T,
-    pub origins: Vec<Origin>,
-    /// A hash of every value the config was built from: equal fingerprints, equal
-    /// configs. Holds no secret.
-    pub fingerprint: u64,
-    pub secrets: SecretCache,
-    /// The parameter values read, for the next event-driven refresh of a `Live`.
-    pub params: ParamCache,
-}
-
-#[cfg(feature = "events")]
-impl<T: AwsConfig> Session<T> {
-    /// The change-events queue and what the config reads, for a `Live`.
-    pub(crate) fn take_queue(&mut self) -> Option<(crate::events::Queue, crate::events::Watched)> {
-        let mut queue = self.queue.take()?;
-        if let Some(topic) = &mut queue.topic {
-            topic.queue_name =
-                crate::events::topic_queue_name(T::schema().app.unwrap_or("app"), &self.env);
-        }
-        Some((queue, crate::events::Watched::of(T::schema(), &self.scope)))
-    }
-}
-
-impl<T: AwsConfig> Session<T> {
-    /// The env this session loads.
-    pub(crate) fn env(&self) -> &str {
-        &self.env
-    }
-
-    /// [`run`](Self::run) within the load's timeout.
-    pub(crate) async fn run_bounded(
-        &self,
-        cache: Option<&SecretCache>,
-        reuse: Option<&Reuse<'_>>,
-    ) -> Result<Loaded<T>, Error> {
-        use tracing::Instrument;
-        let span =
-            tracing::debug_span!("awsconf.load", config = T::schema().type_name, env = %self.env);
-        match tokio::time::timeout(self.timeout, self.run(cache, reuse).instrument(span)).await {
-            Ok(result) => result,
-            Err(_) => Err(timeout_error(
-                T::schema().type_name,
-                Some(self.env.clone()),
-                self.timeout,
-            )),
-        }
-    }
-
-    /// Fetches (reusing unchanged secrets from `cache`, and after a change
-    /// event the parameters `reuse` says did not change), merges the layers and
-    /// decodes: the complete config, or every problem.
-    pub(crate) async fn run(
-        &self,
-        cache: Option<&SecretCache>,
-        reuse: Option<&Reuse<'_>>,
-    ) -> Result<Loaded<T>, Error> {
-        let schema = T::schema();
-        let mut targets = Targets::default();
-        plan::walk(schema, &self.scope, None, &mut targets);
-        let aws = match &self.fetcher {
-            None => AwsLayers::offline(),
-            Some(fetcher) => {
-                tracing::debug!(
-                    params = targets.params.len(),
-                    maps = targets.maps.len(),
-                    secrets = targets.secrets.len(),
-                    "awsconf: fetching"
-                );
-                let fetched = fetcher.fetch(&mut targets, cache, reuse).await;
-                AwsLayers::build(&targets, fetched)
-            }
-        };
-        let env = Some(self.env.clone());
-        let AwsLayers {
-            params,
-            secrets,
-            facts,
-            mut problems,
-            secrets_cache,
-            params_read,
-        } = aws;
-        let figment = Figment::new()
-            .merge(params)
-            .merge(secrets)
-            .merge(self.layers.clone());
-        let root: Value = match figment.extract() {
-            Ok(v) => v,
-            Err(err) => {
-                // figment's message quotes the line that failed to parse, which
-                // may hold a secret: name the layer and position only, and keep
-                // no source error that would print the line.
-                for e in err {
-                    problems.push(Problem::new(
-                        ProblemKind::Layer,
-                        format!(
-                            "a local layer could not be read: {}",
-                            crate::redact::layer_error(&e)
-                        ),
-                    ));
-                }
-                return Err(Error::new(schema.type_name, env, problems));
-            }
-        };
-        let fingerprint = fingerprint(&root);
-        let dict = match &root {
-            Value::Dict(_, d) => Some(d),
-            _ => None,
-        };
-        let mut cx = DecodeCx {
-            figment,
-            facts,
-            problems: Vec::new(),
-            origins: Vec::new(),
-        };
-        let config = decode_root::<T>(self.scope.clone(), dict, &mut cx);
-        problems.extend(cx.problems);
-        match config {
-            Some(config) if problems.is_empty() => Ok(Loaded {
-                config,
-                origins: cx.origins,
-                fingerprint,
-                secrets: secrets_cache,
-                params: params_read,
-            }),
-            _ => Err(Error::new(schema.type_name, env, problems)),
-        }
-    }
-}
-
-/// Hashes a value tree through its serde form, streamed into the hasher.
-fn fingerprint(value: &Value) -> u64 {
-    use std::hash::Hasher;
-    struct HashWriter(std::collections::hash_map::DefaultHasher);
-    impl std::io::Write for HashWriter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.write(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut w = HashWriter(std::collections::hash_map::DefaultHasher::new());
-    // A Value always serializes; on the impossible error the hash is still usable.
-    let _ = serde_json::to_writer(&mut w, value);
-    w.0.finish()
 }
 
 fn env_flag(name: &str) -> bool {

@@ -25,6 +25,11 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::SdkConfig;
 
+/// The default bound on a whole load: 2 minutes, room for a fleet of 200
+/// processes of 100 parameters each starting at once under Parameter Store's
+/// default 40 calls per second (49 s at the least). A hung call is reported
+/// sooner, by its per-attempt timeouts (below).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 /// The connect timeout set on the clients when the `SdkConfig` leaves it unset.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 /// The shortest per-attempt timeout awsconf sets (for loads with a short `.timeout(..)`).

@@ -902,11 +902,13 @@ async fn the_printed_rules_route_declared_changes_to_the_queue_in_eventbridge() 
                 .filter_map(|m| m.body),
         );
     }
-    let changes: Vec<awsconf::events::Change> = bodies
-        .iter()
-        .map(|b| awsconf::events::parse(b).expect("an AWS event"))
-        .collect();
-    assert_eq!(changes.len(), routed.len(), "{changes:?}");
+    assert_eq!(bodies.len(), routed.len(), "{bodies:?}");
+    for body in &bodies {
+        assert!(
+            awsconf::__private::is_change_event(body),
+            "not read as a change event: {body}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -155,20 +155,8 @@ pub(crate) fn unit() -> f64 {
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// The error codes AWS throttles with.
-pub(crate) fn is_throttling_code(code: &str) -> bool {
-    matches!(
-        code,
-        "ThrottlingException"
-            | "Throttling"
-            | "TooManyRequestsException"
-            | "RequestLimitExceeded"
-            | "ThrottledException"
-    )
-}
-
 pub(crate) fn is_throttling<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
-    err.code().is_some_and(is_throttling_code)
+    err.code().is_some_and(crate::aws_error::is_throttling_code)
 }
 
 /// Tells the SDK not to retry a throttling error itself: awsconf re-issues it,

@@ -539,24 +539,9 @@ pub fn events_comparison<T: AwsConfig + Root>(inputs: &EventsCostInputs) -> Even
     }
 }
 
-/// AWS's default quota, per account and region, on the calls that read
-/// Parameter Store: `GetParameter`, `GetParameters` and `GetParametersByPath`
-/// share 40 transactions per second ("standard throughput"; higher throughput
-/// raises it, at a cost). Source: "AWS Systems Manager endpoints and quotas",
-/// <https://docs.aws.amazon.com/general/latest/gr/ssm.html>, and "Increasing or
-/// resetting Parameter Store throughput",
-/// <https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-throughput.html>.
-pub const PARAMETER_STORE_GET_TPS: f64 = 40.0;
-/// Secrets Manager's `DescribeSecret` quota: 40,000 requests per second per
-/// account and region. Source: "AWS Secrets Manager quotas",
-/// <https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html>.
-pub const DESCRIBE_SECRET_TPS: f64 = 40_000.0;
-/// Secrets Manager's `GetSecretValue` quota: 10,000 requests per second per
-/// account and region (same source as [`DESCRIBE_SECRET_TPS`]).
-pub const GET_SECRET_VALUE_TPS: f64 = 10_000.0;
-/// Secrets Manager's `BatchGetSecretValue` quota: 100 requests per second per
-/// account and region, not adjustable (same source as [`DESCRIBE_SECRET_TPS`]).
-pub const BATCH_GET_SECRET_VALUE_TPS: f64 = 100.0;
+pub use crate::quota::{
+    BATCH_GET_SECRET_VALUE_TPS, DESCRIBE_SECRET_TPS, GET_SECRET_VALUE_TPS, PARAMETER_STORE_GET_TPS,
+};
 /// [`fleet_load`] warns when a fleet's refreshes take more than this share of
 /// a quota: what is left must carry every start, deploy and other client of
 /// the account.

@@ -36,27 +36,6 @@ use crate::{arn, AwsConfig, Root};
 pub const SECRET_WRITE_EVENTS: [&str; 3] =
     ["PutSecretValue", "UpdateSecret", "UpdateSecretVersionStage"];
 
-/// The name prefix of the queues `Loader::change_topic` creates for `app` in
-/// `env`: `awsconf-<app>-<env>-`, characters SQS refuses as `-`, at most 67
-/// characters (a queue name holds 80; 12 random hex digits follow).
-pub fn topic_queue_prefix(app: &str, env: &str) -> String {
-    let clean = |s: &str| -> String {
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect()
-    };
-    let mut stem = format!("awsconf-{}-{}", clean(app), clean(env));
-    stem.truncate(80 - 13);
-    stem.push('-');
-    stem
-}
-
 /// The statements a `Live` with `Loader::change_topic(topic_arn)` needs beyond
 /// the load policy: its own queues (`awsconf-<app>-<env>-*`: create, set the
 /// policy, receive, delete messages, delete) and the topic (subscribe,
@@ -68,7 +47,7 @@ pub fn change_topic_statements<T: AwsConfig + Root>(
     topic_arn: &str,
 ) -> Vec<Value> {
     let schema = T::schema();
-    let prefix = topic_queue_prefix(schema.app.unwrap_or("app"), env);
+    let prefix = crate::topic_queue::prefix(schema.app.unwrap_or("app"), env);
     let queues = format!(
         "arn:{}:sqs:{region}:{account}:{prefix}*",
         arn::partition(region).id
