@@ -26,6 +26,9 @@ use crate::timeouts::DEFAULT_TIMEOUT;
 /// The default number of calls in flight at once to each service (Parameter
 /// Store and Secrets Manager each have their own cap).
 pub const DEFAULT_CONCURRENCY: usize = 10;
+/// The most calls a load keeps in flight per service; a larger
+/// [`concurrency`](Loader::concurrency) is clamped to it.
+pub const MAX_CONCURRENCY: usize = 1_000;
 /// The default bound on pages of one `GetParametersByPath` chain: 10,000 pages
 /// of 10, the 100,000 advanced parameters an account can hold per region (AWS's
 /// Parameter Store quotas), so any prefix fits.
@@ -135,13 +138,19 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// within 1..=10 s (10 s by default): a hung attempt is retried, and a call
     /// whose attempts all hang is reported, naming its API and names, after
     /// about 30 s, before this bound runs out.
+    ///
+    /// Extreme values never panic: a bound above [`MAX_TIMEOUT`](crate::MAX_TIMEOUT)
+    /// (one day; `Duration::MAX`, say) is clamped to it, and `Duration::ZERO`
+    /// fails every load that has to wait for AWS with a
+    /// [`Timeout`](crate::ProblemKind::Timeout) problem (an offline load, which
+    /// never waits, still loads).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = timeout.min(crate::timeouts::MAX_TIMEOUT);
         self
     }
 
-    /// How many calls may be in flight at once to each service (default 10, at
-    /// least 1).
+    /// How many calls may be in flight at once to each service (default 10,
+    /// clamped to `1..=`[`MAX_CONCURRENCY`]).
     ///
     /// The cap is per service because AWS throttles per service: Parameter Store's
     /// `GetParameters`, `GetParametersByPath` and `GetParameter` share one
@@ -152,7 +161,7 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// and its `BatchGetSecretValue`, then the other 6 `GetParameters` as the
     /// first answers arrive.
     pub fn concurrency(mut self, calls: usize) -> Self {
-        self.concurrency = calls.max(1);
+        self.concurrency = calls.clamp(1, MAX_CONCURRENCY);
         self
     }
 
@@ -184,8 +193,10 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// its first load (its refreshes have their own jitter). Adaptive pacing
     /// already lets a fleet that starts at once load; spreading its starts over a
     /// few seconds also spares the quota that other clients of the account use.
+    /// A spread above [`MAX_START_JITTER`](crate::MAX_START_JITTER) (5 minutes)
+    /// is clamped to it.
     pub fn start_jitter(mut self, spread: Duration) -> Self {
-        self.start_jitter = spread;
+        self.start_jitter = spread.min(crate::timeouts::MAX_START_JITTER);
         self
     }
 
@@ -276,7 +287,10 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// waits for a message (default and most: 20 s; an empty long poll is one
     /// SQS request, so 180 an hour). Shorter waits cost more requests and only
     /// make a dropped `Live` stop polling sooner; receives that find nothing
-    /// are at least 0.5 s apart whatever the wait.
+    /// are at least 0.5 s apart whatever the wait. A longer wait is clamped to
+    /// 20 s; `Duration::ZERO` polls without waiting (0.5 s apart). On its own
+    /// (no [`change_events`](Self::change_events) or
+    /// [`change_topic`](Self::change_topic)) it turns nothing on.
     #[cfg(feature = "events")]
     pub fn change_events_wait(mut self, wait: Duration) -> Self {
         let wait = wait.min(crate::events::MAX_WAIT);
@@ -364,6 +378,10 @@ impl<T: AwsConfig + Root> Loader<T> {
 
     /// Loads once, then keeps the config current: see [`Live`](crate::Live). The
     /// first load has the same guarantees as [`load`](Self::load).
+    ///
+    /// `every` is clamped, never a panic: below 10 ms (`Duration::ZERO`) it is
+    /// 10 ms; a huge one (`Duration::MAX`) means no refresh on the interval
+    /// (change events, scheduled rotations and `refresh_now` still refresh).
     pub async fn watch(self, every: Duration) -> Result<crate::Live<T>, Error>
     where
         T: Send + Sync + 'static,
