@@ -33,6 +33,18 @@ const MIN_EMPTY_RECEIVE: Duration = Duration::from_millis(500);
 /// SQS's limit of messages per `ReceiveMessage` and per `DeleteMessageBatch`.
 const BATCH: usize = 10;
 
+/// How long a `change_topic` queue may go without its heartbeat before
+/// another instance of the same app and env deletes it: 15 minutes.
+pub(crate) const DEFAULT_STALENESS: Duration = Duration::from_secs(15 * 60);
+/// The shortest staleness period (a longer one is kept).
+pub(crate) const MIN_STALENESS: Duration = Duration::from_secs(2);
+/// The longest staleness period: 7 days.
+pub(crate) const MAX_STALENESS: Duration = Duration::from_secs(7 * 24 * 3600);
+/// The queue tag a live instance refreshes: unix seconds.
+pub(crate) const HEARTBEAT_TAG: &str = "awsconf-heartbeat";
+/// The most a teardown that outlives the tokio runtime (from `Drop`) takes.
+const DROP_TEARDOWN_BOUND: Duration = Duration::from_secs(10);
+
 /// The queue settings a loader was given.
 #[derive(Clone, Debug)]
 pub(crate) struct Options {
@@ -40,6 +52,20 @@ pub(crate) struct Options {
     pub wait: Duration,
     /// `change_topic`: an SNS topic to subscribe a queue of this `Live`'s own to.
     pub topic: Option<String>,
+    /// `change_topic`: how long a queue goes without heartbeat before another
+    /// instance deletes it.
+    pub staleness: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            queue_url: String::new(),
+            wait: DEFAULT_WAIT,
+            topic: None,
+            staleness: DEFAULT_STALENESS,
+        }
+    }
 }
 
 /// The queue a `Live` reads, with its client.
@@ -59,9 +85,18 @@ pub(crate) struct Queue {
 pub(crate) struct Topic {
     pub sns: aws_sdk_sns::Client,
     pub arn: String,
-    /// The queue's name: `awsconf-<app>-<env>-<random>`.
+    /// The queue's name: `awsconf__<app>__<env>__<random>` ([`crate::topic_queue`]).
     pub queue_name: String,
+    /// The name prefix of every queue of this app and env.
+    pub prefix: String,
     pub subscription: Option<String>,
+    /// A `CreateQueue` was sent: the queue may exist even without its URL.
+    pub create_sent: bool,
+    /// A `Subscribe` was sent: a subscription may exist even without its ARN.
+    pub subscribe_sent: bool,
+    pub staleness: Duration,
+    /// For a teardown that outlives the tokio runtime.
+    pub sdk_config: SdkConfig,
 }
 
 impl Options {
@@ -93,7 +128,12 @@ impl Options {
             ),
             arn: arn.clone(),
             queue_name: String::new(),
+            prefix: String::new(),
             subscription: None,
+            create_sent: false,
+            subscribe_sent: false,
+            staleness: self.staleness.clamp(MIN_STALENESS, MAX_STALENESS),
+            sdk_config: sdk_config.clone(),
         });
         Queue {
             client: aws_sdk_sqs::Client::from_conf(config),
@@ -114,8 +154,8 @@ impl Options {
 /// without deleting its queue leaves one that holds at most 10 minutes of events.
 pub(crate) const TOPIC_QUEUE_RETENTION: Duration = Duration::from_secs(600);
 
-/// `awsconf-<app>-<env>-<12 hex digits>`, within SQS's 80 characters of
-/// letters, digits, `-` and `_`.
+/// `awsconf__<app>__<env>__<12 hex digits>` ([`crate::topic_queue`]), within
+/// SQS's 80 characters of letters, digits, `-` and `_`.
 pub(crate) fn topic_queue_name(app: &str, env: &str) -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
@@ -420,19 +460,29 @@ impl Queue {
     /// stopped. Without: nothing.
     pub(crate) async fn setup(&mut self) -> Result<(), Problem> {
         use aws_sdk_sqs::types::QueueAttributeName as A;
-        let Some(topic) = &self.topic else {
+        let Some((name, topic_arn)) = self
+            .topic
+            .as_ref()
+            .map(|t| (t.queue_name.clone(), t.arn.clone()))
+        else {
             return Ok(());
         };
         if self.url.is_empty() {
             let retention = TOPIC_QUEUE_RETENTION.as_secs().to_string();
+            if let Some(topic) = &mut self.topic {
+                // From here a stop may leave a queue without its URL: the
+                // teardown looks it up by name.
+                topic.create_sent = true;
+            }
             let out = self
                 .client
                 .create_queue()
-                .queue_name(&topic.queue_name)
+                .queue_name(&name)
                 .attributes(A::MessageRetentionPeriod, retention)
+                .tags(HEARTBEAT_TAG, unix_now().to_string())
                 .send()
                 .await
-                .map_err(|e| problem_on(e, "sqs:CreateQueue", &topic.queue_name, &self.url))?;
+                .map_err(|e| problem_on(e, "sqs:CreateQueue", &name, &self.url))?;
             let url = out.queue_url.unwrap_or_default();
             self.arn = queue_arn(&url, &self.region);
             self.url = url;
@@ -443,7 +493,7 @@ impl Queue {
                     "Principal": {"Service": "sns.amazonaws.com"},
                     "Action": "sqs:SendMessage",
                     "Resource": self.arn,
-                    "Condition": {"ArnEquals": {"aws:SourceArn": topic.arn}},
+                    "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
                 }],
             });
             if let Err(e) = self
@@ -463,6 +513,7 @@ impl Queue {
             return Ok(());
         };
         if topic.subscription.is_none() {
+            topic.subscribe_sent = true;
             let out = topic
                 .sns
                 .subscribe()
@@ -475,38 +526,62 @@ impl Queue {
                 .await
                 .map_err(|e| problem_on(e, "sns:Subscribe", &topic.arn, &self.url))?;
             topic.subscription = out.subscription_arn;
+            // The queues of instances that died without deleting theirs.
+            if let Some(beat) = self.beat() {
+                beat.sweep_stale().await;
+            }
         }
         Ok(())
     }
 
+    /// The heartbeat and sweep of a set-up `change_topic` queue.
+    pub(crate) fn beat(&self) -> Option<Beat> {
+        let topic = self.topic.as_ref()?;
+        (!self.url.is_empty()).then(|| Beat {
+            client: self.client.clone(),
+            sns: topic.sns.clone(),
+            topic_arn: topic.arn.clone(),
+            prefix: topic.prefix.clone(),
+            url: self.url.clone(),
+            arn: self.arn.clone(),
+            region: self.region.clone(),
+            staleness: topic.staleness,
+        })
+    }
+
     /// With `change_topic`: unsubscribes and deletes this `Live`'s queue (2
-    /// calls). Failures are logged: the queue then holds at most
-    /// [`TOPIC_QUEUE_RETENTION`] of events until someone deletes it.
+    /// calls; a subscription or queue whose creation was cut short is looked
+    /// up first). Failures are logged: the queue then holds at most
+    /// [`TOPIC_QUEUE_RETENTION`] of events until another instance of the
+    /// app and env deletes it as stale.
     pub(crate) async fn teardown(&mut self) {
         let Some(topic) = &mut self.topic else {
             return;
         };
-        if let Some(subscription) = topic.subscription.take() {
-            if let Err(e) = topic
-                .sns
-                .unsubscribe()
-                .subscription_arn(&subscription)
-                .send()
-                .await
-            {
-                let problem = problem_on(e, "sns:Unsubscribe", &topic.arn, &self.url);
-                tracing::warn!(problem = %problem, "awsconf: could not unsubscribe the change-events queue");
-            }
-        }
-        if !self.url.is_empty() {
-            if let Err(e) = self.client.delete_queue().queue_url(&self.url).send().await {
-                let problem = problem_on(e, "sqs:DeleteQueue", &self.arn, &self.url);
-                tracing::warn!(problem = %problem, "awsconf: could not delete the change-events queue");
+        remove(
+            &self.client,
+            &topic.sns,
+            &topic.arn,
+            if topic.create_sent {
+                &topic.queue_name
             } else {
-                tracing::debug!(queue = %self.url, "awsconf: change-events queue deleted");
-            }
-            self.url.clear();
-        }
+                ""
+            },
+            &self.arn,
+            &mut self.url,
+            &mut topic.subscription,
+            topic.subscribe_sent,
+        )
+        .await;
+        topic.create_sent = false;
+        topic.subscribe_sent = false;
+    }
+
+    /// Whether a `change_topic` queue or subscription may still exist.
+    fn leftovers(&self) -> bool {
+        self.topic.as_ref().is_some_and(|t| {
+            t.create_sent || t.subscribe_sent || t.subscription.is_some() || !self.url.is_empty()
+        })
     }
 
     fn problem<E, R>(
@@ -524,6 +599,317 @@ impl Queue {
     {
         problem_on(err, action, &self.arn, &self.url)
     }
+}
+
+/// What the heartbeat of a `change_topic` queue needs: it runs beside the
+/// receives, in a task of its own.
+pub(crate) struct Beat {
+    client: aws_sdk_sqs::Client,
+    sns: aws_sdk_sns::Client,
+    topic_arn: String,
+    prefix: String,
+    url: String,
+    arn: String,
+    region: String,
+    staleness: Duration,
+}
+
+impl Beat {
+    /// The time between heartbeats: a quarter of the staleness period.
+    pub(crate) fn every(&self) -> Duration {
+        self.staleness / 4
+    }
+
+    /// Tags the queue every quarter of the staleness period, and sweeps
+    /// stale queues once per period. Runs until aborted.
+    pub(crate) async fn run(self) {
+        let mut beats: u32 = 0;
+        loop {
+            tokio::time::sleep(self.every()).await;
+            self.heartbeat().await;
+            beats += 1;
+            if beats % 4 == 0 {
+                self.sweep_stale().await;
+            }
+        }
+    }
+
+    /// With `change_topic`: deletes the queues of this app and env (and their
+    /// subscriptions) whose heartbeat is older than the staleness period:
+    /// those of killed processes. Failures are logged at `debug`; the next
+    /// sweep tries again.
+    pub(crate) async fn sweep_stale(&self) {
+        let mut token = None;
+        let mut stale = Vec::new();
+        for _ in 0..100 {
+            let out = match self
+                .client
+                .list_queues()
+                .queue_name_prefix(&self.prefix)
+                .max_results(1000)
+                .set_next_token(token.take())
+                .send()
+                .await
+            {
+                Ok(out) => out,
+                Err(e) => {
+                    let problem = problem_on(e, "sqs:ListQueues", "*", &self.url);
+                    tracing::debug!(problem = %problem, "awsconf: could not list change-events queues to sweep");
+                    return;
+                }
+            };
+            for url in out.queue_urls() {
+                if *url != self.url && self.is_stale(url, self.staleness).await {
+                    stale.push(url.clone());
+                }
+            }
+            token = out.next_token;
+            if token.is_none() {
+                break;
+            }
+        }
+        for url in stale {
+            let arn = queue_arn(&url, &self.region);
+            let mut url = url;
+            let mut subscription = None;
+            remove(
+                &self.client,
+                &self.sns,
+                &self.topic_arn,
+                "",
+                &arn,
+                &mut url,
+                &mut subscription,
+                true,
+            )
+            .await;
+            tracing::info!(queue = %arn, "awsconf: deleted the change-events queue of an instance gone without a heartbeat");
+        }
+    }
+
+    /// Whether the queue's heartbeat (or, without one, its creation) is
+    /// older than `staleness`. A queue that cannot be read is not stale.
+    async fn is_stale(&self, url: &str, staleness: Duration) -> bool {
+        let now = unix_now();
+        let beat = match self.client.list_queue_tags().queue_url(url).send().await {
+            Ok(out) => out
+                .tags()
+                .and_then(|t| t.get(HEARTBEAT_TAG))
+                .and_then(|v| v.parse::<u64>().ok()),
+            Err(_) => return false,
+        };
+        let beat = match beat {
+            Some(beat) => beat,
+            None => {
+                use aws_sdk_sqs::types::QueueAttributeName as A;
+                match self
+                    .client
+                    .get_queue_attributes()
+                    .queue_url(url)
+                    .attribute_names(A::CreatedTimestamp)
+                    .send()
+                    .await
+                {
+                    Ok(out) => match out
+                        .attributes()
+                        .and_then(|a| a.get(&A::CreatedTimestamp))
+                        .and_then(|v| v.parse::<u64>().ok())
+                    {
+                        Some(created) => created,
+                        None => return false,
+                    },
+                    Err(_) => return false,
+                }
+            }
+        };
+        now.saturating_sub(beat) > staleness.as_secs()
+    }
+
+    /// With `change_topic`: tags this `Live`'s queue with the time now, so
+    /// other instances do not take it for a dead one.
+    pub(crate) async fn heartbeat(&self) {
+        if let Err(e) = self
+            .client
+            .tag_queue()
+            .queue_url(&self.url)
+            .tags(HEARTBEAT_TAG, unix_now().to_string())
+            .send()
+            .await
+        {
+            let problem = problem_on(e, "sqs:TagQueue", &self.arn, &self.url);
+            tracing::warn!(problem = %problem, "awsconf: could not refresh the change-events queue's heartbeat");
+        }
+    }
+}
+
+/// A `change_topic` queue torn down when its task is dropped before it could
+/// do so itself: the tokio runtime shut down (`main` returned after the last
+/// `Live` handle was dropped), or the task was cut off during `CreateQueue` or
+/// `Subscribe`. The teardown runs on a thread of its own with a runtime and
+/// HTTP connections of its own (the old runtime's are gone), and `drop`
+/// waits for it, at most [`DROP_TEARDOWN_BOUND`].
+impl Drop for Queue {
+    fn drop(&mut self) {
+        if !self.leftovers() {
+            return;
+        }
+        let Some(topic) = self.topic.take() else {
+            return;
+        };
+        let url = std::mem::take(&mut self.url);
+        let arn = self.arn.clone();
+        let region = self.region.clone();
+        let wait = self.wait;
+        let thread = std::thread::Builder::new()
+            .name("awsconf-teardown".into())
+            .spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async move {
+                    let mut config = topic.sdk_config.to_builder();
+                    #[cfg(feature = "default-https-client")]
+                    config.set_http_client(None);
+                    let config = config.build();
+                    let options = Options {
+                        queue_url: url.clone(),
+                        wait,
+                        topic: Some(topic.arn.clone()),
+                        staleness: topic.staleness,
+                    };
+                    let fresh = options.queue(&config, &region);
+                    let Some(fresh_topic) = &fresh.topic else {
+                        return;
+                    };
+                    let mut url = url;
+                    let mut subscription = topic.subscription.clone();
+                    let done = tokio::time::timeout(
+                        DROP_TEARDOWN_BOUND,
+                        remove(
+                            &fresh.client,
+                            &fresh_topic.sns,
+                            &topic.arn,
+                            if topic.create_sent { &topic.queue_name } else { "" },
+                            &arn,
+                            &mut url,
+                            &mut subscription,
+                            topic.subscribe_sent,
+                        ),
+                    )
+                    .await;
+                    if done.is_err() {
+                        tracing::warn!(queue = %topic.queue_name, "awsconf: the change-events queue's teardown did not finish in time; another instance deletes it once stale");
+                    }
+                });
+            });
+        if let Ok(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Unsubscribes and deletes a `change_topic` queue. Without its URL, the
+/// queue is looked up by `queue_name` (empty: not created); without the
+/// subscription's ARN, it is looked up by the queue's ARN when `subscribed`
+/// (a `Subscribe` was sent). Failures are logged.
+#[allow(clippy::too_many_arguments)]
+async fn remove(
+    sqs: &aws_sdk_sqs::Client,
+    sns: &aws_sdk_sns::Client,
+    topic_arn: &str,
+    queue_name: &str,
+    queue_arn: &str,
+    url: &mut String,
+    subscription: &mut Option<String>,
+    subscribed: bool,
+) {
+    if subscription.is_none() && subscribed {
+        *subscription = subscription_of(sns, topic_arn, queue_arn).await;
+    }
+    if let Some(arn) = subscription.take() {
+        if let Err(e) = sns.unsubscribe().subscription_arn(&arn).send().await {
+            let problem = problem_on(e, "sns:Unsubscribe", topic_arn, url);
+            tracing::warn!(problem = %problem, "awsconf: could not unsubscribe the change-events queue");
+        }
+    }
+    if url.is_empty() && !queue_name.is_empty() {
+        if let Ok(out) = sqs.get_queue_url().queue_name(queue_name).send().await {
+            *url = out.queue_url.unwrap_or_default();
+        }
+    }
+    if !url.is_empty() {
+        match sqs.delete_queue().queue_url(url.as_str()).send().await {
+            Ok(_) => tracing::debug!(queue = %url, "awsconf: change-events queue deleted"),
+            Err(e)
+                if matches!(
+                    aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&e),
+                    Some("AWS.SimpleQueueService.NonExistentQueue" | "QueueDoesNotExist")
+                ) => {}
+            Err(e) => {
+                let problem = problem_on(e, "sqs:DeleteQueue", queue_arn, url);
+                tracing::warn!(problem = %problem, "awsconf: could not delete the change-events queue");
+            }
+        }
+        url.clear();
+    }
+}
+
+/// The subscription of `queue_arn` to the topic, if any.
+async fn subscription_of(
+    sns: &aws_sdk_sns::Client,
+    topic_arn: &str,
+    queue_arn: &str,
+) -> Option<String> {
+    let mut token = None;
+    for _ in 0..1000 {
+        let out = match sns
+            .list_subscriptions_by_topic()
+            .topic_arn(topic_arn)
+            .set_next_token(token.take())
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => {
+                let problem = problem_on(e, "sns:ListSubscriptionsByTopic", topic_arn, "");
+                tracing::warn!(problem = %problem, "awsconf: could not look up the change-events queue's subscription");
+                return None;
+            }
+        };
+        if let Some(found) = out
+            .subscriptions()
+            .iter()
+            .find(|s| s.endpoint() == Some(queue_arn))
+            .and_then(|s| s.subscription_arn())
+            .filter(|a| a.starts_with("arn:"))
+        {
+            return Some(found.to_string());
+        }
+        token = out.next_token;
+        if token.is_none() {
+            return None;
+        }
+    }
+    None
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Seconds since the Unix epoch.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// An SDK error of a call on `resource`, in plain words.
@@ -631,6 +1017,10 @@ pub(crate) async fn run<T: AwsConfig, S: Refreshes>(
     if backoff.take().is_some() {
         shared.set_queue_error(None);
     }
+    // The heartbeat runs beside the receives, and ends with this task.
+    let _beat = queue
+        .beat()
+        .map(|beat| AbortOnDrop(tokio::spawn(beat.run())));
     loop {
         let started = std::time::Instant::now();
         let received = tokio::select! {

@@ -244,42 +244,63 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// offline.
     #[cfg(feature = "events")]
     pub fn change_events(mut self, queue_url: impl Into<String>) -> Self {
-        let wait = self
-            .events
-            .as_ref()
-            .map_or(crate::events::DEFAULT_WAIT, |e| e.wait);
-        self.events = Some(crate::events::Options {
-            queue_url: queue_url.into(),
-            wait,
-            topic: None,
-        });
+        let events = self.events.get_or_insert_with(Default::default);
+        events.queue_url = queue_url.into();
+        events.topic = None;
         self
     }
 
     /// Like [`change_events`](Self::change_events), for a fleet whose
     /// EventBridge rules send to an SNS topic: at `watch()` the `Live`
-    /// creates an SQS queue of its own (`awsconf-<app>-<env>-<random>`,
-    /// messages kept 10 minutes), lets only the topic send to it, and
-    /// subscribes it with raw message delivery (3 calls); when the last handle
-    /// is dropped it unsubscribes and deletes the queue (2 calls, made by the
-    /// background task, so the tokio runtime must still run). Until the
-    /// queue is set up (retried with backoff) the failure shows in
+    /// creates an SQS queue of its own (`awsconf__<app>__<env>__<random>`, a
+    /// name no other app or env can match, see below; messages kept 10
+    /// minutes), lets only the topic send to it, and subscribes it with raw
+    /// message delivery (3 calls).
+    ///
+    /// It leaves nothing behind: [`Live::close`](crate::Live::close)`.await`
+    /// unsubscribes and deletes the queue (2 calls) before it returns; dropping
+    /// the last handle does the same in the background, and if `main` returns
+    /// (and the tokio runtime goes) before that is done, the runtime's
+    /// shutdown finishes it on a thread of its own (waiting at most 10 s). A
+    /// stop during `CreateQueue` or `Subscribe` looks the queue and
+    /// subscription up and deletes them. A process that is killed leaves its
+    /// queue; the next instance of the same app and env deletes it once its
+    /// heartbeat is older than [`change_topic_staleness`](Self::change_topic_staleness)
+    /// (15 minutes by default).
+    ///
+    /// Until the queue is set up (retried with backoff) the failure shows in
     /// [`Live::last_error`](crate::Live::last_error) and the interval
-    /// refreshes. Grant `sqs:CreateQueue`, `sqs:SetQueueAttributes`,
-    /// `sqs:DeleteQueue`, `sqs:ReceiveMessage` and `sqs:DeleteMessage` on
-    /// `arn:aws:sqs:REGION:ACCOUNT:awsconf-<app>-<env>-*`, and
-    /// `sns:Subscribe` and `sns:Unsubscribe` on the topic.
+    /// refreshes. `awsconf-cli iam-policy --events-topic TOPIC_ARN` prints the
+    /// grants: `sqs:CreateQueue`, `sqs:TagQueue`, `sqs:SetQueueAttributes`,
+    /// `sqs:GetQueueUrl`, `sqs:GetQueueAttributes`, `sqs:ListQueueTags`,
+    /// `sqs:ReceiveMessage`, `sqs:DeleteMessage` and `sqs:DeleteQueue` on
+    /// `arn:aws:sqs:REGION:ACCOUNT:awsconf__<app>__<env>__*`, `sqs:ListQueues`
+    /// (which has no resource), `sns:Unsubscribe` and
+    /// `sns:ListSubscriptionsByTopic` on the topic, and `sns:Subscribe` on it
+    /// only for SQS endpoints of that name pattern.
     #[cfg(feature = "events")]
     pub fn change_topic(mut self, topic_arn: impl Into<String>) -> Self {
-        let wait = self
-            .events
-            .as_ref()
-            .map_or(crate::events::DEFAULT_WAIT, |e| e.wait);
-        self.events = Some(crate::events::Options {
-            queue_url: String::new(),
-            wait,
-            topic: Some(topic_arn.into()),
-        });
+        let events = self.events.get_or_insert_with(Default::default);
+        events.queue_url = String::new();
+        events.topic = Some(topic_arn.into());
+        self
+    }
+
+    /// How long a [`change_topic`](Self::change_topic) queue may go without a
+    /// heartbeat before the next instance of the same app and env deletes it
+    /// (and its subscription) as the queue of a process that died without
+    /// deleting it (OOM, `SIGKILL`): default 15 minutes, clamped to
+    /// 2 s..=7 days. Each `Live` tags its queue (`awsconf-heartbeat`, unix
+    /// seconds) at creation and every quarter of this period (`sqs:TagQueue`),
+    /// and sweeps its app and env's queues at setup and once per period
+    /// (`sqs:ListQueues`, `sqs:ListQueueTags`, and for a stale one
+    /// `sns:ListSubscriptionsByTopic`, `sns:Unsubscribe`, `sqs:DeleteQueue`).
+    /// Every instance of an app and env should use the same period; a period
+    /// shorter than an instance's pauses (a stopped container) deletes a
+    /// living instance's queue, which then fails and is set up again.
+    #[cfg(feature = "events")]
+    pub fn change_topic_staleness(mut self, staleness: Duration) -> Self {
+        self.events.get_or_insert_with(Default::default).staleness = staleness;
         self
     }
 
@@ -293,17 +314,7 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// [`change_topic`](Self::change_topic)) it turns nothing on.
     #[cfg(feature = "events")]
     pub fn change_events_wait(mut self, wait: Duration) -> Self {
-        let wait = wait.min(crate::events::MAX_WAIT);
-        match &mut self.events {
-            Some(e) => e.wait = wait,
-            None => {
-                self.events = Some(crate::events::Options {
-                    queue_url: String::new(),
-                    wait,
-                    topic: None,
-                })
-            }
-        }
+        self.events.get_or_insert_with(Default::default).wait = wait.min(crate::events::MAX_WAIT);
         self
     }
 

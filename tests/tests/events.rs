@@ -956,6 +956,12 @@ async fn iam_policy_with_events_adds_receive_and_delete_on_the_queue() {
         &statements,
         without["Statement"].as_array().expect("statements")
     );
+    // The library's own builder says the same as the CLI, DescribeSecret included.
+    assert_eq!(
+        awsconf::iam::policy_with_events::<Shop>("prod", "us-east-1", "123456789012", QUEUE_ARN),
+        with
+    );
+    assert!(with.to_string().contains("secretsmanager:DescribeSecret"));
 
     let (code, _, err) = shop_cli(&[
         "--env",
@@ -1110,7 +1116,7 @@ async fn change_topic_gives_each_live_a_queue_of_its_own_and_deletes_it_on_drop(
     let a = watch().await.unwrap_or_else(|e| panic!("{e}"));
     let b = watch().await.unwrap_or_else(|e| panic!("{e}"));
     within_soon("both subscribed", || subscriptions(&topic) == 2).await;
-    let prefix = format!("awsconf-ev-{}-", f.env);
+    let prefix = format!("awsconf__ev__{}__", f.env);
     assert_eq!(queues(&prefix).await.len(), 2, "one queue per Live");
     // Setting up costs 3 calls per Live: CreateQueue, SetQueueAttributes, Subscribe.
     assert_eq!(proxy.count("CreateQueue"), 2);
@@ -1173,23 +1179,58 @@ async fn iam_policy_with_events_topic_grants_the_lives_own_queues_and_the_topic(
     assert_eq!(code, 0, "{err}");
     let policy: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     let statements = policy["Statement"].as_array().expect("statements");
+    let queues = "arn:aws:sqs:us-east-1:123456789012:awsconf__shop__prod__*";
     assert_eq!(
-        statements[statements.len() - 2..],
+        statements[statements.len() - 4..],
         [
             serde_json::json!({
                 "Sid": "OwnChangeEventQueues",
                 "Effect": "Allow",
-                "Action": ["sqs:CreateQueue", "sqs:SetQueueAttributes", "sqs:ReceiveMessage",
-                           "sqs:DeleteMessage", "sqs:DeleteQueue"],
-                "Resource": "arn:aws:sqs:us-east-1:123456789012:awsconf-shop-prod-*"
+                "Action": ["sqs:CreateQueue", "sqs:TagQueue", "sqs:SetQueueAttributes",
+                           "sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:ListQueueTags",
+                           "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:DeleteQueue"],
+                "Resource": queues
+            }),
+            serde_json::json!({
+                "Sid": "FindStaleChangeEventQueues",
+                "Effect": "Allow",
+                "Action": "sqs:ListQueues",
+                "Resource": "*"
             }),
             serde_json::json!({
                 "Sid": "SubscribeToChangeEvents",
                 "Effect": "Allow",
-                "Action": ["sns:Subscribe", "sns:Unsubscribe"],
+                "Action": "sns:Subscribe",
+                "Resource": topic,
+                "Condition": {
+                    "StringEquals": {"sns:Protocol": "sqs"},
+                    "StringLike": {"sns:Endpoint": queues}
+                }
+            }),
+            serde_json::json!({
+                "Sid": "UnsubscribeFromChangeEvents",
+                "Effect": "Allow",
+                "Action": ["sns:Unsubscribe", "sns:ListSubscriptionsByTopic"],
                 "Resource": topic
             }),
         ]
+    );
+    // Exactly one app and env: not env `prod-eu`, `prod.eu`, not app `shop-prod`.
+    let (_, out, _) = shop_cli(&[
+        "--env",
+        "prod-eu",
+        "iam-policy",
+        "--account",
+        "123456789012",
+        "--region",
+        "us-east-1",
+        "--events-topic",
+        topic,
+    ])
+    .await;
+    assert!(
+        out.contains("awsconf__shop__prod-eu__*") && !out.contains("awsconf__shop__prod__*"),
+        "{out}"
     );
     let (code, _, err) = shop_cli(&[
         "--env",
@@ -1240,7 +1281,10 @@ async fn a_live_dropped_during_an_event_refresh_still_deletes_its_queue() {
     drop(live);
     within_soon("unsubscribed after the drop", || subscriptions(&topic) == 0).await;
     let start = Instant::now();
-    while !queues(&format!("awsconf-ev-{}-", f.env)).await.is_empty() {
+    while !queues(&format!("awsconf__ev__{}__", f.env))
+        .await
+        .is_empty()
+    {
         assert!(start.elapsed() < SOON, "the queue is still there");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
