@@ -23,9 +23,6 @@ pub(crate) const DEFAULT_WAIT: Duration = Duration::from_secs(20);
 pub(crate) const MAX_WAIT: Duration = Duration::from_secs(20);
 /// The longest back-off between receives while the queue fails.
 pub(crate) const MAX_QUEUE_BACKOFF: Duration = Duration::from_secs(60);
-/// Receives with no wait that drain a burst before one refresh: up to 100
-/// messages more.
-const DRAIN_ROUNDS: usize = 10;
 /// Retries of a failed refresh an event asked for (1 s doubling: about a minute).
 const REFRESH_RETRIES: usize = 6;
 /// The least time between two receives that found nothing.
@@ -36,6 +33,14 @@ const BATCH: usize = 10;
 /// How long a `change_topic` queue may go without its heartbeat before
 /// another instance of the same app and env deletes it: 15 minutes.
 pub(crate) const DEFAULT_STALENESS: Duration = Duration::from_secs(15 * 60);
+/// The least time between two refreshes that change events ask for: events
+/// that arrive sooner are gathered into one refresh at the window's end. A
+/// first event after a quiet window is refreshed at once.
+pub(crate) const DEFAULT_WINDOW: Duration = Duration::from_secs(2);
+/// The longest window kept.
+pub(crate) const MAX_WINDOW: Duration = Duration::from_secs(300);
+/// The least time between two warnings about malformed messages.
+const MALFORMED_WARN_EVERY: Duration = Duration::from_secs(60);
 /// The shortest staleness period (a longer one is kept).
 pub(crate) const MIN_STALENESS: Duration = Duration::from_secs(2);
 /// The longest staleness period: 7 days.
@@ -55,6 +60,8 @@ pub(crate) struct Options {
     /// `change_topic`: how long a queue goes without heartbeat before another
     /// instance deletes it.
     pub staleness: Duration,
+    /// The least time between two refreshes events ask for.
+    pub window: Duration,
 }
 
 impl Default for Options {
@@ -64,6 +71,7 @@ impl Default for Options {
             wait: DEFAULT_WAIT,
             topic: None,
             staleness: DEFAULT_STALENESS,
+            window: DEFAULT_WINDOW,
         }
     }
 }
@@ -74,6 +82,8 @@ pub(crate) struct Queue {
     /// Empty until a `change_topic` queue is created.
     pub url: String,
     pub wait: Duration,
+    /// The least time between two refreshes events ask for.
+    pub window: Duration,
     /// The queue's ARN, for messages (`sqs:ReceiveMessage on <arn>`).
     pub arn: String,
     pub region: String,
@@ -143,6 +153,7 @@ impl Options {
                 self.queue_url.clone()
             },
             wait: self.wait,
+            window: self.window.min(MAX_WINDOW),
             arn: queue_arn(&self.queue_url, region),
             region: region.to_string(),
             topic,
@@ -225,7 +236,7 @@ impl Watched {
                     .iter()
                     .any(|declared| secret_names(declared).iter().any(|n| wanted.contains(n)))
             }
-            Change::Other => false,
+            Change::Other | Change::Confirm { .. } => false,
         }
     }
 }
@@ -240,6 +251,14 @@ pub(crate) enum Change {
     Secret(String),
     /// A well-formed event about something else.
     Other,
+    /// SNS asks the queue's owner to confirm a subscription (a topic in
+    /// another account): the topic and the token to confirm with.
+    Confirm {
+        /// The topic's ARN.
+        topic: String,
+        /// The confirmation token (not a secret: it only confirms).
+        token: String,
+    },
 }
 
 /// A message body that is not an EventBridge event (or an SNS envelope of one).
@@ -259,6 +278,23 @@ pub(crate) fn parse(body: &str) -> Result<Change, Malformed> {
     let Value::Object(object) = &value else {
         return Err(Malformed("the body is not a JSON object"));
     };
+    // A topic in another account asks to confirm the subscription (sent even
+    // with raw message delivery).
+    if object.get("Type").and_then(Value::as_str) == Some("SubscriptionConfirmation") {
+        let text = |key| {
+            object
+                .get(key)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        return match (text("TopicArn"), text("Token")) {
+            (Some(topic), Some(token)) => Ok(Change::Confirm { topic, token }),
+            _ => Err(Malformed(
+                "an SNS SubscriptionConfirmation without TopicArn or Token",
+            )),
+        };
+    }
     // SNS without raw message delivery: the event is the envelope's `Message`.
     if object.get("Type").and_then(Value::as_str) == Some("Notification") {
         let Some(message) = object.get("Message").and_then(Value::as_str) else {
@@ -363,10 +399,15 @@ pub(crate) struct Handled {
     pub changed: BTreeSet<String>,
     /// How many were malformed.
     pub malformed: usize,
+    /// Why the first malformed one was (never its body).
+    pub malformed_why: Option<Malformed>,
+    /// Subscription confirmations: (topic ARN, token).
+    pub confirm: Vec<(String, String)>,
 }
 
-/// Parses a batch of bodies against what the config reads. A malformed body is
-/// logged at `warn`, once, naming the queue and why, never the body.
+/// Parses a batch of bodies against what the config reads. Malformed bodies
+/// are counted, with the first one's reason (never the body); the caller
+/// logs them, rate-limited ([`MalformedLog`]).
 pub(crate) fn handle<'a>(
     bodies: impl Iterator<Item = Option<&'a str>>,
     watched: &Watched,
@@ -383,14 +424,14 @@ pub(crate) fn handle<'a>(
                 if let (true, Change::Parameter(name)) = (concerns, &change) {
                     handled.changed.insert(parameter_name(name).to_string());
                 }
+                if let Change::Confirm { topic, token } = change {
+                    handled.confirm.push((topic, token));
+                }
             }
             Err(why) => {
                 handled.malformed += 1;
-                tracing::warn!(
-                    queue,
-                    reason = %why,
-                    "awsconf: dropped a message on the change-events queue that is not an AWS change event (body not shown)"
-                );
+                tracing::debug!(queue, reason = %why, "awsconf: malformed change event (body not shown)");
+                handled.malformed_why.get_or_insert(why);
             }
         }
     }
@@ -424,34 +465,63 @@ impl Queue {
             .collect())
     }
 
-    /// `DeleteMessageBatch` for the handles (at most 10).
-    pub(crate) async fn delete(&self, handles: Vec<String>) -> Result<(), Problem> {
-        if handles.is_empty() {
-            return Ok(());
-        }
-        let mut entries = Vec::with_capacity(handles.len());
-        for (i, handle) in handles.into_iter().enumerate() {
-            // Both fields are set, so the build cannot fail.
-            if let Ok(entry) = aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
-                .id(i.to_string())
-                .receipt_handle(handle)
-                .build()
-            {
-                entries.push(entry);
+    /// `DeleteMessageBatch` for the handles (at most 10). Entries that fail
+    /// for a reason on SQS's side are sent again once; the number still not
+    /// deleted is returned with the first failure's code (an `Err` is the
+    /// call's own failure).
+    pub(crate) async fn delete(
+        &self,
+        handles: Vec<String>,
+    ) -> Result<Option<(usize, String)>, Problem> {
+        let mut left: Vec<(String, String)> = handles
+            .into_iter()
+            .enumerate()
+            .map(|(i, h)| (i.to_string(), h))
+            .collect();
+        let mut failed = None;
+        for attempt in 0..2 {
+            if left.is_empty() {
+                return Ok(None);
             }
+            let entries: Vec<_> = left
+                .iter()
+                .filter_map(|(id, handle)| {
+                    // Both fields are set, so the build cannot fail.
+                    aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                        .id(id)
+                        .receipt_handle(handle)
+                        .build()
+                        .ok()
+                })
+                .collect();
+            let out = crate::fetch::traced(
+                "DeleteMessageBatch",
+                &self.url,
+                self.client
+                    .delete_message_batch()
+                    .queue_url(&self.url)
+                    .set_entries(Some(entries))
+                    .send(),
+            )
+            .await
+            .map_err(|e| self.problem(e, "sqs:DeleteMessage"))?;
+            let entries = out.failed();
+            if entries.is_empty() {
+                return Ok(None);
+            }
+            failed = Some((entries.len(), entries[0].code().to_string()));
+            // Sender faults (a stale receipt handle) will not succeed again.
+            let retry: BTreeSet<&str> = entries
+                .iter()
+                .filter(|e| !e.sender_fault() && attempt == 0)
+                .map(|e| e.id())
+                .collect();
+            if retry.is_empty() {
+                break;
+            }
+            left.retain(|(id, _)| retry.contains(id.as_str()));
         }
-        crate::fetch::traced(
-            "DeleteMessageBatch",
-            &self.url,
-            self.client
-                .delete_message_batch()
-                .queue_url(&self.url)
-                .set_entries(Some(entries))
-                .send(),
-        )
-        .await
-        .map(|_| ())
-        .map_err(|e| self.problem(e, "sqs:DeleteMessage"))
+        Ok(failed)
     }
 
     /// With `change_topic`: creates this `Live`'s queue (3 calls: CreateQueue,
@@ -779,6 +849,7 @@ impl Drop for Queue {
                         wait,
                         topic: Some(topic.arn.clone()),
                         staleness: topic.staleness,
+                        window: DEFAULT_WINDOW,
                     };
                     let fresh = options.queue(&config, &region);
                     let Some(fresh_topic) = &fresh.topic else {
@@ -1021,11 +1092,41 @@ pub(crate) async fn run<T: AwsConfig, S: Refreshes>(
     let _beat = queue
         .beat()
         .map(|beat| AbortOnDrop(tokio::spawn(beat.run())));
+    // Changed names awaiting a refresh, and when the last one began: events
+    // cost at most one refresh per window.
+    let mut pending: Option<BTreeSet<String>> = None;
+    let mut last_refresh: Option<std::time::Instant> = None;
+    let mut malformed = MalformedLog::default();
     loop {
+        let due = last_refresh.and_then(|t| t.checked_add(queue.window));
+        let until_due = due.map_or(Duration::ZERO, |d| {
+            d.saturating_duration_since(std::time::Instant::now())
+        });
+        if pending.is_some() {
+            if until_due.is_zero() {
+                let changed = pending.take().unwrap_or_default();
+                last_refresh = Some(std::time::Instant::now());
+                if refresh(&shared, &mut stop, &changed).await {
+                    break;
+                }
+                continue;
+            }
+            if until_due < Duration::from_secs(1) {
+                // SQS waits in whole seconds: sleep the rest of the window.
+                tokio::select! {
+                    _ = &mut stop => break,
+                    _ = tokio::time::sleep(until_due) => continue,
+                }
+            }
+        }
+        let wait = match pending {
+            Some(_) => until_due.min(queue.wait),
+            None => queue.wait,
+        };
         let started = std::time::Instant::now();
         let received = tokio::select! {
             _ = &mut stop => break,
-            r = queue.receive(queue.wait) => r,
+            r = queue.receive(wait) => r,
         };
         let messages = match received {
             Ok(messages) => {
@@ -1069,36 +1170,20 @@ pub(crate) async fn run<T: AwsConfig, S: Refreshes>(
         if let Some(ids) = shared.secret_ids_read() {
             watched.secrets = declared_secrets.iter().cloned().chain(ids).collect();
         }
-        let (dirty, changed, handles) = sort(messages, &watched, &queue.url);
-        if !dirty {
-            delete(&queue, handles).await;
-            continue;
+        let (handled, handles) = sort(messages, &watched, &queue.url);
+        malformed.note(
+            handled.malformed,
+            handled.malformed_why.as_ref(),
+            &queue.url,
+        );
+        for (topic, token) in &handled.confirm {
+            queue.confirm(topic, token).await;
         }
-        // Refresh at once; meanwhile delete the batch and drain what is
-        // already waiting (a burst), so a burst costs one more refresh, not
-        // one per message.
-        let drain = async {
-            delete(&queue, handles).await;
-            let mut dirty = false;
-            let mut changed = BTreeSet::new();
-            for _ in 0..DRAIN_ROUNDS {
-                match queue.receive(Duration::ZERO).await {
-                    Ok(more) if !more.is_empty() => {
-                        let (more_dirty, more_changed, handles) = sort(more, &watched, &queue.url);
-                        delete(&queue, handles).await;
-                        dirty |= more_dirty;
-                        changed.extend(more_changed);
-                    }
-                    _ => break,
-                }
-            }
-            (dirty, changed)
-        };
-        // `stop` must not be polled again once it has fired.
-        let (stopped, (drained_dirty, drained_changed)) =
-            tokio::join!(refresh(&shared, &mut stop, &changed), drain);
-        if stopped || (drained_dirty && refresh(&shared, &mut stop, &drained_changed).await) {
-            break;
+        delete(&queue, handles).await;
+        if handled.dirty {
+            pending
+                .get_or_insert_with(BTreeSet::new)
+                .extend(handled.changed);
         }
     }
     queue.teardown().await;
@@ -1110,26 +1195,100 @@ pub(crate) async fn run<T: AwsConfig, S: Refreshes>(
 
 /// Handles a batch: whether any message concerns the config, and the
 /// messages' receipt handles.
-fn sort(
-    messages: Received,
-    watched: &Watched,
-    queue: &str,
-) -> (bool, BTreeSet<String>, Vec<String>) {
+fn sort(messages: Received, watched: &Watched, queue: &str) -> (Handled, Vec<String>) {
     let handled = handle(
         messages.iter().map(|(body, _)| body.as_deref()),
         watched,
         queue,
     );
     let handles = messages.into_iter().filter_map(|(_, h)| h).collect();
-    (handled.dirty, handled.changed, handles)
+    (handled, handles)
 }
 
-/// Deletes handled messages; a failure is logged.
+/// Deletes handled messages; a failure, of the call or of entries past one
+/// retry, is logged. Not deleted, the messages come back after their
+/// visibility timeout, and cost one more refresh at most.
 async fn delete(queue: &Queue, handles: Vec<String>) {
-    if let Err(problem) = queue.delete(handles).await {
-        // Not deleted: the messages come back after their visibility timeout,
-        // and cost one more refresh at most.
-        tracing::warn!(queue = %queue.url, problem = %problem, "awsconf: could not delete change events");
+    match queue.delete(handles).await {
+        Ok(None) => {}
+        Ok(Some((count, code))) => tracing::warn!(
+            queue = %queue.url,
+            count,
+            code = %code,
+            "awsconf: SQS did not delete some change events (they come back after their visibility timeout)"
+        ),
+        Err(problem) => {
+            tracing::warn!(queue = %queue.url, problem = %problem, "awsconf: could not delete change events");
+        }
+    }
+}
+
+/// Warnings about malformed messages, at most one per
+/// [`MALFORMED_WARN_EVERY`], with the count since the last.
+#[derive(Default)]
+struct MalformedLog {
+    last: Option<std::time::Instant>,
+    unreported: usize,
+}
+
+impl MalformedLog {
+    fn note(&mut self, count: usize, why: Option<&Malformed>, queue: &str) {
+        self.unreported += count;
+        if self.unreported == 0 {
+            return;
+        }
+        if self
+            .last
+            .is_some_and(|t| t.elapsed() < MALFORMED_WARN_EVERY)
+        {
+            return;
+        }
+        tracing::warn!(
+            queue,
+            count = self.unreported,
+            reason = %why.map_or("", |w| w.0),
+            "awsconf: dropped messages on the change-events queue that are not AWS change events (body not shown; at most one such warning a minute)"
+        );
+        self.last = Some(std::time::Instant::now());
+        self.unreported = 0;
+    }
+}
+
+impl Queue {
+    /// Confirms a subscription SNS asks the queue to confirm (a topic in
+    /// another account), when the topic is this `Live`'s `change_topic`; any
+    /// other topic's is logged and left.
+    async fn confirm(&mut self, topic_arn: &str, token: &str) {
+        let Some(topic) = self.topic.as_mut().filter(|t| t.arn == topic_arn) else {
+            tracing::warn!(
+                queue = %self.url,
+                topic = topic_arn,
+                "awsconf: a subscription confirmation for a topic this Live did not subscribe to; left unconfirmed"
+            );
+            return;
+        };
+        match topic
+            .sns
+            .confirm_subscription()
+            .topic_arn(topic_arn)
+            .token(token)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                tracing::info!(
+                    topic = topic_arn,
+                    "awsconf: confirmed the change-events subscription"
+                );
+                if let Some(arn) = out.subscription_arn.filter(|a| a.starts_with("arn:")) {
+                    topic.subscription = Some(arn);
+                }
+            }
+            Err(e) => {
+                let problem = problem_on(e, "sns:ConfirmSubscription", topic_arn, &self.url);
+                tracing::warn!(problem = %problem, "awsconf: could not confirm the change-events subscription");
+            }
+        }
     }
 }
 

@@ -286,6 +286,24 @@ impl<T: AwsConfig + Root> Loader<T> {
         self
     }
 
+    /// The least time between two refreshes that change events ask for
+    /// (default 2 s, at most 5 minutes). The first event after a quiet window
+    /// is refreshed at once; events that follow within the window are
+    /// gathered, and refreshed once at its end (re-reading only what holds the
+    /// names they name). So a steady stream of relevant events (a
+    /// `push --apply` of 300 parameters, a tenant map being edited) costs each
+    /// instance at most one refresh per window, and a changed value is served
+    /// at most a window (plus one receive) after its event. A fleet of `N`
+    /// instances under such a stream makes at most `N / window` refreshes a
+    /// second: raise the window for a large fleet (`awsconf-cli cost
+    /// --instances N` shows the quota shares).
+    #[cfg(feature = "events")]
+    pub fn change_events_window(mut self, window: Duration) -> Self {
+        self.events.get_or_insert_with(Default::default).window =
+            window.min(crate::events::MAX_WINDOW);
+        self
+    }
+
     /// How long a [`change_topic`](Self::change_topic) queue may go without a
     /// heartbeat before the next instance of the same app and env deletes it
     /// (and its subscription) as the queue of a process that died without
