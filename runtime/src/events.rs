@@ -698,7 +698,7 @@ impl Beat {
             tokio::time::sleep(self.every()).await;
             self.heartbeat().await;
             beats += 1;
-            if beats % 4 == 0 {
+            if beats.is_multiple_of(4) {
                 self.sweep_stale().await;
             }
         }
@@ -840,10 +840,16 @@ impl Drop for Queue {
                     return;
                 };
                 rt.block_on(async move {
-                    let mut config = topic.sdk_config.to_builder();
+                    // The SDK's own HTTPS client, new, for a new pool of
+                    // connections; a client of the user's own is kept.
                     #[cfg(feature = "default-https-client")]
-                    config.set_http_client(None);
-                    let config = config.build();
+                    let config = {
+                        let mut config = topic.sdk_config.to_builder();
+                        config.set_http_client(None);
+                        config.build()
+                    };
+                    #[cfg(not(feature = "default-https-client"))]
+                    let config = topic.sdk_config.clone();
                     let options = Options {
                         queue_url: url.clone(),
                         wait,
@@ -959,10 +965,7 @@ async fn subscription_of(
         {
             return Some(found.to_string());
         }
-        token = out.next_token;
-        if token.is_none() {
-            return None;
-        }
+        token = Some(out.next_token?);
     }
     None
 }

@@ -40,7 +40,7 @@ async fn timeout_duration_max_loads() {
     seed_small(&env).await;
     let config = Small::loader()
         .env(&env)
-        .sdk_config(&sdk_config(&moto()))
+        .sdk_config(&sdk_config(moto()))
         .timeout(Duration::MAX)
         .concurrency(usize::MAX)
         .max_pages(usize::MAX)
@@ -56,7 +56,7 @@ async fn timeout_zero_is_a_timeout_problem() {
     seed_small(&env).await;
     let err = Small::loader()
         .env(&env)
-        .sdk_config(&sdk_config(&moto()))
+        .sdk_config(&sdk_config(moto()))
         .timeout(Duration::ZERO)
         .load()
         .await
@@ -72,7 +72,7 @@ async fn watch_with_extreme_intervals_and_waits_refreshes_or_idles() {
     // Duration::MAX: no refresh on the interval, but refresh_now works.
     let live = Small::loader()
         .env(&env)
-        .sdk_config(&sdk_config(&moto()))
+        .sdk_config(&sdk_config(moto()))
         .timeout(Duration::MAX)
         .change_events_wait(Duration::MAX)
         .watch(Duration::MAX)
@@ -243,7 +243,7 @@ proptest! {
             let timeout = if offline { timeout } else { timeout.min(Duration::from_secs(20)) };
             let mut loader = Small::loader()
                 .env(&env)
-                .sdk_config(&sdk_config(&moto()))
+                .sdk_config(&sdk_config(moto()))
                 .timeout(timeout)
                 .concurrency(concurrency)
                 .max_pages(pages)
