@@ -149,6 +149,10 @@ enum Command {
         /// Replace parameters and secrets that exist.
         #[arg(long)]
         overwrite: bool,
+        /// Push a file with keys that are no field of the config, skipping
+        /// them. Without it such a file is refused and nothing is written.
+        #[arg(long)]
+        allow_unknown_keys: bool,
     },
     /// Estimate the monthly AWS cost of loading this config; with --instances, a
     /// fleet's refresh calls as a share of AWS's quotas.
@@ -258,7 +262,15 @@ where
             file,
             apply,
             overwrite,
-        } => push::<T>(&env, &file, PushOptions { apply, overwrite }, sdk, &mut io).await,
+            allow_unknown_keys,
+        } => {
+            let options = PushOptions {
+                apply,
+                overwrite,
+                allow_unknown_keys,
+            };
+            push::<T>(&env, &file, options, sdk, &mut io).await
+        }
         Command::Cost {
             higher_throughput,
             events: true,

@@ -31,6 +31,7 @@ async fn push(env: &str, endpoint: &str, file: &str, apply: bool) -> PushReport 
         PushOptions {
             apply,
             overwrite: true,
+            ..Default::default()
         },
         &mut |_, _| {},
     )

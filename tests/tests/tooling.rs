@@ -390,6 +390,7 @@ async fn template_then_push_bootstraps_an_env_that_loads_and_checks_clean() {
         PushOptions {
             apply: true,
             overwrite: false,
+            ..Default::default()
         },
         &mut |done, total| ticks.push((done, total)),
     )
@@ -427,6 +428,73 @@ async fn template_then_push_bootstraps_an_env_that_loads_and_checks_clean() {
 }
 
 #[tokio::test]
+async fn push_refuses_a_mistyped_key_and_names_the_field_it_meant() {
+    let env = unique_env("typo");
+    let sdk = sdk_config(moto());
+    let seed = Seed::new();
+    let dir = std::env::temp_dir().join(format!("awsconf-typo-{env}"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("local.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "log_level = \"debug\"\nstripe_key = \"{}\"\ndb_user = \"app\"\n\
+             db_password = \"{}\"\n\n[database]\nhots = \"h1\"\nport = 1\n\
+             replicas = [\"x\"]\npassword = \"{}\"\n",
+            CANARIES[1], CANARIES[2], CANARIES[0]
+        ),
+    )
+    .expect("write the file");
+    let file = path.to_str().expect("a UTF-8 path");
+
+    for apply in [&[][..], &["--apply"][..]] {
+        let mut args = vec!["--env", &env, "push", file];
+        args.extend_from_slice(apply);
+        let (code, out, err) = cli(&args, &sdk).await;
+        assert_ne!(code, 0, "a mistyped key must fail the push: {out}{err}");
+        assert!(
+            err.contains("unknown key `database.hots`: did you mean `database.host`?"),
+            "{err}"
+        );
+        assert!(err.contains("nothing was pushed"), "{err}");
+    }
+    // Nothing was written, not even the keys that were right.
+    let port = seed
+        .ssm
+        .get_parameter()
+        .name(format!("/{env}/tool/database/port"))
+        .send()
+        .await;
+    assert!(port.is_err(), "a refused push must write nothing");
+
+    // The flag pushes the rest and lists the key it skipped.
+    let (code, out, err) = cli(
+        &[
+            "--env",
+            &env,
+            "push",
+            file,
+            "--apply",
+            "--allow-unknown-keys",
+        ],
+        &sdk,
+    )
+    .await;
+    assert!(out.contains("unknown key `database.hots`"), "{out}{err}");
+    // Asked for explicitly: the rest is written and the push succeeds.
+    assert_eq!(code, 0, "{out}{err}");
+    let port = seed
+        .ssm
+        .get_parameter()
+        .name(format!("/{env}/tool/database/port"))
+        .send()
+        .await
+        .expect("pushed");
+    assert_eq!(port.parameter.and_then(|p| p.value).as_deref(), Some("1"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
 async fn push_is_a_dry_run_by_default_and_overwrites_only_when_asked() {
     let env = unique_env("push");
     let sdk = sdk_config(moto());
@@ -446,7 +514,13 @@ async fn push_is_a_dry_run_by_default_and_overwrites_only_when_asked() {
                 &sdk,
                 &text,
                 "local.toml",
-                PushOptions { apply, overwrite },
+                PushOptions {
+                    apply,
+                    overwrite,
+                    // `typo_key` is skipped and listed (refused by default:
+                    // `push_refuses_a_mistyped_key_and_names_the_field_it_meant`).
+                    allow_unknown_keys: true,
+                },
                 &mut |_, _| {},
             )
             .await
