@@ -52,7 +52,7 @@ def main() -> int:
     os.symlink(REPO, os.path.join(work, "awsconf"))
     # Bash runs the steps; the Rust and TOML blocks are written where the
     # README says, right after the step that creates their place.
-    lines = ["set -euo pipefail", f"cd {work}"]
+    lines = ["set -euo pipefail", f"cd {work}", f"log={work}"]
     lines += ["moto_pid=", "trap '[ -n \"$moto_pid\" ] && kill $moto_pid 2>/dev/null; true' EXIT"]
     main_rs = os.path.join(work, "orders", "src", "main.rs")
     staging = os.path.join(work, "orders", "staging.toml")
@@ -73,12 +73,12 @@ def main() -> int:
                     f"for _ in $(seq 150); do (echo > /dev/tcp/127.0.0.1/{port}) 2>/dev/null && break; sleep 0.2; done"
                 )
             elif re.search(r"\bfails\b", comment):
-                lines.append(f"if {{ {command}; }} > step.out 2> step.err; then echo 'expected to fail: {command}' >&2; exit 1; fi")
-                lines.append("cat step.err >&2")
-                lines.append("grep -q 'could not load' step.err || { echo 'it failed for another reason' >&2; exit 1; }")
+                lines.append(f"if {{ {command}; }} > "$log"/step.out 2> "$log"/step.err; then echo 'expected to fail: {command}' >&2; exit 1; fi")
+                lines.append("cat "$log"/step.err >&2")
+                lines.append("grep -q 'could not load' "$log"/step.err || { echo 'it failed for another reason' >&2; exit 1; }")
             else:
-                lines.append(f"{{ {command}; }} > step.out 2> step.err || {{ cat step.out step.err >&2; exit 1; }}")
-                lines.append("cat step.out; cat step.err >&2")
+                lines.append(f"{{ {command}; }} > "$log"/step.out 2> "$log"/step.err || {{ cat "$log"/step.out "$log"/step.err >&2; exit 1; }}")
+                lines.append("cat "$log"/step.out; cat "$log"/step.err >&2")
             if command.startswith("cargo new"):
                 lines.append(f"cat > {main_rs} <<'AWSCONF_EOF'\n{rust[0]}AWSCONF_EOF")
             if "tools template" in command:

@@ -12,6 +12,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use crate::error::{Error, Problem};
+use crate::location::Location;
 use crate::plan::{self, Targets};
 use crate::schema::{Schema, Scope};
 use crate::AwsConfig;
@@ -541,11 +542,9 @@ where
         + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    let what = if url.is_empty() {
-        "change-events queue (being created)".to_string()
-    } else {
-        format!("change-events queue {url}")
-    };
+    let what = Some(Location::Queue {
+        url: url.to_string(),
+    });
     let call = crate::aws_error::Call {
         action,
         resource: resource.to_string(),

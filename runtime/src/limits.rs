@@ -15,6 +15,7 @@
 use figment::value::Value;
 
 use crate::error::{Problem, ProblemKind};
+use crate::location::Location;
 use crate::plan::{self, SecretTarget, Targets};
 use crate::schema::{Field, Kind, Schema, Scope};
 
@@ -118,7 +119,7 @@ pub(crate) fn check_targets(targets: &Targets) -> Vec<Problem> {
             problems.push(
                 Problem::new(ProblemKind::Limit, why)
                     .field(p.field_path.clone())
-                    .location(shorten(&p.name)),
+                    .at(Location::parameter(shorten(&p.name))),
             );
         }
     }
@@ -127,7 +128,9 @@ pub(crate) fn check_targets(targets: &Targets) -> Vec<Problem> {
             problems.push(
                 Problem::new(ProblemKind::Limit, why)
                     .field(m.field_path.clone())
-                    .location(format!("{}/", shorten(&m.prefix))),
+                    .at(Location::Path {
+                        path: format!("{}/", shorten(&m.prefix)),
+                    }),
             );
         }
     }
@@ -148,7 +151,7 @@ fn secret_problem(s: &SecretTarget) -> Result<(), Problem> {
     secret_id(&s.secret.id).map_err(|why| {
         Problem::new(ProblemKind::Limit, why)
             .field(s.field_path.clone())
-            .location(format!("secret {}", shorten(&s.secret.id)))
+            .at(Location::secret(shorten(&s.secret.id)))
     })
 }
 

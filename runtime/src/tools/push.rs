@@ -44,6 +44,7 @@ use serde::Serialize;
 use super::{leaves, root_scope, table, Home, Leaf};
 use crate::aws_error::{classify, Call};
 use crate::error::ProblemKind;
+use crate::location::Location;
 use crate::plan::GET_PARAMETERS_MAX;
 use crate::schema::{Field, Kind, Schema, Scope};
 use crate::{AwsConfig, Root};
@@ -118,8 +119,9 @@ impl PushStatus {
 /// One parameter or secret of a push.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PushItem {
-    /// The SSM name, or `secret <id>`.
-    pub target: String,
+    /// The parameter or secret (in JSON, as its text: the SSM name or
+    /// `secret <id>`).
+    pub target: Location,
     /// `String`, `StringList`, `SecureString`, `secret` or `secret (binary)`.
     pub kind: String,
     /// The fields whose values it holds.
@@ -193,7 +195,7 @@ impl PushReport {
                     status.push_str(&format!("; keeps keys {}", i.kept_keys.join(", ")));
                 }
                 vec![
-                    i.target.clone(),
+                    i.target.to_string(),
                     i.kind.clone(),
                     i.fields.join(", "),
                     status,
@@ -457,7 +459,7 @@ impl Aws {
                     let call = Call {
                         action: "ssm:GetParameters",
                         resource: crate::arn::parameter(&self.region, "{account}", &batch[0]),
-                        what: String::new(),
+                        what: None,
                         fields: String::new(),
                     };
                     let message = classify(err, &call).message().to_string();
@@ -476,7 +478,7 @@ impl Aws {
         let call = |action| Call {
             action,
             resource: crate::arn::secret(&self.region, "{account}", id),
-            what: String::new(),
+            what: None,
             fields: String::new(),
         };
         let result = self.sm.get_secret_value().secret_id(id).send().await;
@@ -524,7 +526,7 @@ impl Aws {
                 let call = Call {
                     action: "ssm:PutParameter",
                     resource: crate::arn::parameter(&self.region, "{account}", &p.name),
-                    what: String::new(),
+                    what: None,
                     fields: String::new(),
                 };
                 PushStatus::Failed {
@@ -579,7 +581,7 @@ impl Aws {
                 let call = Call {
                     action,
                     resource: crate::arn::secret(&self.region, "{account}", id),
-                    what: String::new(),
+                    what: None,
                     fields: String::new(),
                 };
                 let (_, text) = crate::aws_error::service_problem(
@@ -745,7 +747,7 @@ impl Writes<'_> {
             }
         };
         PushItem {
-            target: p.name,
+            target: Location::parameter(p.name),
             kind: p.kind.as_str().to_string(),
             fields: vec![p.field],
             status,
@@ -780,7 +782,7 @@ impl Writes<'_> {
             },
         };
         PushItem {
-            target: format!("secret {}", s.id),
+            target: Location::secret(&s.id),
             kind: match s.payload {
                 Payload::Text(_) => "secret".into(),
                 Payload::Binary(_) => "secret (binary)".into(),
@@ -970,7 +972,7 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
             (Home::Param { name }, Kind::Param(_)) => {
                 if let Some(selector) = leaf.field.selector() {
                     skipped.push(PushItem {
-                        target: name.clone(),
+                        target: Location::parameter(name),
                         kind: "-".into(),
                         fields: vec![leaf.field_path.clone()],
                         status: PushStatus::Skipped {
@@ -992,7 +994,7 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
                 };
                 match ssm_text(value) {
                     Ok(text) if text.is_empty() => skipped.push(PushItem {
-                        target: name.clone(),
+                        target: Location::parameter(name),
                         kind: kind.as_str().to_string(),
                         fields: vec![leaf.field_path.clone()],
                         status: PushStatus::Skipped {
@@ -1012,7 +1014,7 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
             (Home::Secret { id }, Kind::Secret(s)) => {
                 if s.stage.is_some() || s.version_id.is_some() {
                     skipped.push(PushItem {
-                        target: format!("secret {id}"),
+                        target: Location::secret(id),
                         kind: "secret".into(),
                         fields: vec![leaf.field_path.clone()],
                         status: PushStatus::Skipped {
