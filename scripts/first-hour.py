@@ -73,12 +73,12 @@ def main() -> int:
                     f"for _ in $(seq 150); do (echo > /dev/tcp/127.0.0.1/{port}) 2>/dev/null && break; sleep 0.2; done"
                 )
             elif re.search(r"\bfails\b", comment):
-                lines.append(f"if {{ {command}; }} > "$log"/step.out 2> "$log"/step.err; then echo 'expected to fail: {command}' >&2; exit 1; fi")
-                lines.append("cat "$log"/step.err >&2")
-                lines.append("grep -q 'could not load' "$log"/step.err || { echo 'it failed for another reason' >&2; exit 1; }")
+                lines.append(f"if {{ {command}; }} > $log/step.out 2> $log/step.err; then echo 'expected to fail: {command}' >&2; exit 1; fi")
+                lines.append("cat $log/step.err >&2")
+                lines.append("grep -q 'could not load' $log/step.err || { echo 'it failed for another reason' >&2; exit 1; }")
             else:
-                lines.append(f"{{ {command}; }} > "$log"/step.out 2> "$log"/step.err || {{ cat "$log"/step.out "$log"/step.err >&2; exit 1; }}")
-                lines.append("cat "$log"/step.out; cat "$log"/step.err >&2")
+                lines.append(f"{{ {command}; }} > $log/step.out 2> $log/step.err || {{ cat $log/step.out $log/step.err >&2; exit 1; }}")
+                lines.append("cat $log/step.out; cat $log/step.err >&2")
             if command.startswith("cargo new"):
                 lines.append(f"cat > {main_rs} <<'AWSCONF_EOF'\n{rust[0]}AWSCONF_EOF")
             if "tools template" in command:
