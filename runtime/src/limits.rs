@@ -1,6 +1,9 @@
-//! AWS's limits, enforced by awsconf itself: names and secret ids are checked
-//! before any call is made for them, and values are checked whichever layer hands
-//! them over. Emulators (moto accepts a 9,000-byte standard parameter, a 70,000-byte
+//! AWS's limits, enforced by awsconf itself. The names and secret ids a schema
+//! declares are checked before any call (`check_schema`, from the loader); a map
+//! entry's secret ids, known only once the map's names are read, are checked
+//! before those secrets are fetched (`refuse_secrets`, from the fetch); values are
+//! checked after the fetch, as each field is decoded, whichever layer handed them
+//! over (`value_size`). Emulators (moto accepts a 9,000-byte standard parameter, a 70,000-byte
 //! secret and a 1,100-character name) and local layers are lenient where AWS is
 //! strict, so without these checks a config could work in tests and fail in
 //! production.
