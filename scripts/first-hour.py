@@ -78,7 +78,7 @@ def main() -> int:
                 lines.append("grep -q 'could not load' $log/step.err || { echo 'it failed for another reason' >&2; exit 1; }")
             else:
                 lines.append(f"{{ {command}; }} > $log/step.out 2> $log/step.err || {{ cat $log/step.out $log/step.err >&2; exit 1; }}")
-                lines.append("cat $log/step.out; cat $log/step.err >&2")
+                lines.append("tail -n 5 $log/step.out; tail -n 5 $log/step.err >&2")
             if command.startswith("cargo new"):
                 lines.append(f"cat > {main_rs} <<'AWSCONF_EOF'\n{rust[0]}AWSCONF_EOF")
             if "tools template" in command:
