@@ -221,6 +221,7 @@ mod leaf;
 mod limits;
 mod live;
 mod loader;
+mod location;
 mod origin;
 mod plan;
 #[cfg(test)]
@@ -230,6 +231,7 @@ mod quota;
 mod redact;
 pub mod schema;
 mod session;
+mod summary;
 mod table;
 mod timeouts;
 #[cfg(feature = "tools")]
@@ -251,6 +253,7 @@ pub use live::Live;
 pub use loader::{
     Loader, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGES, ENV_VAR, MAX_CONCURRENCY, OFFLINE_VAR,
 };
+pub use location::Location;
 pub use origin::{Origin, Source};
 pub use plan::{Plan, PlannedCall};
 pub use schema::Schema;
