@@ -24,6 +24,11 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::SdkConfig;
+use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
+use aws_smithy_runtime_api::client::retries::classifiers::{
+    ClassifyRetry, RetryAction, RetryClassifierPriority, RetryReason,
+};
+use aws_smithy_types::retry::ErrorKind;
 
 /// The default bound on a whole load: 2 minutes, room for a fleet of 200
 /// processes of 100 parameters each starting at once under Parameter Store's
@@ -85,7 +90,7 @@ pub(crate) fn ssm_client(sdk_config: &SdkConfig, load_timeout: Duration) -> aws_
     let config = aws_sdk_ssm::config::Builder::from(sdk_config)
         .timeout_config(client_timeouts(sdk_config.timeout_config(), load_timeout))
         .retry_config(client_retries(sdk_config.retry_config()))
-        .retry_classifier(crate::fetch::pace::ThrottlingRetriedByAwsconf)
+        .retry_classifier(ThrottlingRetriedByAwsconf)
         .build();
     aws_sdk_ssm::Client::from_conf(config)
 }
@@ -99,9 +104,39 @@ pub(crate) fn secrets_client(
     let config = aws_sdk_secretsmanager::config::Builder::from(sdk_config)
         .timeout_config(client_timeouts(sdk_config.timeout_config(), load_timeout))
         .retry_config(client_retries(sdk_config.retry_config()))
-        .retry_classifier(crate::fetch::pace::ThrottlingRetriedByAwsconf)
+        .retry_classifier(ThrottlingRetriedByAwsconf)
         .build();
     aws_sdk_secretsmanager::Client::from_conf(config)
+}
+
+/// Tells the SDK not to retry a throttling error itself: awsconf re-issues it,
+/// paced, until the load's deadline. Runs after the SDK's own classifiers and
+/// forbids only what they classified as throttling.
+#[derive(Debug)]
+pub(crate) struct ThrottlingRetriedByAwsconf;
+
+impl ClassifyRetry for ThrottlingRetriedByAwsconf {
+    fn classify_retry(&self, _ctx: &InterceptorContext) -> RetryAction {
+        RetryAction::NoActionIndicated
+    }
+
+    fn classify_retry_v2(&self, _ctx: &InterceptorContext, previous: &RetryAction) -> RetryAction {
+        match previous {
+            RetryAction::RetryIndicated(RetryReason::RetryableError {
+                kind: ErrorKind::ThrottlingError,
+                ..
+            }) => RetryAction::RetryForbidden,
+            _ => RetryAction::NoActionIndicated,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "awsconf: throttling is retried by awsconf"
+    }
+
+    fn priority(&self) -> RetryClassifierPriority {
+        RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
+    }
 }
 
 #[cfg(test)]
