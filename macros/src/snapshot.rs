@@ -198,7 +198,9 @@ fn root_check(private: &TokenStream, ident: &syn::Ident, app: &str) -> TokenStre
             ::core::panic!("{}", __AWSCONF_REPORT.as_str());
         }
     };
+    // A snapshot of thousands of names is a long evaluation, not a loop.
     quote! {
+        #[allow(long_running_const_eval)]
         const _: () = {
             #track_var
             #(#tracked)*

@@ -144,7 +144,7 @@ pub enum NodeKind {
 
 /// The most pieces a composed name holds (SSM allows 15 levels; a secret id template
 /// adds a few).
-const PIECES: usize = 48;
+const PIECES: usize = 40;
 
 /// A name composed of borrowed pieces, compared without allocating.
 #[derive(Clone, Copy)]
@@ -186,30 +186,40 @@ impl<'a> Text<'a> {
         out
     }
 
-    /// `-1`, `0` or `1` as `self` sorts before, equal to or after `other`.
-    const fn cmp(&self, other: &[u8]) -> i8 {
+    /// `-1`, `0` or `1` as `self` sorts before, equal to or after `other`, and the
+    /// length of their common prefix; the first `start` bytes are known to be equal.
+    const fn cmp_from(&self, other: &[u8], start: usize) -> (i8, usize) {
         let mut j = 0;
         let mut p = 0;
+        // Skip whole pieces inside the known-equal prefix.
+        while p < self.n && j + self.parts[p].len() <= start {
+            j += self.parts[p].len();
+            p += 1;
+        }
+        let mut first = start - j;
         while p < self.n {
             let part = self.parts[p];
-            let mut i = 0;
+            let mut i = first;
+            j += first;
+            first = 0;
             while i < part.len() {
                 if j >= other.len() {
-                    return 1;
+                    return (1, j);
                 }
                 if part[i] != other[j] {
-                    return if part[i] < other[j] { -1 } else { 1 };
+                    return (if part[i] < other[j] { -1 } else { 1 }, j);
                 }
                 i += 1;
                 j += 1;
             }
             p += 1;
         }
-        if j < other.len() {
-            -1
-        } else {
-            0
-        }
+        (if j < other.len() { -1 } else { 0 }, j)
+    }
+
+    /// `-1`, `0` or `1` as `self` sorts before, equal to or after `other`.
+    const fn cmp(&self, other: &[u8]) -> i8 {
+        self.cmp_from(other, 0).0
     }
 
     /// The length in bytes.
@@ -350,14 +360,25 @@ const fn opening<'a>(v: &View<'a>, path: &Text<'a>) -> Text<'a> {
     append(m, path).push(b"`")
 }
 
+/// Bisection that skips the prefix every name between the bounds shares with the
+/// sought one (the smaller of the common prefixes with the two bounds): names under
+/// one prefix differ only in their last bytes.
 const fn find_param<'a>(v: &View<'a>, name: &Text<'_>) -> Option<ParamView<'a>> {
     let (mut lo, mut hi) = (0, v.params.len());
+    let (mut lcp_lo, mut lcp_hi) = (0, 0);
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        match name.cmp(v.params[mid].name.as_bytes()) {
-            0 => return Some(v.params[mid]),
-            1 => lo = mid + 1,
-            _ => hi = mid,
+        let start = if lcp_lo < lcp_hi { lcp_lo } else { lcp_hi };
+        match name.cmp_from(v.params[mid].name.as_bytes(), start) {
+            (0, _) => return Some(v.params[mid]),
+            (1, common) => {
+                lo = mid + 1;
+                lcp_lo = common;
+            }
+            (_, common) => {
+                hi = mid;
+                lcp_hi = common;
+            }
         }
     }
     None
@@ -506,11 +527,10 @@ const fn check_param<'a, const N: usize>(
     fpath: &Text<'a>,
     out: &mut Report<N>,
 ) {
-    let open = opening(v, fpath);
     match find_param(v, name) {
         None => {
             if f.required {
-                let m = append(open.push(b" is required, but parameter "), name).push(
+                let m = append(opening(v, fpath).push(b" is required, but parameter "), name).push(
                     b" is not in the snapshot; run `prepare` for this env again (the struct gained a field since)",
                 );
                 out.emit(&m);
@@ -518,15 +538,19 @@ const fn check_param<'a, const N: usize>(
         }
         Some(ParamView { ty: None, .. }) => {
             if f.required {
-                let m = append(open.push(b" is required, but parameter "), name)
-                    .push(b" does not exist");
+                let m = append(
+                    opening(v, fpath).push(b" is required, but parameter "),
+                    name,
+                )
+                .push(b" does not exist");
                 out.emit(&m);
             }
         }
         Some(ParamView { ty: Some(ty), .. }) => {
             if secret && !matches!(ty, ParamType::SecureString) {
                 let m = append(
-                    open.push(b" is secret (")
+                    opening(v, fpath)
+                        .push(b" is secret (")
                         .push(f.type_name.as_bytes())
                         .push(b"), but parameter "),
                     name,
@@ -537,7 +561,7 @@ const fn check_param<'a, const N: usize>(
                 out.emit(&m);
             } else if !secret && matches!(ty, ParamType::SecureString) {
                 let m = append(
-                    open.push(b" is not secret (")
+                    opening(v, fpath).push(b" is not secret (")
                         .push(f.type_name.as_bytes())
                         .push(b"), but parameter "),
                     name,
@@ -550,7 +574,7 @@ const fn check_param<'a, const N: usize>(
                 && !matches!(ty, ParamType::StringList)
             {
                 let m = append(
-                    open.push(b" is a list (")
+                    opening(v, fpath).push(b" is a list (")
                         .push(f.type_name.as_bytes())
                         .push(b"), but parameter "),
                     name,
@@ -572,11 +596,10 @@ const fn check_secret<'a, const N: usize>(
     fpath: &Text<'a>,
     out: &mut Report<N>,
 ) {
-    let open = opening(v, fpath);
     match find_secret(v, id) {
         None => {
             if f.required {
-                let m = append(open.push(b" is required, but secret "), id).push(
+                let m = append(opening(v, fpath).push(b" is required, but secret "), id).push(
                     b" is not in the snapshot; run `prepare` for this env again (the struct gained a field since)",
                 );
                 out.emit(&m);
@@ -584,8 +607,8 @@ const fn check_secret<'a, const N: usize>(
         }
         Some(SecretView { exists: false, .. }) => {
             if f.required {
-                let m =
-                    append(open.push(b" is required, but secret "), id).push(b" does not exist");
+                let m = append(opening(v, fpath).push(b" is required, but secret "), id)
+                    .push(b" does not exist");
                 out.emit(&m);
             }
         }
@@ -596,7 +619,8 @@ const fn check_secret<'a, const N: usize>(
             match keys {
                 None => {
                     let m = append(
-                        open.push(b" reads key `")
+                        opening(v, fpath)
+                            .push(b" reads key `")
                             .push(key.as_bytes())
                             .push(b"` of secret "),
                         id,
@@ -614,7 +638,7 @@ const fn check_secret<'a, const N: usize>(
                         k += 1;
                     }
                     if !found && f.required {
-                        let m = append(open.push(b" is required, but secret "), id)
+                        let m = append(opening(v, fpath).push(b" is required, but secret "), id)
                             .push(b" has no key `")
                             .push(key.as_bytes())
                             .push(b"`");
@@ -662,4 +686,61 @@ pub const fn is_sorted(v: &View<'_>) -> bool {
         i += 1;
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::format;
+    use std::string::String;
+    use std::vec::Vec;
+
+    #[test]
+    fn bisection_finds_every_name_and_no_other() {
+        let names: Vec<String> = (0..2000)
+            .map(|i| format!("/e/a/tenants/t{i:05}/plan"))
+            .chain((0..50).map(|i| format!("/e/a/c/p{i}")))
+            .collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        let params: Vec<ParamView<'_>> = sorted
+            .iter()
+            .map(|n| ParamView {
+                name: n,
+                ty: Some(ParamType::String),
+            })
+            .collect();
+        let v = View {
+            env: "e",
+            app: "a",
+            file: "f",
+            params: &params,
+            secrets: &[],
+            maps: &[],
+        };
+        assert!(is_sorted(&v));
+        for n in &names {
+            let (head, tail) = n.split_at(n.len() / 2);
+            let t = Text::new().push(head.as_bytes()).push(tail.as_bytes());
+            assert!(find_param(&v, &t).is_some(), "{n}");
+            let t = Text::new().push(n.as_bytes()).push(b"x");
+            assert!(find_param(&v, &t).is_none(), "{n}x");
+        }
+        let t = Text::new().push(b"/e/a/tenants/t0000/plan");
+        assert!(find_param(&v, &t).is_none());
+    }
+
+    #[test]
+    fn secret_id_templates_expand_env_app_and_key() {
+        let t = expand_template(
+            b"{env}/x/{app}/{key}-{nope}",
+            b"prod",
+            b"api",
+            Some(b"acme"),
+        );
+        assert_eq!(t.cmp(b"prod/x/api/acme-{nope}"), 0);
+        let t = expand_template(b"{env}/{key}", b"prod", b"api", None);
+        assert_eq!(t.cmp(b"prod/{key}"), 0);
+    }
 }
