@@ -221,6 +221,7 @@ mod leaf;
 mod limits;
 mod live;
 mod loader;
+mod location;
 mod origin;
 mod plan;
 #[cfg(test)]
@@ -230,6 +231,7 @@ mod quota;
 mod redact;
 pub mod schema;
 mod session;
+mod summary;
 mod table;
 mod timeouts;
 #[cfg(feature = "tools")]
@@ -249,13 +251,16 @@ pub use error::{Error, Problem, ProblemKind};
 pub use fetch::pace::{Pacing, SecretReads};
 pub use figment;
 pub use live::Live;
-pub use loader::{Loader, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGES, ENV_VAR, OFFLINE_VAR};
+pub use loader::{
+    Loader, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGES, ENV_VAR, MAX_CONCURRENCY, OFFLINE_VAR,
+};
+pub use location::Location;
 pub use origin::{Origin, Source};
 pub use plan::{Plan, PlannedCall};
 pub use schema::Schema;
 pub use secrecy::{ExposeSecret, SecretBox, SecretSlice, SecretString};
 pub use serde;
-pub use timeouts::DEFAULT_TIMEOUT;
+pub use timeouts::{DEFAULT_TIMEOUT, MAX_START_JITTER, MAX_TIMEOUT};
 pub use verify::verify;
 
 /// A config struct: derive it with `#[derive(AwsConfig)]`.

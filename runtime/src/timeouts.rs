@@ -30,6 +30,12 @@ use aws_config::SdkConfig;
 /// default 40 calls per second (49 s at the least). A hung call is reported
 /// sooner, by its per-attempt timeouts (below).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+/// The longest `.timeout(..)` a load keeps: one day. A longer one (even
+/// `Duration::MAX`) is clamped to it.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+/// The longest `.start_jitter(..)` a load keeps: 5 minutes. A longer one is
+/// clamped to it.
+pub const MAX_START_JITTER: Duration = Duration::from_secs(300);
 /// The connect timeout set on the clients when the `SdkConfig` leaves it unset.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 /// The shortest per-attempt timeout awsconf sets (for loads with a short `.timeout(..)`).
@@ -41,6 +47,15 @@ pub const MAX_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// `SdkConfig` leaves it unset.
 pub fn default_attempt_timeout(load_timeout: Duration) -> Duration {
     (load_timeout / 4).clamp(MIN_ATTEMPT_TIMEOUT, MAX_ATTEMPT_TIMEOUT)
+}
+
+/// The instant `after` from now, or as far as an `Instant` reaches (about
+/// a century on) when that overflows: never a panic.
+pub(crate) fn deadline(after: Duration) -> std::time::Instant {
+    let now = std::time::Instant::now();
+    now.checked_add(after)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(now)
 }
 
 /// The caller's timeouts, with every unset one filled in.
@@ -137,6 +152,13 @@ mod tests {
         let t = client_timeouts(Some(&user), Duration::from_secs(30));
         assert_eq!(t.connect_timeout(), Some(Duration::from_millis(3100)));
         assert_eq!(t.operation_attempt_timeout(), Some(Duration::from_secs(20)));
+    }
+
+    #[test]
+    fn a_deadline_never_overflows() {
+        let now = std::time::Instant::now();
+        assert!(deadline(Duration::MAX) > now + Duration::from_secs(86_400));
+        assert!(deadline(Duration::ZERO) >= now);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::path::Path;
 use awsconf_names::snapshot::{check, Report, Snapshot};
 
 use crate::__private::SnapshotNode;
-use crate::{Error, Problem, ProblemKind, Root};
+use crate::{Error, Location, Problem, ProblemKind, Root};
 
 /// The most bytes of messages one check writes (a few hundred problems).
 const REPORT_BYTES: usize = 64 * 1024;
@@ -49,7 +49,7 @@ pub fn verify<T: Root + SnapshotNode>(dir: impl AsRef<Path>) -> Result<(), Error
                 dir.display()
             ),
         )
-        .location(dir.display().to_string())]);
+        .at(Location::layer(dir.display().to_string()))]);
     }
     let mut problems = Vec::new();
     let mut report: Box<Report<REPORT_BYTES>> = Box::default();
@@ -79,7 +79,7 @@ pub(crate) fn read_dir(dir: &Path) -> Result<Vec<(String, Snapshot)>, Problem> {
             ProblemKind::Layer,
             format!("cannot read the snapshot directory {}: {e}", dir.display()),
         )
-        .location(dir.display().to_string())
+        .at(Location::layer(dir.display().to_string()))
     };
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map_err(unreadable)?
@@ -94,11 +94,11 @@ pub(crate) fn read_dir(dir: &Path) -> Result<Vec<(String, Snapshot)>, Problem> {
             let shown = path.display().to_string();
             let text = std::fs::read_to_string(&path).map_err(|e| {
                 Problem::new(ProblemKind::Layer, format!("cannot read {shown}: {e}"))
-                    .location(shown.clone())
+                    .at(Location::layer(shown.clone()))
             })?;
             let snap = Snapshot::parse(&text).map_err(|e| {
                 Problem::new(ProblemKind::Layer, format!("snapshot {shown}: {e}"))
-                    .location(shown.clone())
+                    .at(Location::layer(shown.clone()))
             })?;
             Ok((shown, snap))
         })
@@ -125,11 +125,10 @@ fn problem(line: &str) -> Problem {
     if let Some(field) = between("field `", '`') {
         p = p.field(field);
     }
-    let location = between(" parameter ", ' ').or_else(|| {
-        between(" secret ", ' ').map(|id| format!("secret {}", id.trim_end_matches(',')))
-    });
-    if let Some(location) = location {
-        p = p.location(location.trim_end_matches(',').to_string());
+    if let Some(name) = between(" parameter ", ' ') {
+        p = p.at(Location::parameter(name.trim_end_matches(',')));
+    } else if let Some(id) = between(" secret ", ' ') {
+        p = p.at(Location::secret(id.trim_end_matches(',')));
     }
     p
 }

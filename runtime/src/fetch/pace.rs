@@ -486,9 +486,9 @@ impl Fetcher {
                 Err(err) if is_throttling(&err) => {
                     let wait = backoff(attempt);
                     let in_time = reissue
-                        && self
-                            .retry_until
-                            .is_some_and(|until| Instant::now() + wait < until);
+                        && self.retry_until.is_some_and(|until| {
+                            Instant::now().checked_add(wait).is_some_and(|t| t < until)
+                        });
                     if !in_time {
                         return Err(err);
                     }

@@ -20,7 +20,7 @@ use serde::Serialize;
 use super::{leaves, root_scope, Home, Leaf};
 use crate::aws_error::{classify, Call};
 use crate::schema::{Field, Kind, Scope};
-use crate::{AwsConfig, Error, Problem, ProblemKind, Root};
+use crate::{AwsConfig, Error, Location, Problem, ProblemKind, Root};
 
 /// `DescribeParameters` takes at most 50 values in a filter and returns at most 50 a page.
 const DESCRIBE_MAX: usize = 50;
@@ -67,7 +67,7 @@ pub async fn prepare<T: AwsConfig + Root>(
                 ProblemKind::Layer,
                 format!("cannot write {}: {e}", path.display()),
             )
-            .location(path.display().to_string())],
+            .at(Location::layer(path.display().to_string()))],
         ));
     }
     Ok(path)
@@ -115,7 +115,8 @@ pub async fn prepare_check<T: AwsConfig + Root>(
         Err(Error::new(
             T::schema().type_name,
             Some(env.to_string()),
-            vec![Problem::new(ProblemKind::Layer, message).location(file.display().to_string())],
+            vec![Problem::new(ProblemKind::Layer, message)
+                .at(Location::layer(file.display().to_string()))],
         ))
     };
     let text = match std::fs::read_to_string(&file) {
@@ -333,7 +334,8 @@ async fn describe_names(
         .build()
         .map_err(|e| Problem::new(ProblemKind::Aws, format!("DescribeParameters filter: {e}")))?;
     let what = format!("parameters {}", names.join(", "));
-    describe(ssm, region, filter, what).await
+    let at = Location::parameters(names.to_vec());
+    describe(ssm, region, filter, what, at).await
 }
 
 /// `DescribeParameters` with a recursive `Path` filter: every name under `prefix/`.
@@ -348,7 +350,17 @@ async fn describe_path(
         .values(prefix)
         .build()
         .map_err(|e| Problem::new(ProblemKind::Aws, format!("DescribeParameters filter: {e}")))?;
-    describe(ssm, region, filter, format!("parameters under {prefix}/")).await
+    let at = Location::Path {
+        path: format!("{prefix}/"),
+    };
+    describe(
+        ssm,
+        region,
+        filter,
+        format!("parameters under {prefix}/"),
+        at,
+    )
+    .await
 }
 
 async fn describe(
@@ -356,11 +368,12 @@ async fn describe(
     region: &str,
     filter: ParameterStringFilter,
     what: String,
+    at: Location,
 ) -> Result<BTreeMap<String, (ParamType, Option<i64>)>, Problem> {
     let call = Call {
         action: "ssm:DescribeParameters",
         resource: crate::arn::parameter(region, "{account}", "*"),
-        what: what.clone(),
+        what: Some(at.clone()),
         fields: String::new(),
     };
     let mut out = BTreeMap::new();
@@ -394,7 +407,7 @@ async fn describe(
             MAX_PAGES * DESCRIBE_MAX
         ),
     )
-    .location(what))
+    .at(at))
 }
 
 /// Every declared secret: whether it exists and, when a field reads one of its
@@ -419,7 +432,7 @@ async fn secrets(
         let call = |action| Call {
             action,
             resource: crate::arn::secret(region, "{account}", id),
-            what: format!("secret {id}"),
+            what: Some(Location::secret(id)),
             fields: String::new(),
         };
         let exists = match client.describe_secret().secret_id(id).send().await {
