@@ -24,3 +24,6 @@ scripts/moto.sh install
 # (no empty "running 0 tests" blocks). `--all-targets` would run those too.
 # Clippy (.ci/run) builds every target.
 cargo test --workspace --exclude awsconf-bench
+# Verified builds: an edited or added snapshot rebuilds the example crate and
+# its compile-time check sees the change.
+scripts/verified-rebuild.sh

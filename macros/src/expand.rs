@@ -25,9 +25,14 @@ pub fn derive(input: &syn::DeriveInput) -> TokenStream {
         (Err(err), _) => {
             let mut out = err.into_compile_error();
             out.extend(fallback(input, &krate));
+            out.extend(crate::snapshot::fallback(input, &krate));
             out
         }
-        (Ok(()), None) => fallback(input, &krate),
+        (Ok(()), None) => {
+            let mut out = fallback(input, &krate);
+            out.extend(crate::snapshot::fallback(input, &krate));
+            out
+        }
     }
 }
 
@@ -167,6 +172,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
         }
     });
 
+    let snapshot = crate::snapshot::expand(cont);
     quote! {
         const _: () = {
             #(#default_fns)*
@@ -193,6 +199,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
             }
         };
         #root
+        #snapshot
     }
 }
 

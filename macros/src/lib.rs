@@ -11,6 +11,7 @@ mod case;
 mod check;
 mod ctxt;
 mod expand;
+mod snapshot;
 
 use proc_macro::TokenStream;
 

@@ -8,6 +8,8 @@
 
 #![no_std]
 
+pub mod snapshot;
+
 /// The longest SSM parameter name, in characters.
 pub const SSM_NAME_MAX_CHARS: usize = 1011;
 /// The deepest SSM hierarchy: `/a/b/c` has 3 levels.

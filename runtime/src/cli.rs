@@ -15,12 +15,14 @@
 //!
 //! ```text
 //! <bin> [--env ENV] [--format table|json] <COMMAND>
-//!   iam-policy --account ID [--region R] [--watch] [--events QUEUE_ARN | --events-topic TOPIC_ARN]
+//!   iam-policy --account ID [--region R] [--watch] [--events QUEUE_ARN | --events-topic TOPIC_ARN] [--prepare]
 //!                                          least-privilege IAM policy (JSON)
 //!   events-rule --queue-arn ARN            EventBridge rules + queue policy for change events (JSON)
 //!   check [--strict]                       the schema against the env: would it load? drift?
 //!   explain [--config FILE]... [--env-prefix P]
 //!                                          each field's value (secrets redacted) and its layer
+//!   prepare [--dir DIR] [--check]          a snapshot of the env (never a value) in DIR/ENV.json for
+//!                                          the compile-time check; --check: exit 3 on drift
 //!   template [--output FILE] [--force]     a local TOML with every field
 //!   push FILE [--apply] [--overwrite]      write a local TOML's values into the env (dry run by default)
 //!   cost [--loads-per-month N] [--map-entries N] [--advanced] [--higher-throughput]
@@ -38,7 +40,7 @@
 //! | 0 | success; `check`: the config would load |
 //! | 1 | `check`/`explain`: the config would not load; `push`: a write failed or the file was refused; an AWS or file error |
 //! | 2 | usage: bad arguments, no env, a missing option |
-//! | 3 | `check --strict`: the config would load, but the env has drifted (undeclared parameters, a secret stored unencrypted) |
+//! | 3 | `check --strict`: the config would load, but the env has drifted (undeclared parameters, a secret stored unencrypted); `prepare --check`: the env differs from its snapshot |
 //!
 //! No output, table or JSON, contains a secret's value.
 
@@ -60,7 +62,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 /// Bad arguments.
 pub const EXIT_USAGE: u8 = 2;
-/// `check --strict`: the config would load, but the env has drifted.
+/// `check --strict`: the config would load, but the env has drifted;
+/// `prepare --check`: the env differs from its snapshot.
 pub const EXIT_DRIFT: u8 = 3;
 
 /// Output format.
@@ -108,6 +111,9 @@ enum Command {
         /// Also grant what `change_topic(TOPIC_ARN)` needs: its own queues, and subscribing to the topic.
         #[arg(long, value_name = "TOPIC_ARN")]
         events_topic: Option<String>,
+        /// Instead: the read-only policy `prepare` needs (no parameter value).
+        #[arg(long, conflicts_with_all = ["watch", "events", "events_topic"])]
+        prepare: bool,
     },
     /// Print the EventBridge rules and SQS queue policy that send this config's change events to a queue.
     EventsRule {
@@ -129,6 +135,16 @@ enum Command {
         /// Environment variables with this prefix layered on top (split on `__`).
         #[arg(long, value_name = "PREFIX")]
         env_prefix: Option<String>,
+    },
+    /// Write a snapshot of the env (names, types, versions, secret key names; never a
+    /// value) to DIR/ENV.json, for the compile-time check; --check compares instead.
+    Prepare {
+        /// The snapshot directory [default: .awsconf beside the crate's Cargo.toml].
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Compare the snapshot with the env and exit 3 on drift, writing nothing.
+        #[arg(long)]
+        check: bool,
     },
     /// Write a local TOML with every field: defaults filled in, secrets as placeholders.
     Template {
@@ -248,7 +264,11 @@ where
             watch,
             events,
             events_topic,
+            prepare,
         } => {
+            if prepare {
+                return prepare_policy::<T>(&env, &account, region, sdk, &mut io).await;
+            }
             let events = match (events, events_topic) {
                 (Some(queue), _) => Some(EventsGrant::Queue(queue)),
                 (None, Some(topic)) => Some(EventsGrant::Topic(topic)),
@@ -266,6 +286,7 @@ where
             explain::<T>(&env, &files, env_prefix, sdk, &mut io).await
         }
         Command::Template { output, force } => template::<T>(&env, output, force, &mut io),
+        Command::Prepare { dir, check } => prepare::<T>(&env, dir, check, sdk, &mut io).await,
         Command::Push {
             file,
             apply,
@@ -498,6 +519,73 @@ async fn iam_policy<T: AwsConfig + Root>(
         io.note(format_args!("warning: {warning}"));
     }
     print_json(io.out, &policy);
+    EXIT_OK
+}
+
+/// `prepare`: write the snapshot; with `check`, compare it (exit 3 on drift).
+async fn prepare<T: AwsConfig + Root>(
+    env: &str,
+    dir: Option<PathBuf>,
+    check: bool,
+    sdk: Sdk<'_>,
+    io: &mut Output<'_>,
+) -> u8 {
+    let dir = dir.unwrap_or_else(tools::prepare::default_dir);
+    let sdk_config = sdk.load().await;
+    if check {
+        match tools::prepare_check::<T>(env, &sdk_config, &dir).await {
+            Ok(drift) => {
+                io.report(&drift, |d| d.to_table());
+                if drift.changes.is_empty() {
+                    EXIT_OK
+                } else {
+                    EXIT_DRIFT
+                }
+            }
+            Err(e) => {
+                io.note(format_args!("error: {e}"));
+                EXIT_FAILED
+            }
+        }
+    } else {
+        match tools::prepare::<T>(env, &sdk_config, &dir).await {
+            Ok(path) => {
+                io.note(format_args!("wrote {}", path.display()));
+                EXIT_OK
+            }
+            Err(e) => {
+                io.note(format_args!("error: {e}"));
+                EXIT_FAILED
+            }
+        }
+    }
+}
+
+/// `iam-policy --prepare`.
+async fn prepare_policy<T: AwsConfig + Root>(
+    env: &str,
+    account: &str,
+    region: Option<String>,
+    sdk: Sdk<'_>,
+    io: &mut Output<'_>,
+) -> u8 {
+    let region = match region {
+        Some(r) => r,
+        None => match sdk.load().await.region() {
+            Some(r) => r.to_string(),
+            None => {
+                io.note(format_args!(
+                    "error: no region: pass --region or set AWS_REGION"
+                ));
+                return EXIT_USAGE;
+            }
+        },
+    };
+    if let Err(e) = iam::PolicyOptions::new(&region, account) {
+        io.note(format_args!("error: {e}"));
+        return EXIT_USAGE;
+    }
+    print_json(io.out, &tools::prepare::policy::<T>(env, &region, account));
     EXIT_OK
 }
 

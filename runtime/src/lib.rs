@@ -238,6 +238,7 @@ mod timeouts;
 pub mod tools;
 #[cfg(any(feature = "events", feature = "tools"))]
 mod topic_queue;
+mod verify;
 mod walk;
 
 /// The AWS SDK's configuration crate, so your crate needs no `aws-config`
@@ -260,6 +261,7 @@ pub use schema::Schema;
 pub use secrecy::{ExposeSecret, SecretBox, SecretSlice, SecretString};
 pub use serde;
 pub use timeouts::{DEFAULT_TIMEOUT, MAX_START_JITTER, MAX_TIMEOUT};
+pub use verify::verify;
 
 /// A config struct: derive it with `#[derive(AwsConfig)]`.
 pub trait AwsConfig: Sized {

@@ -135,3 +135,19 @@ pub const fn max(a: usize, b: usize) -> usize {
 pub fn is_change_event(body: &str) -> bool {
     crate::events::parse(body).is_ok()
 }
+
+/// The snapshot check (`awsconf_names::snapshot`), for the `const` item the derive
+/// emits on a root struct when `.awsconf/*.json` exists; [`crate::verify`] runs the
+/// same function at run time.
+pub use awsconf_names::snapshot::{
+    check as snapshot_check, is_sorted as snapshot_is_sorted, MapView, Node, NodeField, NodeKind,
+    ParamType, ParamView, Report, SecretView, View,
+};
+
+/// A struct's schema as a `const` the snapshot check can walk: the derive
+/// implements it for every struct (a component's node is reached from its
+/// parent's, which a `fn` pointer in [`crate::Schema`] cannot be in a `const`).
+pub trait SnapshotNode {
+    /// The struct's node.
+    const NODE: &'static Node;
+}

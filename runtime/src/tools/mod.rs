@@ -20,6 +20,8 @@ pub mod cost;
 pub mod events_rule;
 pub mod explain;
 #[cfg(all(feature = "ssm", feature = "secretsmanager"))]
+pub mod prepare;
+#[cfg(all(feature = "ssm", feature = "secretsmanager"))]
 pub mod push;
 pub mod template;
 
@@ -31,6 +33,8 @@ pub use cost::{
 };
 pub use events_rule::{events_rule, QueueArn};
 pub use explain::{explain, ExplainedField, Explanation};
+#[cfg(all(feature = "ssm", feature = "secretsmanager"))]
+pub use prepare::{prepare, prepare_check, Drift};
 #[cfg(all(feature = "ssm", feature = "secretsmanager"))]
 pub use push::{push, PushError, PushItem, PushOptions, PushReport, PushStatus};
 pub use template::template;
