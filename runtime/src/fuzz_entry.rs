@@ -88,12 +88,12 @@ pub fn names<T: Root>(env: &str, found: &BTreeSet<String>) -> Names {
 /// The checks `push` makes before any AWS call, on `toml` for `T` in `env`:
 /// `Ok` with one `(target, kind or status, value bytes)` per parameter, secret
 /// and skipped field it would write, or the refusal.
-#[cfg(all(feature = "ssm", feature = "secretsmanager"))]
+#[cfg(all(feature = "tools", feature = "ssm", feature = "secretsmanager"))]
 pub async fn push_dry_run<T: Root>(
     env: &str,
     toml: &str,
 ) -> Result<Vec<(String, String, usize)>, crate::tools::PushError> {
-    crate::tools::push::prepare::<T>(env, toml, "fuzz.toml")
+    crate::tools::push::prepare::<T>(env, toml, "fuzz.toml", false)
         .await
         .map(|p| p.summary())
 }
