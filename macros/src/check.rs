@@ -117,6 +117,8 @@ fn ssm_segment(name: &str) -> Result<(), String> {
             "is longer than SSM's {}-character limit",
             awsconf_names::SSM_NAME_MAX_CHARS
         ),
+        // Whole names only; a segment with a `/` is a BadChar.
+        SsmNameError::NotQualified => "contains `/`".to_string(),
     })
 }
 
@@ -141,6 +143,7 @@ fn secret_id(id: &str) -> Result<(), String> {
         return Err("a secret id cannot be empty".into());
     }
     awsconf_names::secret_id(&rest).map_err(|err| match err {
+        SecretNameError::Empty => "a secret id cannot be empty".to_string(),
         SecretNameError::TooLong(_) => format!(
             "a secret name is at most {} characters",
             awsconf_names::SECRET_NAME_MAX_CHARS

@@ -61,6 +61,9 @@ pub enum SsmNameError {
     TooLong(usize),
     /// Deeper than [`SSM_MAX_LEVELS`]; the number of levels.
     TooDeep(usize),
+    /// A name in a hierarchy (one with a `/`) that does not start with `/`:
+    /// AWS wants it fully qualified.
+    NotQualified,
 }
 
 /// One segment of an SSM name: an env, an app, a component or parameter name.
@@ -82,8 +85,12 @@ pub fn ssm_segment(segment: &str) -> Result<(), SsmNameError> {
 }
 
 /// A whole SSM name or path (`/env/app/name`), as AWS checks it. Checks the
-/// length first, then the characters, the depth and the reserved prefix.
+/// length first (an empty name is [`SsmNameError::Empty`]), then the
+/// characters, the leading `/` of a hierarchy, the depth and the reserved prefix.
 pub fn ssm_name(name: &str) -> Result<(), SsmNameError> {
+    if name.is_empty() {
+        return Err(SsmNameError::Empty);
+    }
     let chars = name.chars().count();
     if chars > SSM_NAME_MAX_CHARS {
         return Err(SsmNameError::TooLong(chars));
@@ -93,6 +100,9 @@ pub fn ssm_name(name: &str) -> Result<(), SsmNameError> {
         .find(|c| !(is_ssm_segment_char(*c) || *c == '/'))
     {
         return Err(SsmNameError::BadChar(bad));
+    }
+    if name.contains('/') && !name.starts_with('/') {
+        return Err(SsmNameError::NotQualified);
     }
     let levels = name.trim_matches('/').split('/').count();
     if levels > SSM_MAX_LEVELS {
@@ -107,6 +117,8 @@ pub fn ssm_name(name: &str) -> Result<(), SsmNameError> {
 /// The rule a secret name breaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SecretNameError {
+    /// Empty: a secret name has 1 character at least.
+    Empty,
     /// Longer than [`SECRET_NAME_MAX_CHARS`]; the length in characters.
     TooLong(usize),
     /// A character Secrets Manager does not allow.
@@ -117,6 +129,9 @@ pub enum SecretNameError {
 pub fn secret_id(id: &str) -> Result<(), SecretNameError> {
     if id.starts_with("arn:") {
         return Ok(());
+    }
+    if id.is_empty() {
+        return Err(SecretNameError::Empty);
     }
     let chars = id.chars().count();
     if chars > SECRET_NAME_MAX_CHARS {
@@ -153,6 +168,17 @@ mod tests {
         assert_eq!(ssm_name(&"/a".repeat(SSM_MAX_LEVELS)), Ok(()));
         assert_eq!(ssm_name("/ssm/x"), Err(SsmNameError::Reserved));
         assert_eq!(ssm_name("/p/hôst"), Err(SsmNameError::BadChar('ô')));
+    }
+
+    /// Found by the `names` fuzz target: AWS wants 1 character at least in a
+    /// parameter or secret name, and a name in a hierarchy to start with `/`.
+    #[test]
+    fn empty_names_and_hierarchies_without_a_leading_slash_are_refused() {
+        assert_eq!(ssm_name(""), Err(SsmNameError::Empty));
+        assert_eq!(ssm_name("prod/x"), Err(SsmNameError::NotQualified));
+        assert_eq!(ssm_name("prod"), Ok(()));
+        assert_eq!(ssm_name("/prod"), Ok(()));
+        assert_eq!(secret_id(""), Err(SecretNameError::Empty));
     }
 
     #[test]

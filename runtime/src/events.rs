@@ -211,7 +211,7 @@ impl Watched {
                 let name = parameter_name(name);
                 self.params.contains(name)
                     || self.prefixes.iter().any(|p| {
-                        name.len() > p.len()
+                        name.len() > p.len() + 1
                             && name.starts_with(p.as_str())
                             && name[p.len()..].starts_with('/')
                     })
@@ -345,28 +345,33 @@ fn event(value: &Value) -> Result<Change, Malformed> {
     }
 }
 
+/// The resource of an ARN of `service`:
+/// `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE` -> `RESOURCE`. `None` for
+/// anything else (`arn:parameter/x` is no parameter's ARN).
+fn arn_resource<'a>(arn: &'a str, service: &str) -> Option<&'a str> {
+    let mut parts = arn.splitn(6, ':');
+    let (arn_, _partition, svc) = (parts.next()?, parts.next()?, parts.next()?);
+    let (_region, _account, resource) = (parts.next()?, parts.next()?, parts.next()?);
+    (arn_ == "arn" && svc == service).then_some(resource)
+}
+
 /// A parameter name from an event: `arn:aws:ssm:r:a:parameter/p/x` -> `/p/x`.
 fn parameter_name(name: &str) -> &str {
-    if name.starts_with("arn:") {
-        if let Some(i) = name.find(":parameter/") {
-            return &name[i + ":parameter".len()..];
-        }
-    }
-    name
+    arn_resource(name, "ssm")
+        .and_then(|r| r.strip_prefix("parameter"))
+        .filter(|path| path.starts_with('/'))
+        .unwrap_or(name)
 }
 
 /// The names a secret id can stand for: itself, and for an ARN its name part
 /// with and without the 6-character suffix Secrets Manager adds.
 fn secret_names(id: &str) -> Vec<&str> {
     let mut names = vec![id];
-    if id.starts_with("arn:") {
-        if let Some(i) = id.find(":secret:") {
-            let name = &id[i + ":secret:".len()..];
-            names.push(name);
-            if let Some((base, suffix)) = name.rsplit_once('-') {
-                if suffix.len() == 6 && suffix.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                    names.push(base);
-                }
+    if let Some(name) = arn_resource(id, "secretsmanager").and_then(|r| r.strip_prefix("secret:")) {
+        names.push(name);
+        if let Some((base, suffix)) = name.rsplit_once('-') {
+            if suffix.len() == 6 && suffix.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                names.push(base);
             }
         }
     }
@@ -1373,6 +1378,7 @@ mod tests {
         )));
         assert!(!w.concerns(&Change::Parameter("/prod/api/tenantsx/a".into())));
         assert!(!w.concerns(&Change::Parameter("/prod/api/tenants".into())));
+        assert!(!w.concerns(&Change::Parameter("/prod/api/tenants/".into())));
         assert!(!w.concerns(&Change::Parameter("/prod/api/db/port".into())));
         assert!(!w.concerns(&Change::Other));
     }
@@ -1390,6 +1396,37 @@ mod tests {
         )));
         assert!(!w.concerns(&Change::Secret("prod/other".into())));
         assert!(!w.concerns(&Change::Secret("prod/db-x1Y2z3".into())));
+    }
+
+    /// Found by the `event_bodies` fuzz target (after 8.1 million runs): a name
+    /// that only looked like an ARN (`arn:parameter/...`, `arn::secret:...`)
+    /// was cut at `:parameter/` or `:secret:` and refreshed the config for a
+    /// name it does not declare. Only a whole ARN of the service is cut now.
+    #[test]
+    fn only_a_whole_arn_of_the_service_stands_for_a_declared_name() {
+        let w = watched();
+        for name in [
+            "arn:parameter/prod/api/tenants/t4/ho",
+            "arn::parameter/prod/api/db/host",
+            "arn:aws:ssm:us-east-1:parameter/prod/api/db/host",
+            "arn:aws:secretsmanager:us-east-1:123456789012:parameter/prod/api/db/host",
+            "arn:aws:ssm:us-east-1:123456789012:parameterx/prod/api/db/host",
+        ] {
+            assert!(!w.concerns(&Change::Parameter(name.into())), "{name}");
+        }
+        for id in [
+            "arn::secret:prod/db",
+            "arn:aws:ssm:us-east-1:123456789012:secret:prod/db",
+            "arn:aws:secretsmanager:us-east-1:secret:prod/db",
+        ] {
+            assert!(!w.concerns(&Change::Secret(id.into())), "{id}");
+        }
+        assert!(w.concerns(&Change::Parameter(
+            "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/prod/api/tenants/t4/ho".into()
+        )));
+        assert!(w.concerns(&Change::Secret(
+            "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:prod/db-AbC123".into()
+        )));
     }
 
     #[test]

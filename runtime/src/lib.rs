@@ -295,3 +295,8 @@ pub trait Root: AwsConfig {}
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+
+#[cfg(any(test, fuzzing))]
+#[doc(hidden)]
+#[path = "fuzz_entry.rs"]
+pub mod __fuzz;

@@ -57,13 +57,17 @@ pub(crate) fn ssm_name(name: &str) -> Result<(), String> {
         SsmNameError::Reserved => {
             "the SSM name starts with `aws` or `ssm`, which SSM reserves".to_string()
         }
-        SsmNameError::Empty => "the SSM name has an empty segment".to_string(),
+        SsmNameError::Empty => "the SSM name is empty".to_string(),
+        SsmNameError::NotQualified => {
+            "the SSM name has a `/` but does not start with one; AWS wants a hierarchy's names fully qualified".to_string()
+        }
     })
 }
 
 /// Secrets Manager's rules for a secret id (a name, or an ARN), worded for a problem.
 pub(crate) fn secret_id(id: &str) -> Result<(), String> {
     awsconf_names::secret_id(id).map_err(|err| match err {
+        SecretNameError::Empty => "the secret name is empty".to_string(),
         SecretNameError::TooLong(chars) => format!(
             "the secret name is {chars} characters long; Secrets Manager allows at most {SECRET_NAME_MAX_CHARS}"
         ),
@@ -90,6 +94,9 @@ pub(crate) fn ssm_segment(name: &str) -> Result<(), String> {
         }
         SsmNameError::TooDeep(levels) => {
             format!("has {levels} levels; SSM allows at most {SSM_MAX_LEVELS}")
+        }
+        SsmNameError::NotQualified => {
+            "has a `/`, which SSM does not allow in a name segment".to_string()
         }
     })
 }

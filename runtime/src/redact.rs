@@ -70,12 +70,19 @@ pub(crate) fn parse_message(message: &str) -> String {
             .filter(|l| quotes_nothing(l))
             .collect::<Vec<_>>()
             .join("; "),
+        // serde's `invalid type: string "...", expected a map` quotes the
+        // value: keep its kind only (`a string`).
         None => lines
             .first()
-            .copied()
-            .filter(|l| lines.len() == 1 && quotes_nothing(l))
-            .unwrap_or_default()
-            .to_string(),
+            .filter(|_| lines.len() == 1)
+            .map(
+                |l| match l.starts_with("invalid type: ") || l.starts_with("invalid value: ") {
+                    true => serde_reason(l).unwrap_or_default(),
+                    false => l.to_string(),
+                },
+            )
+            .filter(|l| quotes_nothing(l))
+            .unwrap_or_default(),
     };
     match (position, what.is_empty()) {
         (Some(p), false) if p != what => format!("{p}: {what} ({NOT_SHOWN})"),
@@ -92,7 +99,12 @@ fn quotes_nothing(line: &str) -> bool {
     while let Some(start) = rest.find(['`', '"', '\'']) {
         let quote = rest[start..].chars().next().unwrap_or('`');
         let after = &rest[start + quote.len_utf8()..];
-        match after.find(quote) {
+        // An escaped quote (`\"`) does not close the quotation.
+        let end = after
+            .match_indices(quote)
+            .map(|(i, _)| i)
+            .find(|&i| !after[..i].ends_with('\\'));
+        match end {
             Some(end) if end <= 3 => rest = &after[end + quote.len_utf8()..],
             _ => return false,
         }
@@ -122,7 +134,8 @@ pub(crate) fn serde_reason(message: &str) -> Option<String> {
     }
     for prefix in ["invalid type: ", "invalid value: "] {
         if let Some(rest) = message.strip_prefix(prefix) {
-            let (unexpected, expected) = rest.split_once(", expected ")?;
+            // The last `, expected `: a quoted value may hold the words too.
+            let (unexpected, expected) = rest.rsplit_once(", expected ")?;
             let what = match unexpected.split_whitespace().next()? {
                 "string" => "a string",
                 "integer" => "an integer",
@@ -280,8 +293,33 @@ mod tests {
         assert!(!quotes_nothing("unexpected `hunter2`"));
         assert_eq!(
             parse_message("invalid type: string \"hunter2\", expected u16"),
-            "the text could not be parsed (the line is not shown, as it may hold a secret)"
+            "invalid type: a string, expected u16 (the line is not shown, as it may hold a secret)"
         );
+        assert!(!quotes_nothing(
+            r##"invalid type: string "#\"\"+", expected a map"##
+        ));
+    }
+
+    /// Found by the `layer_errors` fuzz target: a JSON layer that is a string,
+    /// not an object, was quoted by serde_json's `invalid type: string "...",
+    /// expected a map`, and escaped quotes inside it (`\"`) split the quote into
+    /// pieces short enough to pass as tokens.
+    #[test]
+    fn a_json_layer_that_is_a_string_is_not_quoted() {
+        for text in [
+            r##""#\"\"+""##.to_string(),
+            format!("\"{CANARY}\""),
+            format!("\"a\\\"b\\\"{CANARY}\\\"c\""),
+            format!("\"{CANARY}, expected {CANARY}\""),
+            format!("[\"{CANARY}\"]"),
+        ] {
+            let err = serde_json::from_str::<std::collections::BTreeMap<String, u8>>(&text)
+                .expect_err("not a map");
+            let message = parse_message(&err.to_string());
+            assert!(!message.contains(CANARY), "{text:?} -> {message}");
+            assert!(!message.contains("\"+"), "{text:?} -> {message}");
+            assert!(message.contains("line 1"), "{text:?} -> {message}");
+        }
     }
 
     #[test]

@@ -176,6 +176,54 @@ async fn push_never_turns_a_securestring_into_a_plain_string() {
     assert_eq!(p.version(), 1);
 }
 
+/// A config whose values can be too large for AWS.
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "big")]
+struct Big {
+    host: String,
+    hosts: Vec<String>,
+    #[secret]
+    blob: SecretString,
+}
+
+/// Found by the `push_input` fuzz target: a value over AWS's limits (a
+/// 9,000-byte parameter, a StringList whose items fit but whose joined text
+/// does not, a secret over 64 KiB) was a `would create` in the dry run, so
+/// `push` exited 0 and `--apply` failed at AWS. Now the file is refused, before
+/// any call, naming the field and the size, never the value.
+#[tokio::test]
+async fn push_refuses_values_over_aws_limits_before_any_call() {
+    let env = unique_env("push-big");
+    let proxy = Proxy::start(moto()).expect("proxy");
+    let items = vec![format!("\"{}\"", "h".repeat(100)); 90].join(", ");
+    let files = [
+        (format!("host = \"{CANARY}{}\"\n", "h".repeat(9000)), "host"),
+        (format!("hosts = [{items}]\n"), "hosts"),
+        (
+            format!("blob = \"{CANARY}{}\"\n", "s".repeat(70_000)),
+            "blob",
+        ),
+    ];
+    for (file, field) in files {
+        let err = tools::push::<Big>(
+            &env,
+            &sdk_config(&proxy.endpoint()),
+            &file,
+            "big.toml",
+            PushOptions::default(),
+            &mut |_, _| {},
+        )
+        .await
+        .expect_err("a value AWS cannot hold is refused");
+        let text = format!("{err}\n{err:?}");
+        assert!(text.contains(field), "{text}");
+        assert!(text.contains("bytes"), "{text}");
+        assert!(!text.contains(CANARY), "{text}");
+        assert!(!text.contains("hhhhhh"), "{text}");
+    }
+    assert_eq!(proxy.requests().len(), 0, "no AWS call for a refused file");
+}
+
 /// The README's pattern: a whole-secret struct, over an RDS-managed secret.
 #[derive(serde::Deserialize, Debug)]
 struct DbCredentials {

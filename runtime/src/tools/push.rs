@@ -58,6 +58,7 @@ use serde::Serialize;
 use super::{leaves, root_scope, table, Home, Leaf};
 use crate::aws_error::{classify, Call};
 use crate::error::ProblemKind;
+use crate::limits::{PARAM_ADVANCED_MAX_BYTES, SECRET_MAX_BYTES};
 use crate::location::Location;
 use crate::plan::GET_PARAMETERS_MAX;
 use crate::schema::{Field, Kind, Schema, Scope};
@@ -285,6 +286,16 @@ enum Payload {
     Binary(Vec<u8>),
 }
 
+impl Payload {
+    /// The size AWS counts, in bytes.
+    fn len(&self) -> usize {
+        match self {
+            Payload::Text(t) => t.len(),
+            Payload::Binary(b) => b.len(),
+        }
+    }
+}
+
 struct SecretDraft {
     id: String,
     payload: Payload,
@@ -307,30 +318,12 @@ pub async fn push<T: AwsConfig + Root>(
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<PushReport, PushError> {
     let schema = T::schema();
-    let dict = parse(toml, source_name)?;
-    would_load::<T>(env, toml, source_name).await?;
-    let mut unknown_keys = Vec::new();
-    unknown(schema, &dict, &mut Vec::new(), &mut unknown_keys);
-    if !unknown_keys.is_empty() && !options.allow_unknown_keys {
-        return Err(PushError::UnknownKeys {
-            source_name: source_name.to_string(),
-            config: schema.type_name,
-            keys: unknown_keys,
-        });
-    }
-    let unknown_keys = unknown_keys.into_iter().map(|(key, _)| key).collect();
-    let Drafts {
+    let Prepared {
         params,
         secrets,
         skipped,
-        problems,
-    } = drafts_of(schema, env, &dict);
-    if !problems.is_empty() {
-        return Err(PushError::Unpushable {
-            source_name: source_name.to_string(),
-            problems,
-        });
-    }
+        unknown_keys,
+    } = prepare::<T>(env, toml, source_name, options.allow_unknown_keys).await?;
 
     let aws = Aws::new(sdk_config);
     let mut current_params = aws.current_params(&params).await;
@@ -388,8 +381,86 @@ pub async fn push<T: AwsConfig + Root>(
     })
 }
 
+/// What a push would write, before any call: the file's values checked and
+/// turned into drafts. Every refusal of the file is an `Err`.
+pub(crate) struct Prepared {
+    params: Vec<ParamDraft>,
+    secrets: Vec<SecretDraft>,
+    skipped: Vec<PushItem>,
+    unknown_keys: Vec<String>,
+}
+
+impl Prepared {
+    /// One line per draft and skipped item: target, kind and value size (never
+    /// the value), for the fuzz target's oracle.
+    #[cfg(any(test, fuzzing))]
+    pub(crate) fn summary(&self) -> Vec<(String, String, usize)> {
+        let mut out: Vec<(String, String, usize)> = self
+            .params
+            .iter()
+            .map(|p| (p.name.clone(), p.kind.as_str().to_string(), p.text.len()))
+            .collect();
+        out.extend(self.secrets.iter().map(|s| {
+            (
+                format!("secret {}", s.id),
+                "secret".to_string(),
+                s.payload.len(),
+            )
+        }));
+        out.extend(
+            self.skipped
+                .iter()
+                .map(|i| (i.target.to_string(), i.status.label(), 0)),
+        );
+        out
+    }
+}
+
+/// The checks of a push that need no AWS call: the TOML parses, loads offline
+/// as `T` without an invalid value, has no unknown key (unless allowed), and
+/// every value fits where it goes.
+pub(crate) async fn prepare<T: AwsConfig + Root>(
+    env: &str,
+    toml: &str,
+    source_name: &str,
+    allow_unknown_keys: bool,
+) -> Result<Prepared, PushError> {
+    let schema = T::schema();
+    let dict = parse(toml, source_name)?;
+    would_load::<T>(env, toml, source_name).await?;
+    let mut unknown_keys = Vec::new();
+    unknown(schema, &dict, &mut Vec::new(), &mut unknown_keys);
+    if !unknown_keys.is_empty() && !allow_unknown_keys {
+        return Err(PushError::UnknownKeys {
+            source_name: source_name.to_string(),
+            config: schema.type_name,
+            keys: unknown_keys,
+        });
+    }
+    let unknown_keys = unknown_keys.into_iter().map(|(key, _)| key).collect();
+    let Drafts {
+        params,
+        secrets,
+        skipped,
+        problems,
+    } = drafts_of(schema, env, &dict);
+    if !problems.is_empty() {
+        return Err(PushError::Unpushable {
+            source_name: source_name.to_string(),
+            problems,
+        });
+    }
+    Ok(Prepared {
+        params,
+        secrets,
+        skipped,
+        unknown_keys,
+    })
+}
+
 /// The loader is the judge of what converts: the file is loaded offline as `T`.
-/// Only invalid values stop a push; a partial file (missing fields) is fine.
+/// Invalid values and values or names over AWS's limits stop a push (AWS would
+/// refuse them); a partial file (missing fields) is fine.
 async fn would_load<T: AwsConfig + Root>(
     env: &str,
     toml: &str,
@@ -407,7 +478,12 @@ async fn would_load<T: AwsConfig + Root>(
     let problems: Vec<_> = err
         .into_problems()
         .into_iter()
-        .filter(|p| matches!(p.kind(), ProblemKind::Invalid | ProblemKind::Layer))
+        .filter(|p| {
+            matches!(
+                p.kind(),
+                ProblemKind::Invalid | ProblemKind::Layer | ProblemKind::Limit
+            )
+        })
         .collect();
     if problems.is_empty() {
         return Ok(());
@@ -1180,6 +1256,13 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
                         },
                         kept_keys: Vec::new(),
                     }),
+                    // A StringList's items each pass the loader's size check;
+                    // joined, they may not fit.
+                    Ok(text) if text.len() > PARAM_ADVANCED_MAX_BYTES => problems.push(format!(
+                        "{} ({name}): the value is {} bytes; a parameter holds at most {PARAM_ADVANCED_MAX_BYTES}",
+                        leaf.field_path,
+                        text.len()
+                    )),
                     Ok(text) => params.push(ParamDraft {
                         name: name.clone(),
                         kind,
@@ -1223,6 +1306,11 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
             .as_ref()
             .is_none_or(|(_, v)| matches!(v, Value::Dict(..)));
         match secret_payload(whole.as_ref().map(|(f, v)| (f.as_str(), *v)), &keyed) {
+            Ok(payload) if payload.len() > SECRET_MAX_BYTES => problems.push(format!(
+                "secret {id} ({}): the value is {} bytes; a secret holds at most {SECRET_MAX_BYTES}",
+                fields.join(", "),
+                payload.len()
+            )),
             Ok(payload) => drafts.push(SecretDraft {
                 id,
                 payload,

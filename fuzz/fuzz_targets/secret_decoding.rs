@@ -1,0 +1,139 @@
+//! Secret strings decoded into a struct with secret fields: a `SecretString`
+//! secret, a JSON secret read into a struct of the user's, a `#[secret(key)]`
+//! field, a StringList of secrets, a `#[param(secret)]` alias and a JSON map of
+//! secrets. The oracle: the error's text, its `Debug` and the decoded value's
+//! `Debug` hold no run of 6 or more characters of any secret value (runs that
+//! are words of awsconf's own messages excepted).
+
+#![no_main]
+#![allow(dead_code)]
+
+#[path = "../common.rs"]
+mod common;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use awsconf::figment::providers::Serialized;
+use awsconf::{AwsConfig, SecretString};
+use libfuzzer_sys::fuzz_target;
+
+type Token = SecretString;
+
+#[derive(awsconf::serde::Deserialize, Debug)]
+#[serde(crate = "awsconf::serde")]
+struct DbAdmin {
+    username: String,
+    password: SecretString,
+    port: Option<u16>,
+}
+
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "sec")]
+struct Secrets {
+    #[secret]
+    token: SecretString,
+    #[secret(id = "{env}/db/admin")]
+    admin: DbAdmin,
+    #[secret(id = "{env}/db/rds", key = "password")]
+    rds_password: SecretString,
+    keys: Vec<SecretString>,
+    #[param(secret)]
+    pin: Token,
+    #[param(json)]
+    by_region: Option<HashMap<String, SecretString>>,
+    host: String,
+}
+
+const FIELDS: [&str; 6] = ["token", "admin", "rds_password", "keys", "pin", "by_region"];
+
+/// The texts of a load, joined: the error's Display and Debug, or the value's
+/// Debug; and whether it loaded.
+fn load(values: &[&str]) -> (String, bool) {
+    let mut layer: HashMap<&str, &str> =
+        FIELDS.iter().copied().zip(values.iter().copied()).collect();
+    layer.insert("host", "h");
+    let loader = Secrets::loader()
+        .env("dev")
+        .offline()
+        .merge(Serialized::defaults(layer));
+    match common::block_on(loader.load()) {
+        Ok(config) => (format!("{config:?}"), true),
+        Err(err) => (format!("{err}\n{err:?}"), false),
+    }
+}
+
+/// The words awsconf's messages use for these fields: every text a load of a
+/// value without any 6-character run of its own prints.
+fn vocabulary() -> &'static str {
+    static V: OnceLock<String> = OnceLock::new();
+    V.get_or_init(|| {
+        let mut v = String::new();
+        for value in [
+            "",
+            "x",
+            "1",
+            "{}",
+            "[]",
+            "null",
+            "true",
+            "{\"username\":\"u\"}",
+            "{\"password\":\"p\",\"username\":\"u\"}",
+            "{\"password\":1}",
+            "a,b",
+            "{\"eu\":1}",
+        ] {
+            v.push_str(&load(&[value; 6]).0);
+            v.push('\n');
+        }
+        let ok = [
+            "t",
+            "{\"username\":\"u\",\"password\":\"p\"}",
+            "r",
+            "k",
+            "p",
+            "{\"e\":\"v\"}",
+        ];
+        v.push_str(&load(&ok).0);
+        v
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some(parts) = common::parts(data, 6) else {
+        return;
+    };
+    let values: Vec<&str> = (0..6)
+        .map(|i| parts.get(i).copied().unwrap_or(""))
+        .collect();
+    let (out, loaded) = load(&values);
+    // A loaded value's Debug may print what is not secret: a JSON secret's
+    // struct prints its `username`, a map its keys. The secret parts: whole
+    // values, each StringList item, the map's values, the struct's password.
+    let mut secrets: Vec<(&str, String)> = Vec::new();
+    if loaded {
+        secrets.push(("token", values[0].to_string()));
+        if let Ok(admin) = serde_json::from_str::<serde_json::Value>(values[1]) {
+            if let Some(pw) = admin.get("password").and_then(|p| p.as_str()) {
+                secrets.push(("admin.password", pw.to_string()));
+            }
+        }
+        secrets.push(("rds_password", values[2].to_string()));
+        secrets.extend(values[3].split(',').map(|k| ("keys", k.to_string())));
+        secrets.push(("pin", values[4].to_string()));
+        if let Ok(serde_json::Value::Object(map)) = serde_json::from_str(values[5]) {
+            for v in map.values() {
+                if let Some(v) = v.as_str() {
+                    secrets.push(("by_region", v.to_string()));
+                }
+            }
+        }
+    } else {
+        secrets.extend(FIELDS.iter().zip(&values).map(|(f, v)| (*f, v.to_string())));
+    }
+    for (field, value) in &secrets {
+        if let Some(run) = common::leaked(value, &out, vocabulary(), 6) {
+            panic!("{field}'s secret value leaks {run:?}:\n{out}");
+        }
+    }
+});
