@@ -229,6 +229,7 @@ mod provider;
 mod quota;
 mod redact;
 pub mod schema;
+mod secret;
 mod session;
 mod table;
 mod timeouts;
@@ -244,6 +245,9 @@ mod walk;
 /// `awsconf::aws_config::load_defaults(awsconf::aws_config::BehaviorVersion::latest())`.
 pub use aws_config;
 pub use awsconf_macros::AwsConfig;
+/// Derives [`Secret`](trait@Secret) for a struct or enum whose every field is a
+/// `Secret` or is marked `#[secret(plaintext)]`.
+pub use awsconf_macros::Secret;
 pub use error::{Error, Problem, ProblemKind};
 pub use fetch::pace::{Pacing, SecretReads};
 pub use figment;
@@ -253,6 +257,7 @@ pub use origin::{Origin, Source};
 pub use plan::{Plan, PlannedCall};
 pub use schema::Schema;
 pub use secrecy::{ExposeSecret, SecretBox, SecretSlice, SecretString};
+pub use secret::Secret;
 pub use serde;
 pub use timeouts::DEFAULT_TIMEOUT;
 
