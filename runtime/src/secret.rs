@@ -64,7 +64,8 @@ use secrecy::SecretBox;
     message = "`{Self}` is not an `awsconf::Secret`: its Debug output could show the secret value",
     label = "`{Self}` can print a secret; a secret may only be read into an `awsconf::Secret`",
     note = "use `awsconf::SecretString` (or a container of it, such as `Option<SecretString>` or `Vec<SecretString>`)",
-    note = "for a struct or enum of your own, add `#[derive(awsconf::Secret)]` and mark the fields that are not secret `#[secret(plaintext)]`"
+    note = "for a struct or enum of your own, add `#[derive(awsconf::Secret)]` and mark the fields that are not secret `#[secret(plaintext)]`",
+    note = "for one key of a JSON secret that is not secret (a port, a user name), write `#[secret(key = \"...\", plaintext)]`"
 )]
 pub trait Secret {}
 

@@ -22,11 +22,11 @@
 
 use std::sync::{Arc, Mutex};
 
+use aws_sdk_ssm::types::ParameterType;
 use awsconf::figment::providers::{Format, Toml};
 use awsconf::tools::{self, PushOptions};
 use awsconf::{AwsConfig, ExposeSecret, ProblemKind, Secret, SecretString};
 use awsconf_tests::{moto, sdk_config, unique_env, Capture, Seed};
-use aws_sdk_ssm::types::ParameterType;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner};
 use serde::Deserialize;
@@ -244,17 +244,30 @@ async fn one_case(secret: &str) -> Result<String, TestCaseError> {
     let nested = serde_json::json!({"credentials": {"value": secret}}).to_string();
     let by_region = serde_json::json!({"eu": secret}).to_string();
     let puts = [
-        seed.try_put(&format!("{p}/api-token"), secret, ParameterType::SecureString)
-            .await,
-        seed.try_put(&format!("{p}/by-region"), &by_region, ParameterType::SecureString)
-            .await,
+        seed.try_put(
+            &format!("{p}/api-token"),
+            secret,
+            ParameterType::SecureString,
+        )
+        .await,
+        seed.try_put(
+            &format!("{p}/by-region"),
+            &by_region,
+            ParameterType::SecureString,
+        )
+        .await,
         seed.try_put(&format!("{p}/host"), "db.internal", ParameterType::String)
             .await,
-        seed.try_put(&format!("{p}/database-url"), secret, ParameterType::SecureString)
-            .await,
+        seed.try_put(
+            &format!("{p}/database-url"),
+            secret,
+            ParameterType::SecureString,
+        )
+        .await,
         seed.try_put(&format!("{p}/pin"), secret, ParameterType::SecureString)
             .await,
-        seed.try_create_secret(&format!("{env}/forms/db"), &db).await,
+        seed.try_create_secret(&format!("{env}/forms/db"), &db)
+            .await,
         seed.try_create_secret(&format!("{env}/forms/token"), secret)
             .await,
         seed.try_create_secret(&format!("{env}/forms/nested"), &nested)
@@ -376,8 +389,7 @@ async fn one_case(secret: &str) -> Result<String, TestCaseError> {
         argv.extend_from_slice(args);
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let code =
-            awsconf::cli::run_with::<Refused, _, _>(argv, Some(&config), &mut out, &mut err)
-                .await;
+            awsconf::cli::run_with::<Refused, _, _>(argv, Some(&config), &mut out, &mut err).await;
         printed.push_str(&format!(
             "$ Refused {args:?} -> {code}\n{}\n{}\n",
             String::from_utf8_lossy(&out),

@@ -248,9 +248,13 @@ async fn a_securestring_in_a_plain_field_is_refused_unless_it_says_plaintext() {
 
     // Explained, the plaintext field's value is still not shown: it came from a
     // SecureString.
-    let explained = tools::explain(PlaintextUrl::loader().env(&env).sdk_config(&sdk_config(moto())))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let explained = tools::explain(
+        PlaintextUrl::loader()
+            .env(&env)
+            .sdk_config(&sdk_config(moto())),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     assert!(!leaks(&explained.to_table()), "{}", explained.to_table());
 }
 
@@ -270,7 +274,11 @@ async fn check_reports_a_securestring_behind_a_field_that_is_not_secret() {
     let name = format!("/{env}/st-url/database-url");
     assert_eq!(
         flagged,
-        [(Some("database_url"), Some(name.as_str()), tools::Severity::Error)],
+        [(
+            Some("database_url"),
+            Some(name.as_str()),
+            tools::Severity::Error
+        )],
         "{check:?}"
     );
     assert!(!leaks(&format!("{check:?}\n{}", check.to_table())));

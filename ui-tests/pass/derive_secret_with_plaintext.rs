@@ -1,7 +1,6 @@
 // #[derive(awsconf::Secret)] on structs, tuple structs, newtypes, enums and a
 // generic struct, with #[secret(plaintext)] on the fields that are not secret.
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use awsconf::{AwsConfig, ExposeSecret, Secret, SecretBox, SecretString};
 
@@ -28,8 +27,7 @@ pub struct Pair(#[secret(plaintext)] String, SecretString);
 pub struct Nested {
     pub credentials: DbCredentials,
     pub extra: Option<Vec<Password>>,
-    pub by_name: BTreeMap<String, Arc<SecretString>>,
-    pub key: SecretBox<[u8]>,
+    pub by_name: BTreeMap<String, Box<SecretString>>,
 }
 
 #[derive(awsconf::serde::Deserialize, Debug, Secret)]
@@ -74,6 +72,8 @@ fn assert_secret<T: Secret>() {}
 
 fn main() {
     assert_secret::<Labeled<SecretString>>();
+    assert_secret::<SecretBox<[u8]>>();
+    assert_secret::<awsconf::SecretSlice<u8>>();
     assert_secret::<Option<Vec<Password>>>();
     let fields = <Config as AwsConfig>::schema().fields;
     let secret = |name: &str| fields.iter().any(|f| f.ident == name && f.is_secret());
