@@ -107,14 +107,20 @@ mod tests {
 
     #[test]
     fn the_constant_follows_the_trait() {
-        assert!(IsSecret::<SecretString>::IS);
-        assert!(IsSecret::<SecretSlice<u8>>::IS);
-        assert!(IsSecret::<Option<Vec<SecretString>>>::IS);
-        assert!(IsSecret::<HashMap<String, Arc<SecretString>>>::IS);
-        assert!(IsSecret::<[SecretString; 2]>::IS);
-        assert!(!IsSecret::<String>::IS);
-        assert!(!IsSecret::<Option<String>>::IS);
-        assert!(!IsSecret::<Vec<u8>>::IS);
-        assert!(!IsSecret::<BTreeMap<SecretString, String>>::IS);
+        let secret = [
+            IsSecret::<SecretString>::IS,
+            IsSecret::<SecretSlice<u8>>::IS,
+            IsSecret::<Option<Vec<SecretString>>>::IS,
+            IsSecret::<HashMap<String, Arc<SecretString>>>::IS,
+            IsSecret::<[SecretString; 2]>::IS,
+        ];
+        assert_eq!(secret, [true; 5]);
+        let plain = [
+            IsSecret::<String>::IS,
+            IsSecret::<Option<String>>::IS,
+            IsSecret::<Vec<u8>>::IS,
+            IsSecret::<BTreeMap<SecretString, String>>::IS,
+        ];
+        assert_eq!(plain, [false; 4]);
     }
 }

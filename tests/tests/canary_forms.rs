@@ -400,7 +400,8 @@ async fn one_case(secret: &str) -> Result<String, TestCaseError> {
     // Panic messages: a config printed in a panic, an error unwrapped.
     let shown = format!("{good:?}");
     let _ = std::panic::catch_unwind(|| panic!("config: {shown}"));
-    let failed: Result<(), awsconf::Error> = Err(err);
+    // As a user's `load().await.expect(..)` would: through a function, not a literal.
+    let failed: Result<(), awsconf::Error> = std::hint::black_box(Err(err));
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         failed.expect("the load failed");
     }));
