@@ -103,6 +103,7 @@ async fn run() -> Result<(), BoxError> {
         PushOptions {
             apply: true,
             overwrite: false,
+            ..Default::default()
         },
         &mut |_, _| {},
     )

@@ -10,13 +10,14 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::error::{Problem, ProblemKind};
+use crate::location::Location;
 
 /// A call, for error messages: the IAM action and the resource it needs.
 pub(crate) struct Call<'a> {
     pub action: &'a str,
     pub resource: String,
-    /// What the call read, e.g. `parameters /production/api/database/{host,port}`.
-    pub what: String,
+    /// What the call read, e.g. `/production/api/database/{host,port}`.
+    pub what: Option<Location>,
     pub fields: String,
 }
 
@@ -27,7 +28,10 @@ where
     R: Debug + Send + Sync + 'static,
 {
     let (kind, message) = describe(&err, call);
-    let mut p = Problem::new(kind, message).location(call.what.clone());
+    let mut p = Problem::new(kind, message);
+    if let Some(what) = &call.what {
+        p = p.at(what.clone());
+    }
     if !call.fields.is_empty() {
         p = p.field(call.fields.clone());
     }
@@ -244,7 +248,7 @@ mod tests {
         let call = Call {
             action: "ssm:GetParameters",
             resource: "arn:aws:ssm:us-east-1:{account}:parameter/p/*".into(),
-            what: String::new(),
+            what: None,
             fields: String::new(),
         };
         let (kind, msg) = service_problem("AccessDeniedException", "no", &call);

@@ -12,6 +12,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use crate::error::{Error, Problem};
+use crate::location::Location;
 use crate::plan::{self, Targets};
 use crate::schema::{Schema, Scope};
 use crate::AwsConfig;
@@ -103,7 +104,7 @@ impl Options {
                 self.queue_url.clone()
             },
             wait: self.wait,
-            arn: queue_arn(&self.queue_url, region),
+            arn: crate::arn::queue_of_url(&self.queue_url, region),
             region: region.to_string(),
             topic,
         }
@@ -127,21 +128,6 @@ pub(crate) fn topic_queue_name(app: &str, env: &str) -> String {
     h.write_u32(std::process::id());
     let stem = crate::topic_queue::prefix(app, env);
     format!("{stem}{:012x}", h.finish() & 0xffff_ffff_ffff)
-}
-
-/// `https://sqs.us-east-1.amazonaws.com/123456789012/name` ->
-/// `arn:aws:sqs:us-east-1:123456789012:name`; `*` for parts a URL does not show.
-pub(crate) fn queue_arn(url: &str, region: &str) -> String {
-    let mut parts = url.trim_end_matches('/').rsplit('/');
-    let name = parts.next().unwrap_or("*");
-    let account = parts
-        .next()
-        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
-        .unwrap_or("*");
-    format!(
-        "arn:{}:sqs:{region}:{account}:{name}",
-        crate::arn::partition(region).id
-    )
 }
 
 /// What the config reads, to tell which events concern it.
@@ -434,7 +420,7 @@ impl Queue {
                 .await
                 .map_err(|e| problem_on(e, "sqs:CreateQueue", &topic.queue_name, &self.url))?;
             let url = out.queue_url.unwrap_or_default();
-            self.arn = queue_arn(&url, &self.region);
+            self.arn = crate::arn::queue_of_url(&url, &self.region);
             self.url = url;
             let policy = serde_json::json!({
                 "Version": "2012-10-17",
@@ -541,11 +527,9 @@ where
         + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    let what = if url.is_empty() {
-        "change-events queue (being created)".to_string()
-    } else {
-        format!("change-events queue {url}")
-    };
+    let what = Some(Location::Queue {
+        url: url.to_string(),
+    });
     let call = crate::aws_error::Call {
         action,
         resource: resource.to_string(),
@@ -908,14 +892,14 @@ mod tests {
     #[test]
     fn queue_arn_comes_from_the_url() {
         assert_eq!(
-            queue_arn(
+            crate::arn::queue_of_url(
                 "https://sqs.us-east-1.amazonaws.com/123456789012/changes",
                 "us-east-1"
             ),
             "arn:aws:sqs:us-east-1:123456789012:changes"
         );
         assert_eq!(
-            queue_arn("http://localhost/q", "eu-west-1"),
+            crate::arn::queue_of_url("http://localhost/q", "eu-west-1"),
             "arn:aws:sqs:eu-west-1:*:q"
         );
     }

@@ -265,6 +265,7 @@ mod leaf;
 mod limits;
 mod live;
 mod loader;
+mod location;
 mod origin;
 mod plan;
 #[cfg(test)]
@@ -275,6 +276,7 @@ mod redact;
 pub mod schema;
 mod secret;
 mod session;
+mod summary;
 mod table;
 mod timeouts;
 #[cfg(feature = "tools")]
@@ -297,6 +299,7 @@ pub use fetch::pace::{Pacing, SecretReads};
 pub use figment;
 pub use live::Live;
 pub use loader::{Loader, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGES, ENV_VAR, OFFLINE_VAR};
+pub use location::Location;
 pub use origin::{Origin, Source};
 pub use plan::{Plan, PlannedCall};
 pub use schema::Schema;

@@ -12,6 +12,7 @@ use secrecy::ExposeSecret;
 use crate::error::{Problem, ProblemKind};
 use crate::fetch::{Fetched, ParamCache, ParamValue, SecretCache, SecretPayload, SecretValue};
 use crate::limits::SECRET_MAX_BYTES;
+use crate::location::Location;
 use crate::plan::{secrets_by_ref, ParamTarget, SecretRef, SecretTarget, Targets};
 use crate::walk::Home;
 
@@ -248,7 +249,7 @@ impl AwsLayers {
         self.problems.push(
             Problem::new(kind, message)
                 .field(crate::fetch::summarize_fields(&paths))
-                .location(format!("secret {}", secret.id)),
+                .at(Location::secret(&secret.id)),
         );
     }
 
@@ -260,7 +261,7 @@ impl AwsLayers {
         self.problems.push(
             Problem::new(ProblemKind::Invalid, message)
                 .field(f.field_path.clone())
-                .location(format!("secret {}", secret.id)),
+                .at(Location::secret(&secret.id)),
         );
     }
 }

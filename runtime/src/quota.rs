@@ -13,13 +13,13 @@ pub const PARAMETER_STORE_GET_TPS: f64 = 40.0;
 /// Secrets Manager's `DescribeSecret` quota: 40,000 requests per second per
 /// account and region. Source: "AWS Secrets Manager quotas",
 /// <https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html>.
-#[cfg(any(test, feature = "tools"))]
+#[cfg(feature = "tools")]
 pub const DESCRIBE_SECRET_TPS: f64 = 40_000.0;
 /// Secrets Manager's `GetSecretValue` quota: 10,000 requests per second per
 /// account and region (same source as [`DESCRIBE_SECRET_TPS`]).
-#[cfg(any(test, feature = "tools"))]
+#[cfg(feature = "tools")]
 pub const GET_SECRET_VALUE_TPS: f64 = 10_000.0;
 /// Secrets Manager's `BatchGetSecretValue` quota: 100 requests per second per
 /// account and region, not adjustable (same source as [`DESCRIBE_SECRET_TPS`]).
-#[cfg(any(test, feature = "tools"))]
+#[cfg(feature = "tools")]
 pub const BATCH_GET_SECRET_VALUE_TPS: f64 = 100.0;

@@ -6,7 +6,7 @@
 
 use aws_sdk_ssm::types::ParameterType;
 use awsconf::tools::{self, PushOptions, PushReport, PushStatus};
-use awsconf::{AwsConfig, SecretString};
+use awsconf::{AwsConfig, Location, SecretString};
 use awsconf_tests::{moto, sdk_config, unique_env, Proxy, Seed};
 
 /// Two keys of an RDS-managed secret, which also holds engine, host, port, dbname.
@@ -31,6 +31,7 @@ async fn push(env: &str, endpoint: &str, file: &str, apply: bool) -> PushReport 
         PushOptions {
             apply,
             overwrite: true,
+            ..Default::default()
         },
         &mut |_, _| {},
     )
@@ -49,7 +50,7 @@ fn secret_item(report: &PushReport) -> &tools::PushItem {
     report
         .items
         .iter()
-        .find(|i| i.target.starts_with("secret "))
+        .find(|i| matches!(i.target, Location::Secret { .. }))
         .unwrap_or_else(|| panic!("no secret item: {}", report.to_table()))
 }
 
@@ -149,7 +150,7 @@ async fn push_never_turns_a_securestring_into_a_plain_string() {
     let item = report
         .items
         .iter()
-        .find(|i| i.target == name)
+        .find(|i| i.target == Location::Parameter { name: name.clone() })
         .unwrap_or_else(|| panic!("{}", report.to_table()));
     let PushStatus::Refused { reason } = &item.status else {
         panic!("{}", report.to_table());

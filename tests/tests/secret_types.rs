@@ -117,6 +117,7 @@ async fn push_stores_secret_containers_as_securestrings_and_check_flags_plain_on
         PushOptions {
             apply: true,
             overwrite: false,
+            ..Default::default()
         },
         &mut progress,
     )
@@ -269,7 +270,10 @@ async fn check_reports_a_securestring_behind_a_field_that_is_not_secret() {
         .findings
         .iter()
         .filter(|f| f.kind == FindingKind::SecureStringInPlainField)
-        .map(|f| (f.field.as_deref(), f.location.as_deref(), f.severity))
+        .map(|f| {
+            let location = f.location.as_ref().map(|l| l.to_string());
+            (f.field.clone(), location, f.severity)
+        })
         .collect();
     let name = format!("/{env}/st-url/database-url");
     assert_eq!(

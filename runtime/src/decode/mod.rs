@@ -17,6 +17,7 @@ use figment::Figment;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Problem, ProblemKind};
+use crate::location::Location;
 use crate::origin::{Origin, Source};
 use crate::provider::FetchFacts;
 use crate::schema::{Field, Kind, Schema, Scope};
@@ -95,7 +96,7 @@ impl<'a> Decoder<'a> {
             self.problem(
                 Problem::new(ProblemKind::Limit, message)
                     .field(path)
-                    .location(in_problem),
+                    .at(in_problem),
             );
             return None;
         }
@@ -114,7 +115,7 @@ impl<'a> Decoder<'a> {
                     ),
                 )
                 .field(path)
-                .location(home.to_string()),
+                .at(&home),
             );
             return None;
         }
@@ -142,7 +143,7 @@ impl<'a> Decoder<'a> {
                 self.problem(
                     Problem::new(ProblemKind::Invalid, message)
                         .field(path)
-                        .location(in_problem),
+                        .at(in_problem),
                 );
                 None
             }
@@ -183,7 +184,7 @@ impl<'a> Decoder<'a> {
                     self.problem(
                         Problem::new(ProblemKind::Missing, err.0)
                             .field(path)
-                            .location(home.to_string()),
+                            .at(&home),
                     );
                     None
                 }
@@ -206,7 +207,7 @@ impl<'a> Decoder<'a> {
         self.problem(
             Problem::new(ProblemKind::Missing, message)
                 .field(path)
-                .location(home.to_string()),
+                .at(&home),
         );
         None
     }
@@ -225,9 +226,9 @@ impl<'a> Decoder<'a> {
 
     /// The source a present value came from, named through its figment
     /// metadata, and the location a problem with it names.
-    fn origin(&self, value: &Value, field: &Field, home: &Home) -> (Source, String) {
+    fn origin(&self, value: &Value, field: &Field, home: &Home) -> (Source, Location) {
         let Some(md) = self.cx.figment.get_metadata(value.tag()) else {
-            return (Source::Absent, home.to_string());
+            return (Source::Absent, home.into());
         };
         if crate::provider::is_aws(md) {
             let source = match home {
@@ -240,7 +241,7 @@ impl<'a> Decoder<'a> {
                     version_id: self.cx.facts.secret_versions.get(id).cloned(),
                 },
             };
-            return (source, home.to_string());
+            return (source, home.into());
         }
         let keys = self.scope.field_keys(field);
         let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
@@ -264,7 +265,7 @@ impl<'a> Decoder<'a> {
             name: md.name.to_string(),
             location: Some(location),
         };
-        (source, in_problem)
+        (source, Location::layer(in_problem))
     }
 
     /// A nested `#[component]` struct.
@@ -332,7 +333,7 @@ impl<'a> Decoder<'a> {
         self.problem(
             Problem::new(ProblemKind::Invalid, message)
                 .field(path)
-                .location(origin),
+                .at(origin),
         );
     }
 }

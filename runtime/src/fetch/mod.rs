@@ -4,9 +4,8 @@
 pub(crate) mod pace;
 pub(crate) mod secrets;
 pub(crate) mod ssm;
-mod summary;
 
-pub(crate) use summary::{common_prefix, summarize, summarize_fields};
+pub(crate) use crate::summary::{common_prefix, summarize, summarize_fields};
 
 /// The problem for a field whose service was compiled out.
 #[cfg(any(not(feature = "ssm"), not(feature = "secretsmanager")))]

@@ -109,8 +109,14 @@ impl CostEstimate {
             let n = self.inputs.map_entries;
             format!(", {n} entr{} per map", if n == 1 { "y" } else { "ies" })
         };
+        // Say where the default's number comes from.
+        let assumed = if self.inputs.loads_per_month == CostInputs::default().loads_per_month {
+            " (the default: one a minute for 30 days)"
+        } else {
+            ""
+        };
         let mut out = format!(
-            "cost of {}: {} loads a month{per_map}; {} parameters ({}), {} secret{}\n\
+            "cost of {}: {} loads a month{assumed}{per_map}; {} parameters ({}), {} secret{}\n\
              per load: {} Parameter Store call{}, {} Secrets Manager call{}\n",
             self.config,
             self.inputs.loads_per_month,
@@ -733,7 +739,7 @@ mod tests {
         let table = estimate.to_table();
         assert!(
             table.starts_with(
-                "cost of Flat: 43200 loads a month; 1 parameters (standard), 0 secrets\n"
+                "cost of Flat: 43200 loads a month (the default: one a minute for 30 days); 1 parameters (standard), 0 secrets\n"
             ),
             "{table}"
         );

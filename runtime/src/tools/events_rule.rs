@@ -48,10 +48,7 @@ pub fn change_topic_statements<T: AwsConfig + Root>(
 ) -> Vec<Value> {
     let schema = T::schema();
     let prefix = crate::topic_queue::prefix(schema.app.unwrap_or("app"), env);
-    let queues = format!(
-        "arn:{}:sqs:{region}:{account}:{prefix}*",
-        arn::partition(region).id
-    );
+    let queues = arn::queue(region, account, &format!("{prefix}*"));
     vec![
         json!({
             "Sid": "OwnChangeEventQueues",
@@ -111,10 +108,7 @@ impl QueueArn {
     }
 
     fn arn(&self) -> String {
-        format!(
-            "arn:{}:sqs:{}:{}:{}",
-            self.partition, self.region, self.account, self.name
-        )
+        arn::queue_in(&self.partition, &self.region, &self.account, &self.name)
     }
 }
 
@@ -178,12 +172,7 @@ pub fn events_rule<T: AwsConfig + Root>(env: &str, queue: &QueueArn) -> Value {
             }),
         ));
     }
-    let rule_arn = |name: &str| {
-        format!(
-            "arn:{}:events:{}:{}:rule/{name}",
-            queue.partition, queue.region, queue.account
-        )
-    };
+    let rule_arn = |name: &str| arn::rule(&queue.partition, &queue.region, &queue.account, name);
     let source_arns: Vec<String> = rules.iter().map(|(name, _)| rule_arn(name)).collect();
     let queue_arn = queue.arn();
     json!({
@@ -230,12 +219,7 @@ fn secret_matchers(all: &[Leaf], queue: &QueueArn) -> Vec<Value> {
         .collect();
     let mut exact: BTreeSet<String> = BTreeSet::new();
     let mut prefixes: BTreeSet<String> = BTreeSet::new();
-    let arn_prefix = format!(
-        "arn:{}:secretsmanager:{}:{}:secret:",
-        arn::partition(&queue.region).id,
-        queue.region,
-        queue.account
-    );
+    let arn_prefix = arn::secrets_prefix(&queue.region, &queue.account);
     for id in ids {
         if let Some((before, _)) = id.split_once('*') {
             if id.starts_with("arn:") {

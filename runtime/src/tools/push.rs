@@ -45,6 +45,7 @@ use serde::Serialize;
 use super::{leaves, root_scope, table, Home, Leaf};
 use crate::aws_error::{classify, Call};
 use crate::error::ProblemKind;
+use crate::location::Location;
 use crate::plan::GET_PARAMETERS_MAX;
 use crate::schema::{Field, Kind, Schema, Scope};
 use crate::{AwsConfig, Root};
@@ -56,6 +57,12 @@ pub struct PushOptions {
     pub apply: bool,
     /// Replace parameters and secrets that exist. Without it they are left alone.
     pub overwrite: bool,
+    /// Push a file with keys that are no field of the config, skipping them
+    /// (listed in [`PushReport::unknown_keys`]). Without it such a file is
+    /// refused ([`PushError::UnknownKeys`]) and nothing is written: a mistyped
+    /// key (`hots` for `host`) would otherwise push everything else and leave
+    /// the env unable to load.
+    pub allow_unknown_keys: bool,
 }
 
 /// What happened, or would happen, to one parameter or secret.
@@ -113,8 +120,9 @@ impl PushStatus {
 /// One parameter or secret of a push.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PushItem {
-    /// The SSM name, or `secret <id>`.
-    pub target: String,
+    /// The parameter or secret (in JSON, as its text: the SSM name or
+    /// `secret <id>`).
+    pub target: Location,
     /// `String`, `StringList`, `SecureString`, `secret` or `secret (binary)`.
     pub kind: String,
     /// The fields whose values it holds.
@@ -188,7 +196,7 @@ impl PushReport {
                     status.push_str(&format!("; keeps keys {}", i.kept_keys.join(", ")));
                 }
                 vec![
-                    i.target.clone(),
+                    i.target.to_string(),
                     i.kind.clone(),
                     i.fields.join(", "),
                     status,
@@ -225,6 +233,19 @@ pub enum PushError {
         source_name: String,
         /// The offline load's problems (secrets redacted, as always).
         error: crate::Error,
+    },
+    /// Keys of the file that are no field of the config, each with the field
+    /// it probably meant; nothing was pushed (see
+    /// [`PushOptions::allow_unknown_keys`]).
+    #[error("{source_name} has keys that are no field of {config}, so nothing was pushed:\n  - {}", unknown_lines(.keys))]
+    UnknownKeys {
+        /// The file's name, for the message.
+        source_name: String,
+        /// The config's type name.
+        config: &'static str,
+        /// Each unknown key (a dotted path) and the nearest field name at
+        /// that level, when one is close.
+        keys: Vec<(String, Option<String>)>,
     },
     /// Values that Parameter Store or Secrets Manager cannot hold as given.
     #[error("{source_name} holds values that cannot be pushed:\n  - {}", .problems.join("\n  - "))]
@@ -276,6 +297,14 @@ pub async fn push<T: AwsConfig + Root>(
     would_load::<T>(env, toml, source_name).await?;
     let mut unknown_keys = Vec::new();
     unknown(schema, &dict, &mut Vec::new(), &mut unknown_keys);
+    if !unknown_keys.is_empty() && !options.allow_unknown_keys {
+        return Err(PushError::UnknownKeys {
+            source_name: source_name.to_string(),
+            config: schema.type_name,
+            keys: unknown_keys,
+        });
+    }
+    let unknown_keys = unknown_keys.into_iter().map(|(key, _)| key).collect();
     let Drafts {
         params,
         secrets,
@@ -431,7 +460,7 @@ impl Aws {
                     let call = Call {
                         action: "ssm:GetParameters",
                         resource: crate::arn::parameter(&self.region, "{account}", &batch[0]),
-                        what: String::new(),
+                        what: None,
                         fields: String::new(),
                     };
                     let message = classify(err, &call).message().to_string();
@@ -450,7 +479,7 @@ impl Aws {
         let call = |action| Call {
             action,
             resource: crate::arn::secret(&self.region, "{account}", id),
-            what: String::new(),
+            what: None,
             fields: String::new(),
         };
         let result = self.sm.get_secret_value().secret_id(id).send().await;
@@ -498,7 +527,7 @@ impl Aws {
                 let call = Call {
                     action: "ssm:PutParameter",
                     resource: crate::arn::parameter(&self.region, "{account}", &p.name),
-                    what: String::new(),
+                    what: None,
                     fields: String::new(),
                 };
                 PushStatus::Failed {
@@ -553,7 +582,7 @@ impl Aws {
                 let call = Call {
                     action,
                     resource: crate::arn::secret(&self.region, "{account}", id),
-                    what: String::new(),
+                    what: None,
                     fields: String::new(),
                 };
                 let (_, text) = crate::aws_error::service_problem(
@@ -719,7 +748,7 @@ impl Writes<'_> {
             }
         };
         PushItem {
-            target: p.name,
+            target: Location::parameter(p.name),
             kind: p.kind.as_str().to_string(),
             fields: vec![p.field],
             status,
@@ -754,7 +783,7 @@ impl Writes<'_> {
             },
         };
         PushItem {
-            target: format!("secret {}", s.id),
+            target: Location::secret(&s.id),
             kind: match s.payload {
                 Payload::Text(_) => "secret".into(),
                 Payload::Binary(_) => "secret (binary)".into(),
@@ -803,12 +832,29 @@ fn parse(toml: &str, source_name: &str) -> Result<Dict, PushError> {
     }
 }
 
-/// Keys of `dict` that are no field of `schema`, as dotted paths.
-fn unknown(schema: &'static Schema, dict: &Dict, path: &mut Vec<String>, out: &mut Vec<String>) {
+/// Keys of `dict` that are no field of `schema`, as dotted paths, each with
+/// the nearest field name at its level.
+fn unknown(
+    schema: &'static Schema,
+    dict: &Dict,
+    path: &mut Vec<String>,
+    out: &mut Vec<(String, Option<String>)>,
+) {
     for (key, value) in dict {
         path.push(key.clone());
         match schema.fields.iter().find(|f| f.ident == key) {
-            None => out.push(path.join(".")),
+            None => {
+                let meant = nearest(key, schema.fields.iter().map(|f| f.ident)).map(|m| {
+                    let parents = &path[..path.len() - 1];
+                    parents
+                        .iter()
+                        .map(String::as_str)
+                        .chain([m])
+                        .collect::<Vec<_>>()
+                        .join(".")
+                });
+                out.push((path.join("."), meant));
+            }
             Some(field) => match (&field.kind, value) {
                 (Kind::Component(child), Value::Dict(_, d)) => unknown(child(), d, path, out),
                 (Kind::Map(element), Value::Dict(_, entries)) => {
@@ -825,6 +871,58 @@ fn unknown(schema: &'static Schema, dict: &Dict, path: &mut Vec<String>, out: &m
         }
         path.pop();
     }
+}
+
+/// The candidate closest to `key` by edit distance, if close enough to be a
+/// typo: at most a third of the longer name's characters differ (and at least
+/// one may), so `hots` finds `host` and `usr_name` finds `username`.
+fn nearest<'a>(key: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let key_lower = key.to_lowercase();
+    candidates
+        .map(|c| (distance(&key_lower, &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= (key.chars().count().max(c.chars().count()) / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance with adjacent transpositions counted as one edit.
+fn distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    // Only short names are compared, but bound the work for a hostile key.
+    if a.len() > 256 || b.len() > 256 {
+        return usize::MAX;
+    }
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// One line per unknown key, with its suggestion.
+fn unknown_lines(keys: &[(String, Option<String>)]) -> String {
+    keys.iter()
+        .map(|(key, meant)| match meant {
+            Some(m) => format!("unknown key `{key}`: did you mean `{m}`?"),
+            None => format!("unknown key `{key}`"),
+        })
+        .collect::<Vec<_>>()
+        .join("\n  - ")
 }
 
 /// The value at a key path.
@@ -875,7 +973,7 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
             (Home::Param { name }, Kind::Param(_)) => {
                 if let Some(selector) = leaf.field.selector() {
                     skipped.push(PushItem {
-                        target: name.clone(),
+                        target: Location::parameter(name),
                         kind: "-".into(),
                         fields: vec![leaf.field_path.clone()],
                         status: PushStatus::Skipped {
@@ -897,7 +995,7 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
                 };
                 match ssm_text(value) {
                     Ok(text) if text.is_empty() => skipped.push(PushItem {
-                        target: name.clone(),
+                        target: Location::parameter(name),
                         kind: kind.as_str().to_string(),
                         fields: vec![leaf.field_path.clone()],
                         status: PushStatus::Skipped {
@@ -917,7 +1015,7 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
             (Home::Secret { id }, Kind::Secret(s)) => {
                 if s.stage.is_some() || s.version_id.is_some() {
                     skipped.push(PushItem {
-                        target: format!("secret {id}"),
+                        target: Location::secret(id),
                         kind: "secret".into(),
                         fields: vec![leaf.field_path.clone()],
                         status: PushStatus::Skipped {
@@ -1070,6 +1168,20 @@ fn ssm_text(value: &Value) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mistyped_key_finds_the_field_it_meant() {
+        let fields = ["host", "port", "password", "max_connections", "username"];
+        let near = |k: &str| nearest(k, fields.iter().copied());
+        assert_eq!(near("hots"), Some("host"));
+        assert_eq!(near("Host"), Some("host"));
+        assert_eq!(near("pasword"), Some("password"));
+        assert_eq!(near("max_conections"), Some("max_connections"));
+        assert_eq!(near("usr_name"), Some("username"));
+        assert_eq!(near("timeout"), None);
+        assert_eq!(near(""), None);
+        assert_eq!(near(&"x".repeat(10_000)), None);
+    }
 
     #[test]
     fn toml_errors_keep_position_and_kind_but_not_the_line() {
