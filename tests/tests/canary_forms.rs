@@ -348,6 +348,7 @@ async fn one_case(secret: &str) -> Result<String, TestCaseError> {
             PushOptions {
                 apply,
                 overwrite: true,
+                allow_unknown_keys: false,
             },
             &mut progress,
         )

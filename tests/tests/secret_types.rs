@@ -279,8 +279,8 @@ async fn check_reports_a_securestring_behind_a_field_that_is_not_secret() {
     assert_eq!(
         flagged,
         [(
-            Some("database_url"),
-            Some(name.as_str()),
+            Some("database_url".to_string()),
+            Some(name),
             tools::Severity::Error
         )],
         "{check:?}"
