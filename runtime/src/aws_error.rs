@@ -220,16 +220,30 @@ fn account_in(msg: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The error codes AWS throttles with.
+/// The error codes AWS throttles with: every code the AWS SDK's own retry
+/// classifier counts as throttling (`aws_runtime::retries::classifiers::THROTTLING_ERRORS`),
+/// so none of them is left unretried (the SDK is told not to retry throttling;
+/// awsconf re-issues these, paced).
+pub(crate) const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+/// Whether AWS throttled with this error code.
 pub(crate) fn is_throttling_code(code: &str) -> bool {
-    matches!(
-        code,
-        "ThrottlingException"
-            | "Throttling"
-            | "TooManyRequestsException"
-            | "RequestLimitExceeded"
-            | "ThrottledException"
-    )
+    THROTTLING_CODES.contains(&code)
 }
 
 #[cfg(test)]
@@ -241,6 +255,18 @@ mod tests {
         let msg = "User: arn:aws:sts::123456789012:assumed-role/x/y is not authorized";
         assert_eq!(account_in(msg).as_deref(), Some("123456789012"));
         assert_eq!(account_in("denied"), None);
+    }
+
+    #[test]
+    fn every_code_the_sdk_throttles_with_is_throttling_here() {
+        for code in aws_runtime::retries::classifiers::THROTTLING_ERRORS {
+            assert!(is_throttling_code(code), "{code}");
+        }
+        assert_eq!(
+            THROTTLING_CODES.len(),
+            aws_runtime::retries::classifiers::THROTTLING_ERRORS.len()
+        );
+        assert!(!is_throttling_code("AccessDeniedException"));
     }
 
     #[test]

@@ -402,7 +402,8 @@ fn usage(e: &clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 }
 
 /// `--env`, else `AWSCONF_ENV`; `cost` and `template` need none. `None` (after a
-/// message) when the command needs an env and none is given.
+/// message) when the command needs an env and none is given, or the env given
+/// is not one a load would accept (a `*`, a `/`, ...).
 fn env_of(args: &Args, io: &mut Output<'_>) -> Option<String> {
     let env = args
         .env
@@ -413,7 +414,15 @@ fn env_of(args: &Args, io: &mut Output<'_>) -> Option<String> {
         Command::Cost { .. } | Command::Template { .. }
     );
     match env {
-        Some(env) => Some(env),
+        // Checked as the loader checks it: `prod*` is no env, and in an IAM
+        // policy it would grant every env that starts with `prod`.
+        Some(env) => match crate::limits::ssm_segment(&env) {
+            Ok(()) => Some(env),
+            Err(why) => {
+                io.note(format_args!("error: env `{}` {why}", env.escape_debug()));
+                None
+            }
+        },
         None if !needs_env => Some("<env>".to_string()),
         None => {
             io.note(format_args!(

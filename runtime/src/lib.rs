@@ -298,7 +298,9 @@ pub use error::{Error, Problem, ProblemKind};
 pub use fetch::pace::{Pacing, SecretReads};
 pub use figment;
 pub use live::Live;
-pub use loader::{Loader, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGES, ENV_VAR, OFFLINE_VAR};
+pub use loader::{
+    Loader, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGES, ENV_VAR, MAX_CONCURRENCY, OFFLINE_VAR,
+};
 pub use location::Location;
 pub use origin::{Origin, Source};
 pub use plan::{Plan, PlannedCall};
@@ -306,7 +308,7 @@ pub use schema::Schema;
 pub use secrecy::{ExposeSecret, SecretBox, SecretSlice, SecretString};
 pub use secret::Secret;
 pub use serde;
-pub use timeouts::DEFAULT_TIMEOUT;
+pub use timeouts::{DEFAULT_TIMEOUT, MAX_START_JITTER, MAX_TIMEOUT};
 
 /// A config struct: derive it with `#[derive(AwsConfig)]`.
 pub trait AwsConfig: Sized {

@@ -181,13 +181,14 @@ impl<T> std::fmt::Debug for Live<T> {
     }
 }
 
-/// Dropping the last handle drops `_stop`, which ends the task.
+/// Dropping the last handle drops `stop`, which ends the task.
 struct Handle<T> {
     shared: Arc<Shared<T>>,
-    _stop: oneshot::Sender<()>,
-    /// Ends the change-events task, if there is one.
+    /// Ends the refresh task when sent or dropped ([`Live::close`] takes it).
+    stop: Mutex<Option<oneshot::Sender<()>>>,
+    /// Ends the change-events task, if there is one, and the task.
     #[cfg(feature = "events")]
-    _stop_events: Option<oneshot::Sender<()>>,
+    events: Mutex<Option<(oneshot::Sender<()>, tokio::task::JoinHandle<()>)>>,
 }
 
 pub(crate) struct Shared<T> {
@@ -258,17 +259,17 @@ impl<T: AwsConfig + Send + Sync + 'static> Live<T> {
         let (stop_tx, stop_rx) = oneshot::channel();
         tokio::spawn(refresh_task(Arc::clone(&shared), stop_rx));
         #[cfg(feature = "events")]
-        let _stop_events = queue.map(|queue| {
+        let events = queue.map(|queue| {
             let (tx, rx) = oneshot::channel();
-            tokio::spawn(crate::events::run::<T, _>(Arc::clone(&shared), queue, rx));
-            tx
+            let task = tokio::spawn(crate::events::run::<T, _>(Arc::clone(&shared), queue, rx));
+            (tx, task)
         });
         Ok(Live {
             handle: Arc::new(Handle {
                 shared,
-                _stop: stop_tx,
+                stop: Mutex::new(Some(stop_tx)),
                 #[cfg(feature = "events")]
-                _stop_events,
+                events: Mutex::new(events),
             }),
         })
     }
@@ -301,6 +302,40 @@ impl<T> Live<T> {
     /// How long ago the config was last loaded or confirmed by a successful refresh.
     pub fn age(&self) -> Duration {
         self.status().loaded_at.elapsed()
+    }
+
+    /// Stops this `Live` for every handle, and returns once it has cleaned up:
+    /// with [`change_topic`](crate::Loader::change_topic), its queue is
+    /// unsubscribed and deleted (2 calls) before this returns. Handles that
+    /// remain keep serving the last config, and refresh no more.
+    ///
+    /// Dropping the last handle stops it too, with the cleanup in the
+    /// background (finished during the tokio runtime's shutdown if `main`
+    /// returns first); `close` is the way to know it is done, and the one to
+    /// use on a runtime that may be left without being shut down.
+    pub async fn close(self) {
+        let stop = self
+            .handle
+            .stop
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(stop) = stop {
+            let _ = stop.send(());
+        }
+        #[cfg(feature = "events")]
+        {
+            let events = self
+                .handle
+                .events
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            if let Some((stop, task)) = events {
+                let _ = stop.send(());
+                let _ = task.await;
+            }
+        }
     }
 
     fn status(&self) -> std::sync::MutexGuard<'_, Status> {

@@ -83,12 +83,10 @@ impl Location {
         }
     }
 
-    /// The secrets of one call: one id is a [`Location::Secret`].
-    pub(crate) fn secrets(mut ids: Vec<String>) -> Location {
-        match ids.len() {
-            1 => Location::Secret { id: ids.remove(0) },
-            _ => Location::Secrets { ids },
-        }
+    /// The secrets of one batch call (even of one id: the call, not the
+    /// secret, is what failed).
+    pub(crate) fn secrets(ids: Vec<String>) -> Location {
+        Location::Secrets { ids }
     }
 
     /// Whether this is in Secrets Manager.
@@ -157,7 +155,7 @@ mod tests {
             Location::secrets(vec!["a".into(), "b".into()]).to_string(),
             "secrets a, b"
         );
-        assert_eq!(Location::secrets(vec!["a".into()]), Location::secret("a"));
+        assert_eq!(Location::secrets(vec!["a".into()]).to_string(), "secrets a");
         let path = Location::Path {
             path: "/p/saas/tenants/".into(),
         };

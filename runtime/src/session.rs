@@ -62,8 +62,9 @@ impl<T: AwsConfig> Session<T> {
     pub(crate) fn take_queue(&mut self) -> Option<(crate::events::Queue, crate::events::Watched)> {
         let mut queue = self.queue.take()?;
         if let Some(topic) = &mut queue.topic {
-            topic.queue_name =
-                crate::events::topic_queue_name(T::schema().app.unwrap_or("app"), &self.env);
+            let app = T::schema().app.unwrap_or("app");
+            topic.queue_name = crate::events::topic_queue_name(app, &self.env);
+            topic.prefix = crate::topic_queue::prefix(app, &self.env);
         }
         Some((queue, crate::events::Watched::of(T::schema(), &self.scope)))
     }

@@ -1157,3 +1157,47 @@ async fn the_cli_future_is_send_and_runs_on_a_spawned_task() {
         "{out}"
     );
 }
+
+#[tokio::test]
+async fn the_clis_env_is_checked_as_the_loader_checks_it() {
+    let sdk = sdk_config(moto());
+    for env in ["prod*", "prod/eu", "aws-prod", ""] {
+        let (code, out, err) = cli(
+            &[
+                "--env",
+                env,
+                "iam-policy",
+                "--account",
+                "123456789012",
+                "--region",
+                "us-east-1",
+            ],
+            &sdk,
+        )
+        .await;
+        assert_eq!(code, awsconf::cli::EXIT_USAGE, "{env}: {out}");
+        assert!(out.is_empty(), "{env}: no policy printed: {out}");
+        assert!(err.starts_with(&format!("error: env `{env}` ")), "{err}");
+    }
+    let (_, _, err) = cli(
+        &["--env", "prod*", "iam-policy", "--account", "123456789012"],
+        &sdk,
+    )
+    .await;
+    assert!(err.contains("contains `*`"), "{err}");
+    // A name SSM allows passes, dots included.
+    let (code, out, _) = cli(
+        &[
+            "--env",
+            "prod.eu",
+            "iam-policy",
+            "--account",
+            "123456789012",
+            "--region",
+            "us-east-1",
+        ],
+        &sdk,
+    )
+    .await;
+    assert_eq!(code, 0, "{out}");
+}

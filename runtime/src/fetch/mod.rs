@@ -156,7 +156,7 @@ impl Fetcher {
         cache: Option<&SecretCache>,
         reuse: Option<&Reuse<'_>>,
     ) -> Fetched {
-        let retry_until = std::time::Instant::now() + self.timeout.mul_f64(pace::RETRY_SHARE);
+        let retry_until = crate::timeouts::deadline(self.timeout.mul_f64(pace::RETRY_SHARE));
         let this = Fetcher {
             retry_until: Some(retry_until),
             ..self.clone()

@@ -37,9 +37,12 @@ pub const SECRET_WRITE_EVENTS: [&str; 3] =
     ["PutSecretValue", "UpdateSecret", "UpdateSecretVersionStage"];
 
 /// The statements a `Live` with `Loader::change_topic(topic_arn)` needs beyond
-/// the load policy: its own queues (`awsconf-<app>-<env>-*`: create, set the
-/// policy, receive, delete messages, delete) and the topic (subscribe,
-/// unsubscribe).
+/// the load policy: its own queues (`awsconf__<app>__<env>__*`, a pattern no
+/// other app or env matches: create and tag, set the policy, receive, delete
+/// messages, delete; look up, read the tags and creation time of, the queues
+/// the stale sweep finds), `sqs:ListQueues` (which has no resource), the topic
+/// (unsubscribe, list its subscriptions) and `sns:Subscribe` on it only for
+/// SQS endpoints of that pattern.
 pub fn change_topic_statements<T: AwsConfig + Root>(
     env: &str,
     region: &str,
@@ -55,7 +58,11 @@ pub fn change_topic_statements<T: AwsConfig + Root>(
             "Effect": "Allow",
             "Action": [
                 "sqs:CreateQueue",
+                "sqs:TagQueue",
                 "sqs:SetQueueAttributes",
+                "sqs:GetQueueUrl",
+                "sqs:GetQueueAttributes",
+                "sqs:ListQueueTags",
                 "sqs:ReceiveMessage",
                 "sqs:DeleteMessage",
                 "sqs:DeleteQueue",
@@ -63,9 +70,25 @@ pub fn change_topic_statements<T: AwsConfig + Root>(
             "Resource": queues,
         }),
         json!({
+            "Sid": "FindStaleChangeEventQueues",
+            "Effect": "Allow",
+            "Action": "sqs:ListQueues",
+            "Resource": "*",
+        }),
+        json!({
             "Sid": "SubscribeToChangeEvents",
             "Effect": "Allow",
-            "Action": ["sns:Subscribe", "sns:Unsubscribe"],
+            "Action": "sns:Subscribe",
+            "Resource": topic_arn,
+            "Condition": {
+                "StringEquals": {"sns:Protocol": "sqs"},
+                "StringLike": {"sns:Endpoint": queues},
+            },
+        }),
+        json!({
+            "Sid": "UnsubscribeFromChangeEvents",
+            "Effect": "Allow",
+            "Action": ["sns:Unsubscribe", "sns:ListSubscriptionsByTopic"],
             "Resource": topic_arn,
         }),
     ]

@@ -12,20 +12,34 @@
 //! - A dry run by default ([`PushOptions::apply`] writes). An existing parameter or
 //!   secret is never replaced without [`PushOptions::overwrite`].
 //! - It never destroys what no field owns:
-//!   - fields that read one key of a JSON secret (`key = "password"`) are merged
+//!   - fields that read one key of a JSON secret (`key = "password"`), and a
+//!     whole-secret field whose value is a table (a struct such as
+//!     `credentials: DbCredentials` with `username` and `password`), are merged
 //!     into the secret's JSON object, and every other key (an RDS secret's
-//!     `engine`, `host`, `port`, `dbname`) is kept; the report lists the kept
-//!     keys ([`PushItem::kept_keys`]). A secret that is not a JSON object is
-//!     [`Refused`](PushStatus::Refused) rather than replaced;
+//!     `engine`, `host`, `port`, `dbname`) is kept; the report, dry run
+//!     included, lists the kept keys ([`PushItem::kept_keys`]). A secret that
+//!     is not a JSON object is [`Refused`](PushStatus::Refused) rather than
+//!     replaced. Only a whole-secret field holding text (`SecretString`) or
+//!     bytes replaces the secret whole: it owns all of it;
+//!   - a secret whose `AWSCURRENT` version moved between push's read and its
+//!     write (a rotation, another writer) is not written: push checks the
+//!     version with `DescribeSecret` right before `PutSecretValue` and reports
+//!     [`Refused`](PushStatus::Refused), so a rotated password is never
+//!     reverted to the file's older one;
 //!   - a `SecureString` is never overwritten by a field that would store it as
-//!     plain text ([`Refused`](PushStatus::Refused));
+//!     plain text ([`Refused`](PushStatus::Refused)), and an overwritten one keeps
+//!     its KMS key: push reads it with `DescribeParameters` and sends it back as
+//!     `KeyId` (without that, AWS would re-encrypt it under `aws/ssm`, readable
+//!     by anyone with `ssm:GetParameter`); when the key cannot be read nothing
+//!     is written;
 //!   - a value that is already there is not written again
 //!     ([`Unchanged`](PushStatus::Unchanged)): a rerun is a no-op.
 //! - Values are never printed or put in an error, only names.
 //!
 //! To compare and merge, a push reads what is there first: it needs
 //! `ssm:GetParameters` (with decryption, so `kms:Decrypt` for customer-managed
-//! keys), `secretsmanager:GetSecretValue` and `secretsmanager:DescribeSecret`,
+//! keys), `ssm:DescribeParameters` (for a SecureString's key),
+//! `secretsmanager:GetSecretValue` and `secretsmanager:DescribeSecret`,
 //! besides the writes (`ssm:PutParameter`, `secretsmanager:PutSecretValue`,
 //! `secretsmanager:CreateSecret`).
 //!
@@ -275,8 +289,9 @@ enum Payload {
 struct SecretDraft {
     id: String,
     payload: Payload,
-    /// Only `key = "..."` fields set this secret: their keys are merged into the
-    /// secret's JSON object, and every other key of it is kept.
+    /// The fields set keys of a JSON object (`key = "..."` fields, or a
+    /// whole-secret table): they are merged into the secret's JSON object, and
+    /// every other key of it is kept.
     merge: bool,
     fields: Vec<String>,
 }
@@ -320,6 +335,23 @@ pub async fn push<T: AwsConfig + Root>(
 
     let aws = Aws::new(sdk_config);
     let mut current_params = aws.current_params(&params).await;
+    // SecureStrings to overwrite: their KMS keys, to send back.
+    let secure: Vec<String> = params
+        .iter()
+        .filter(|p| {
+            p.kind == ParameterType::SecureString
+                && matches!(
+                    current_params.get(&p.name),
+                    Some(Ok(Some((ParameterType::SecureString, _))))
+                )
+        })
+        .map(|p| p.name.clone())
+        .collect();
+    let mut key_ids = if options.apply && options.overwrite && !secure.is_empty() {
+        aws.key_ids(&secure).await
+    } else {
+        BTreeMap::new()
+    };
     let mut current_secrets = BTreeMap::new();
     for s in &secrets {
         current_secrets.insert(s.id.clone(), aws.current_secret(&s.id).await);
@@ -337,7 +369,8 @@ pub async fn push<T: AwsConfig + Root>(
         let current = current_params
             .remove(&p.name)
             .unwrap_or_else(|| Err("not checked".into()));
-        items.push(writes.param(p, current).await);
+        let key_id = key_ids.remove(&p.name);
+        items.push(writes.param(p, current, key_id).await);
     }
     for s in secrets {
         let current = current_secrets
@@ -409,8 +442,19 @@ enum CurrentSecret {
     Absent,
     /// It exists, with no value in `AWSCURRENT`.
     NoValue,
-    Text(secrecy::SecretString),
-    Binary(secrecy::SecretBox<Vec<u8>>),
+    /// Its `AWSCURRENT` value, and that version's id.
+    Text(secrecy::SecretString, Option<String>),
+    Binary(secrecy::SecretBox<Vec<u8>>, Option<String>),
+}
+
+impl CurrentSecret {
+    /// The `AWSCURRENT` version that was read.
+    fn version(&self) -> Option<&str> {
+        match self {
+            CurrentSecret::Text(_, v) | CurrentSecret::Binary(_, v) => v.as_deref(),
+            CurrentSecret::Absent | CurrentSecret::NoValue => None,
+        }
+    }
 }
 
 /// The clients of a push.
@@ -484,13 +528,17 @@ impl Aws {
         };
         let result = self.sm.get_secret_value().secret_id(id).send().await;
         match result {
-            Ok(answer) => Ok(match (answer.secret_string(), answer.secret_binary()) {
-                (Some(text), _) => CurrentSecret::Text(text.to_string().into()),
-                (None, Some(blob)) => {
-                    CurrentSecret::Binary(secrecy::SecretBox::new(Box::new(blob.as_ref().to_vec())))
-                }
-                (None, None) => CurrentSecret::NoValue,
-            }),
+            Ok(answer) => {
+                let version = answer.version_id().map(str::to_string);
+                Ok(match (answer.secret_string(), answer.secret_binary()) {
+                    (Some(text), _) => CurrentSecret::Text(text.to_string().into(), version),
+                    (None, Some(blob)) => CurrentSecret::Binary(
+                        secrecy::SecretBox::new(Box::new(blob.as_ref().to_vec())),
+                        version,
+                    ),
+                    (None, None) => CurrentSecret::NoValue,
+                })
+            }
             Err(err) if err.code() == Some("ResourceNotFoundException") => {
                 // No secret, or a secret with no value in AWSCURRENT yet.
                 match self.sm.describe_secret().secret_id(id).send().await {
@@ -509,13 +557,83 @@ impl Aws {
         }
     }
 
-    async fn put_parameter(&self, p: &ParamDraft, exists: bool) -> PushStatus {
+    /// The KMS key of each SecureString among `names` (`DescribeParameters`);
+    /// `Err` is why it could not be read.
+    async fn key_ids(&self, names: &[String]) -> BTreeMap<String, Result<Option<String>, String>> {
+        use aws_sdk_ssm::types::ParameterStringFilter;
+        let mut out = BTreeMap::new();
+        for batch in names.chunks(GET_PARAMETERS_MAX) {
+            let filter = ParameterStringFilter::builder()
+                .key("Name")
+                .option("Equals")
+                .set_values(Some(batch.to_vec()))
+                .build()
+                .ok();
+            let mut found: BTreeMap<String, Option<String>> = BTreeMap::new();
+            let mut token: Option<String> = None;
+            let mut failed = None;
+            for _ in 0..crate::DEFAULT_MAX_PAGES {
+                let result = match filter.clone() {
+                    Some(filter) => {
+                        self.ssm
+                            .describe_parameters()
+                            .parameter_filters(filter)
+                            .set_next_token(token.take())
+                            .send()
+                            .await
+                    }
+                    // Key and values are set, so the build cannot fail.
+                    None => break,
+                };
+                match result {
+                    Ok(answer) => {
+                        for m in answer.parameters() {
+                            if let Some(name) = m.name() {
+                                found.insert(name.to_string(), m.key_id().map(str::to_string));
+                            }
+                        }
+                        token = answer.next_token().map(str::to_string);
+                        if token.is_none() {
+                            break;
+                        }
+                    }
+                    Err(err) => {
+                        let call = Call {
+                            action: "ssm:DescribeParameters",
+                            resource: "*".into(),
+                            what: None,
+                            fields: String::new(),
+                        };
+                        failed = Some(classify(err, &call).message().to_string());
+                        break;
+                    }
+                }
+            }
+            for n in batch {
+                let key = match (&failed, found.remove(n)) {
+                    (Some(why), _) => Err(format!("its KMS key could not be read ({why}); nothing written, so it is not re-encrypted under aws/ssm")),
+                    (None, Some(key)) => Ok(key),
+                    (None, None) => Err("its KMS key could not be read (DescribeParameters did not list it); nothing written, so it is not re-encrypted under aws/ssm".into()),
+                };
+                out.insert(n.clone(), key);
+            }
+        }
+        out
+    }
+
+    async fn put_parameter(
+        &self,
+        p: &ParamDraft,
+        exists: bool,
+        key_id: Option<&str>,
+    ) -> PushStatus {
         let result = self
             .ssm
             .put_parameter()
             .name(&p.name)
             .value(&p.text)
             .r#type(p.kind.clone())
+            .set_key_id(key_id.map(str::to_string))
             .overwrite(exists)
             .send()
             .await;
@@ -534,6 +652,41 @@ impl Aws {
                     message: crate::redact::scrub(classify(err, &call).message(), &p.text),
                 }
             }
+        }
+    }
+
+    /// `Some(refusal)` when the secret's `AWSCURRENT` version is no longer
+    /// `read` (the version push read): a rotation or another writer moved it.
+    async fn moved_since_read(&self, id: &str, read: &str) -> Option<PushStatus> {
+        let now = match self.sm.describe_secret().secret_id(id).send().await {
+            Ok(answer) => answer.version_ids_to_stages().and_then(|m| {
+                m.iter()
+                    .find(|(_, stages)| stages.iter().any(|s| s == "AWSCURRENT"))
+                    .map(|(v, _)| v.clone())
+            }),
+            Err(err) => {
+                let call = Call {
+                    action: "secretsmanager:DescribeSecret",
+                    resource: crate::arn::secret(&self.region, "{account}", id),
+                    what: None,
+                    fields: String::new(),
+                };
+                return Some(PushStatus::Failed {
+                    message: format!(
+                        "could not check that the secret is unchanged since it was read, so nothing was written: {}",
+                        classify(err, &call).message()
+                    ),
+                });
+            }
+        };
+        match now {
+            Some(now) if now == read => None,
+            now => Some(PushStatus::Refused {
+                reason: format!(
+                    "the secret changed after push read it (AWSCURRENT moved from version {read} to {}: a rotation or another writer); nothing written, so the newer value stays; run push again",
+                    now.as_deref().unwrap_or("none")
+                ),
+            }),
         }
     }
 
@@ -661,13 +814,13 @@ fn merged_secret(
     };
     let mut object = match current {
         CurrentSecret::Absent | CurrentSecret::NoValue => serde_json::Map::new(),
-        CurrentSecret::Binary(_) => {
+        CurrentSecret::Binary(..) => {
             return Err(
                 "the secret is SecretBinary, and the file sets keys of a JSON object; writing would replace it whole"
                     .into(),
             )
         }
-        CurrentSecret::Text(text) => {
+        CurrentSecret::Text(text, _) => {
             match serde_json::from_str::<serde_json::Value>(text.expose_secret()) {
                 Ok(serde_json::Value::Object(map)) => map,
                 _ => {
@@ -696,7 +849,7 @@ fn merged_secret(
 fn same_secret(new: &Payload, current: &CurrentSecret) -> bool {
     use secrecy::ExposeSecret as _;
     match (new, current) {
-        (Payload::Text(new), CurrentSecret::Text(old)) => {
+        (Payload::Text(new), CurrentSecret::Text(old, _)) => {
             let old = old.expose_secret();
             new == old
                 || matches!(
@@ -707,7 +860,7 @@ fn same_secret(new: &Payload, current: &CurrentSecret) -> bool {
                     (Ok(a), Ok(b)) if a == b
                 )
         }
-        (Payload::Binary(new), CurrentSecret::Binary(old)) => new == old.expose_secret(),
+        (Payload::Binary(new), CurrentSecret::Binary(old, _)) => new == old.expose_secret(),
         _ => false,
     }
 }
@@ -727,7 +880,12 @@ impl Writes<'_> {
         (self.progress)(self.done, self.total);
     }
 
-    async fn param(&mut self, p: ParamDraft, current: CurrentParam) -> PushItem {
+    async fn param(
+        &mut self,
+        p: ParamDraft,
+        current: CurrentParam,
+        key_id: Option<Result<Option<String>, String>>,
+    ) -> PushItem {
         use secrecy::ExposeSecret as _;
         let decision = match &current {
             Err(message) => Decision::Report(PushStatus::Failed {
@@ -741,11 +899,20 @@ impl Writes<'_> {
         };
         let status = match decision {
             Decision::Report(status) => status,
-            Decision::Write { exists } => {
-                let status = self.aws.put_parameter(&p, exists).await;
-                self.tick();
-                status
-            }
+            Decision::Write { exists } => match key_id {
+                // An overwritten SecureString keeps its KMS key.
+                Some(Err(message)) => PushStatus::Failed { message },
+                Some(Ok(key)) => {
+                    let status = self.aws.put_parameter(&p, exists, key.as_deref()).await;
+                    self.tick();
+                    status
+                }
+                None => {
+                    let status = self.aws.put_parameter(&p, exists, None).await;
+                    self.tick();
+                    status
+                }
+            },
         };
         PushItem {
             target: Location::parameter(p.name),
@@ -774,7 +941,18 @@ impl Writes<'_> {
                         }
                         Decision::Report(status) => status,
                         Decision::Write { exists } => {
-                            let status = self.aws.write_secret(&s.id, &payload, exists).await;
+                            // Right before the write: a secret rotated since
+                            // it was read is not reverted.
+                            let moved = match current.version() {
+                                Some(read) if exists => {
+                                    self.aws.moved_since_read(&s.id, read).await
+                                }
+                                _ => None,
+                            };
+                            let status = match moved {
+                                Some(refused) => refused,
+                                None => self.aws.write_secret(&s.id, &payload, exists).await,
+                            };
                             self.tick();
                             status
                         }
@@ -1039,7 +1217,12 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
     for (id, SecretFields { whole, keyed }) in secrets {
         let mut fields: Vec<String> = whole.iter().map(|(f, _)| f.clone()).collect();
         fields.extend(keyed.iter().map(|(_, f, _)| f.clone()));
-        let merge = whole.is_none();
+        // A whole-secret field that is a table (a struct) sets keys of a JSON
+        // object, like keyed fields: it is merged too. Text or bytes own the
+        // whole secret.
+        let merge = whole
+            .as_ref()
+            .is_none_or(|(_, v)| matches!(v, Value::Dict(..)));
         match secret_payload(whole.as_ref().map(|(f, v)| (f.as_str(), *v)), &keyed) {
             Ok(payload) => drafts.push(SecretDraft {
                 id,
