@@ -177,8 +177,9 @@ async fn push_never_turns_a_securestring_into_a_plain_string() {
 }
 
 /// The README's pattern: a whole-secret struct, over an RDS-managed secret.
-#[derive(serde::Deserialize, Debug)]
+#[derive(serde::Deserialize, Debug, awsconf::Secret)]
 struct DbCredentials {
+    #[secret(plaintext)]
     username: String,
     password: SecretString,
 }
