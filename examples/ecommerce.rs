@@ -64,10 +64,12 @@ pub struct Database {
     pub credentials: DbCredentials,
 }
 
-/// The database credentials: a JSON secret. `Debug` redacts the password.
-#[derive(Deserialize, Debug)]
+/// The database credentials: a JSON secret. `Debug` redacts the password; `awsconf::Secret` makes
+/// the compiler check that every field is a secret type or says `plaintext`.
+#[derive(Deserialize, Debug, awsconf::Secret)]
 pub struct DbCredentials {
-    /// The database user.
+    /// The database user: not secret, shown by `Debug`.
+    #[secret(plaintext)]
     pub username: String,
     /// The database password.
     pub password: SecretString,

@@ -34,11 +34,12 @@ pub struct Rollout {
     pub percent: u8,
 }
 
-#[derive(awsconf::serde::Deserialize, Debug)]
+#[derive(awsconf::serde::Deserialize, Debug, awsconf::Secret)]
 #[serde(crate = "awsconf::serde")]
 pub struct DbAdmin {
-    pub username: String,
-    pub password: SecretString,
+    #[secret(plaintext)]
+    pub username: String, // not secret: shown by Debug
+    pub password: SecretString, // [REDACTED]
 }
 
 #[tokio::main]

@@ -170,7 +170,7 @@ fn first_hour_walkthrough_goes_from_template_to_a_loaded_config() {
         "README's \"Your own crate\" code and examples/orders.rs differ"
     );
     for command in [
-        "cargo add awsconf --features cli",
+        "cargo add awsconf --path ../awsconf/runtime --features cli",
         "export AWS_ENDPOINT_URL=http://127.0.0.1:5000",
         "export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing",
         "export AWSCONF_ENV=staging",

@@ -23,8 +23,11 @@ pub struct Field<'a> {
     pub name_span: proc_macro2::Span,
     pub kind: Kind<'a>,
     pub option: bool,
-    pub secret_typed: bool,
-    /// `plaintext`: a plain field that is not secret by the user's word.
+    /// `#[secret]` (not plaintext) or `#[param(secret)]`: the type must be an
+    /// `awsconf::Secret`, asserted by the compiler at the type.
+    pub must_be_secret: bool,
+    /// `plaintext`: a field that is not secret by the user's word (one key of
+    /// a JSON secret, or a parameter that may be a SecureString).
     pub plaintext: bool,
     pub default: Option<syn::Expr>,
 }
@@ -97,7 +100,6 @@ impl<'a> Field<'a> {
         let ident = original.ident.as_ref()?;
         let attrs = FieldAttrs::from_ast(cx, &original.attrs);
         let option = attr::is_option(&original.ty);
-        let secret_typed = attr::is_secret_type(&original.ty) || attrs.secret;
         let (name, name_span) = match &attrs.name {
             Some(lit) => (lit.value(), lit.span()),
             None => (rename_all.apply(&ident.to_string()), ident.span()),
@@ -125,11 +127,6 @@ impl<'a> Field<'a> {
                 &original.ty,
                 "a field is either #[param(secret)] or #[param(plaintext)], not both",
             );
-        } else if attrs.plaintext && secret_typed {
-            cx.error_spanned_by(
-                &original.ty,
-                "#[param(plaintext)] is for String fields; this field is already a secret type",
-            );
         }
         if attrs.secret && !matches!(kind, Kind::Param { .. }) {
             cx.error_spanned_by(
@@ -143,24 +140,11 @@ impl<'a> Field<'a> {
                 "#[secret(plaintext)] is for one key of a JSON secret that is not secret (`key = \"port\"`); a whole secret is always secret",
             );
         }
-        if matches!(kind, Kind::Secret { .. })
-            && !attrs.plaintext
-            && !secret_typed
-            && attr::is_visibly_plain(attr::strip_option(&original.ty))
-        {
-            let ty = attr::strip_option(&original.ty);
-            cx.error_spanned_by(
-                ty,
-                format!(
-                    "#[secret] field `{ident}` has type `{}`, which would print the secret in Debug output and error messages; \
-                     use `awsconf::SecretString` (or a container of it, such as `Vec<SecretString>`), \
-                     or a struct whose secret fields are `SecretString`; for a key that is not secret \
-                     (`key = \"port\"`), add `plaintext`",
-                    quote::ToTokens::to_token_stream(ty).to_string().replace(' ', "")
-                ),
-            );
-        }
-        if !attrs.plaintext && !secret_typed && matches!(kind, Kind::Param { .. }) {
+        // A name that looks secret on a bare `String` parameter: most likely a
+        // secret declared by mistake. Not what the promise rests on (that is the
+        // `Secret` bound and the SecureString check at load); a hint at compile
+        // time, before the parameter exists.
+        if !attrs.plaintext && !attrs.secret && matches!(kind, Kind::Param { .. }) {
             let lower = ident.to_string().to_ascii_lowercase();
             if attr::is_bare_string(&original.ty) {
                 if let Some(word) = attr::SECRET_WORDS.iter().find(|w| lower.contains(*w)) {
@@ -175,6 +159,13 @@ impl<'a> Field<'a> {
                 }
             }
         }
+        // The compiler proves these hold a `Secret`: a whole secret or a secret
+        // key, and a parameter the user says is secret.
+        let must_be_secret = match kind {
+            Kind::Secret { .. } => !attrs.plaintext,
+            Kind::Param { .. } => attrs.secret,
+            Kind::Component | Kind::Map { .. } => false,
+        };
         Some(Field {
             original,
             ident,
@@ -182,7 +173,7 @@ impl<'a> Field<'a> {
             name_span,
             kind,
             option,
-            secret_typed,
+            must_be_secret,
             plaintext: attrs.plaintext,
             default: attrs.default,
         })

@@ -87,7 +87,8 @@ pub struct FieldAttrs {
     pub label: Option<syn::LitStr>,
     pub json: bool,
     pub plaintext: bool,
-    /// `#[param(secret)]`: a secret behind a type alias the macro cannot see through.
+    /// `#[param(secret)]`: the user says the field is secret; the compiler
+    /// checks that its type is an `awsconf::Secret`.
     pub secret: bool,
     pub id: Option<syn::LitStr>,
     pub key: Option<syn::LitStr>,
@@ -266,91 +267,6 @@ pub fn strip_option(ty: &syn::Type) -> &syn::Type {
     }
 }
 
-/// The wrappers whose `Debug` prints `[REDACTED]`.
-const SECRET_WRAPPERS: &[&str] = &["SecretString", "SecretBox", "SecretSlice"];
-
-/// A type with a secret wrapper anywhere in it: `SecretString`,
-/// `Vec<SecretString>`, `Option<HashMap<String, SecretString>>`,
-/// `Arc<SecretBox<[u8]>>`, `[SecretString; 2]`. Redacted everywhere.
-pub fn is_secret_type(ty: &syn::Type) -> bool {
-    match ty {
-        syn::Type::Path(p) => p.path.segments.iter().any(|seg| {
-            SECRET_WRAPPERS.iter().any(|w| seg.ident == w)
-                || generic_args(seg).into_iter().any(is_secret_type)
-        }),
-        syn::Type::Group(g) => is_secret_type(&g.elem),
-        syn::Type::Paren(p) => is_secret_type(&p.elem),
-        syn::Type::Reference(r) => is_secret_type(&r.elem),
-        syn::Type::Array(a) => is_secret_type(&a.elem),
-        syn::Type::Slice(s) => is_secret_type(&s.elem),
-        syn::Type::Tuple(t) => t.elems.iter().any(is_secret_type),
-        _ => false,
-    }
-}
-
-/// Types whose `Debug` prints their content and that hold no user type.
-const PLAIN_LEAVES: &[&str] = &[
-    "String",
-    "str",
-    "bool",
-    "char",
-    "u8",
-    "u16",
-    "u32",
-    "u64",
-    "u128",
-    "usize",
-    "i8",
-    "i16",
-    "i32",
-    "i64",
-    "i128",
-    "isize",
-    "f32",
-    "f64",
-    "PathBuf",
-    "Path",
-    "OsString",
-    "Duration",
-    "IpAddr",
-    "Ipv4Addr",
-    "Ipv6Addr",
-    "SocketAddr",
-    "Value",
-    "Url",
-];
-
-/// Containers that print what they hold.
-const PLAIN_CONTAINERS: &[&str] = &[
-    "Option", "Vec", "VecDeque", "HashMap", "BTreeMap", "HashSet", "BTreeSet", "Box", "Arc", "Rc",
-    "Cow",
-];
-
-/// A type the macro can see holds nothing but printable values: `String`,
-/// `u64`, `Vec<String>`, `HashMap<String, String>`, `serde_json::Value`. A user
-/// type (`DbCredentials`) or an alias is not visibly plain: its fields are the
-/// user's to choose.
-pub fn is_visibly_plain(ty: &syn::Type) -> bool {
-    match ty {
-        syn::Type::Path(p) if p.qself.is_none() => {
-            let Some(seg) = p.path.segments.last() else {
-                return false;
-            };
-            let args = generic_args(seg);
-            let known = PLAIN_LEAVES.iter().any(|w| seg.ident == w)
-                || (!args.is_empty() && PLAIN_CONTAINERS.iter().any(|w| seg.ident == w));
-            known && args.into_iter().all(is_visibly_plain)
-        }
-        syn::Type::Group(g) => is_visibly_plain(&g.elem),
-        syn::Type::Paren(p) => is_visibly_plain(&p.elem),
-        syn::Type::Reference(r) => is_visibly_plain(&r.elem),
-        syn::Type::Array(a) => is_visibly_plain(&a.elem),
-        syn::Type::Slice(s) => is_visibly_plain(&s.elem),
-        syn::Type::Tuple(t) => t.elems.iter().all(is_visibly_plain),
-        _ => false,
-    }
-}
-
 /// A bare `String` (or `Option<String>`).
 pub fn is_bare_string(ty: &syn::Type) -> bool {
     last_segment(strip_option(ty)).is_some_and(|s| s.ident == "String" && s.arguments.is_none())
@@ -366,65 +282,5 @@ pub fn map_value_type(ty: &syn::Type) -> Option<&syn::Type> {
     match args.as_slice() {
         [_key, value] | [_key, value, _] => Some(value),
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ty(text: &str) -> syn::Type {
-        syn::parse_str(text).expect("a type")
-    }
-
-    #[test]
-    fn secret_wrappers_are_found_anywhere_in_the_type_tree() {
-        for secret in [
-            "SecretString",
-            "awsconf::SecretString",
-            "Option<SecretString>",
-            "Vec<SecretString>",
-            "HashMap<String, SecretString>",
-            "Option<BTreeMap<String, Vec<SecretString>>>",
-            "std::sync::Arc<SecretString>",
-            "SecretBox<[u8]>",
-            "[SecretString; 2]",
-            "(String, SecretString)",
-        ] {
-            assert!(is_secret_type(&ty(secret)), "{secret}");
-        }
-        for plain in [
-            "String",
-            "Vec<String>",
-            "Option<u16>",
-            "Secretive",
-            "DbCredentials",
-        ] {
-            assert!(!is_secret_type(&ty(plain)), "{plain}");
-        }
-    }
-
-    #[test]
-    fn plain_types_are_told_from_user_types() {
-        for plain in [
-            "String",
-            "u64",
-            "Vec<String>",
-            "HashMap<String, String>",
-            "serde_json::Value",
-            "std::borrow::Cow<'static, str>",
-            "(u16, bool)",
-        ] {
-            assert!(is_visibly_plain(&ty(plain)), "{plain}");
-        }
-        for user in [
-            "DbCredentials",
-            "Vec<DbCredentials>",
-            "Token",
-            "Vec",
-            "SecretString",
-        ] {
-            assert!(!is_visibly_plain(&ty(user)), "{user}");
-        }
     }
 }

@@ -74,6 +74,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
     let mut descriptors = Vec::new();
     let mut decode_lets = Vec::new();
     let mut inits = Vec::new();
+    let mut secret_asserts = Vec::new();
     let mut depth = quote!(0usize);
     let mut len = quote!(0usize);
 
@@ -108,25 +109,13 @@ fn expand(cont: &Container<'_>) -> TokenStream {
             ),
         };
         descriptors.push(descriptor(krate, field, &shown_default));
+        secret_asserts.extend(secret_assert(krate, field));
         let name_len = field.name.len();
         let decode = match &field.kind {
             Kind::Param { .. } => {
                 depth = quote!(#private::max(#depth, 1));
                 len = quote!(#private::max(#len, #name_len + 1));
                 leaf(&private, ty, index, &typed_default)
-            }
-            // A secret read into a struct of the user's: its Debug must not print
-            // a secret key's value (checked at load, see the runtime's `leaf`).
-            Kind::Secret { .. } if !field.secret_typed && !field.plaintext => {
-                let decoded = leaf(&private, ty, index, &typed_default);
-                quote!({
-                    let __decoded = #decoded;
-                    __d.guard_debug::<#ty>(#index, __decoded, |__v: &#ty| {
-                        #[allow(unused_imports)]
-                        use #private::{DebugText as _, NoDebugText as _};
-                        (&&#private::DebugProbe::<#ty>::NEW).__awsconf_debug(__v)
-                    })
-                })
             }
             Kind::Secret { .. } => leaf(&private, ty, index, &typed_default),
             Kind::Component => {
@@ -173,9 +162,19 @@ fn expand(cont: &Container<'_>) -> TokenStream {
     });
 
     let snapshot = crate::snapshot::expand(cont);
+
+    let secret_check = (!secret_asserts.is_empty()).then(|| {
+        quote! {
+            #[allow(dead_code)]
+            fn __awsconf_assert_secret<T: ?::core::marker::Sized + #krate::Secret>() {}
+            #(#secret_asserts)*
+        }
+    });
+
     quote! {
         const _: () = {
             #(#default_fns)*
+            #secret_check
 
             #[automatically_derived]
             impl #krate::AwsConfig for #ident {
@@ -231,8 +230,17 @@ fn descriptor(krate: &syn::Path, field: &Field<'_>, default: &TokenStream) -> To
                 None => quote!(::core::option::Option::None),
             };
             let label = opt_str(label);
-            let secret = field.secret_typed;
-            quote!(#schema::Kind::Param(#schema::Param::__new(#json, #version, #label, #secret)))
+            // Secret-ness is the type's: `IsSecret::<T>::IS` is `T: awsconf::Secret`,
+            // the same bound the compiler checks, so tools and compiler agree.
+            let ty = &field.original.ty;
+            let private = quote!(#krate::__private);
+            let secret = quote!({
+                #[allow(unused_imports)]
+                use #private::NotSecret as _;
+                #private::IsSecret::<#ty>::IS
+            });
+            let plaintext = field.plaintext;
+            quote!(#schema::Kind::Param(#schema::Param::__new(#json, #version, #label, #secret, #plaintext)))
         }
         Kind::Secret {
             id,
@@ -261,6 +269,30 @@ fn descriptor(krate: &syn::Path, field: &Field<'_>, default: &TokenStream) -> To
     }
 }
 
+/// The compiler's proof that a field may hold a secret: `FieldType: Secret` for a
+/// `#[secret]` field (not plaintext) and a `#[param(secret)]` field, and
+/// `FieldType: !Secret` for a `#[param(plaintext)]` one (a const assert). Spanned
+/// on the field's type, so the error points at it and names it.
+fn secret_assert(krate: &syn::Path, field: &Field<'_>) -> Option<TokenStream> {
+    let ty = &field.original.ty;
+    let span = syn::spanned::Spanned::span(ty);
+    if field.must_be_secret {
+        return Some(quote::quote_spanned!(span=> let _ = __awsconf_assert_secret::<#ty>;));
+    }
+    if field.plaintext && matches!(field.kind, Kind::Param { .. }) {
+        let private = respan(quote!(#krate::__private), span);
+        return Some(quote::quote_spanned!(span=>
+            #[allow(unused_imports)]
+            use #private::NotSecret as _;
+            ::core::assert!(
+                !#private::IsSecret::<#ty>::IS,
+                "#[param(plaintext)] is for a type that is not secret; this field's type is an awsconf::Secret already: remove `plaintext`"
+            );
+        ));
+    }
+    None
+}
+
 /// A parameter or secret field's decode call. Through a probe on the type, so a
 /// struct deriving `AwsConfig` without `#[component]` gets "mark it #[component]"
 /// (see the runtime's `leaf` module).
@@ -284,7 +316,7 @@ fn leaf(private: &TokenStream, ty: &syn::Type, index: usize, default: &TokenStre
 }
 
 /// `tokens` with every token's span set to `span`.
-fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+pub(crate) fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut tree| {

@@ -11,6 +11,7 @@ mod case;
 mod check;
 mod ctxt;
 mod expand;
+mod secret;
 mod snapshot;
 
 use proc_macro::TokenStream;
@@ -23,4 +24,17 @@ use proc_macro::TokenStream;
 pub fn derive_aws_config(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     expand::derive(&input).into()
+}
+
+/// Derives `awsconf::Secret` ("this type's `Debug` never shows a secret value")
+/// for a struct or enum. It compiles only if every field is itself an
+/// `awsconf::Secret` (`SecretString`, a container of it, another type deriving
+/// `Secret`) or is marked `#[secret(plaintext)]`; the error points at the
+/// field's type.
+///
+/// Use it through the `awsconf` crate: `#[derive(awsconf::Secret)]`.
+#[proc_macro_derive(Secret, attributes(secret))]
+pub fn derive_secret(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    secret::derive(&input).into()
 }

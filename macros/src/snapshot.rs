@@ -50,7 +50,13 @@ pub fn expand(cont: &Container<'_>) -> TokenStream {
         };
         let kind = match &field.kind {
             Kind::Param { json, .. } => {
-                let secret = field.secret_typed;
+                // The schema's own rule (`expand.rs`): `T: awsconf::Secret`.
+                let ty = &field.original.ty;
+                let secret = quote!({
+                    #[allow(unused_imports)]
+                    use #private::NotSecret as _;
+                    #private::IsSecret::<#ty>::IS
+                });
                 quote!(#private::NodeKind::Param { json: #json, secret: #secret })
             }
             Kind::Secret { id, key, .. } => {

@@ -42,9 +42,10 @@ pub enum ProblemKind {
     Layer,
     /// The field needs a service whose cargo feature (`ssm`, `secretsmanager`) is off.
     Disabled,
-    /// A secret is read into a struct whose `Debug` would print the value of
-    /// one of its secret-looking keys (a `password: String`): make that field a
-    /// `SecretString`.
+    /// A SecureString parameter is read into a field whose type is not an
+    /// [`awsconf::Secret`](crate::Secret) (a `database_url: String`), so its
+    /// `Debug` could print the value: make the field a `SecretString`, or mark it
+    /// `#[param(plaintext)]` if the value is not secret.
     WouldLeak,
     /// A refresh of a [`Live`](crate::Live) config panicked (in a `Deserialize`
     /// impl, say); the last good config stays and refreshing goes on.

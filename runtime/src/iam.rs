@@ -373,7 +373,8 @@ fn batch_read_secrets(secrets: &[SecretRead]) -> Option<Value> {
     })
 }
 
-/// `kms:Decrypt`: a SecureString parameter or a secret encrypted with a
+/// `kms:Decrypt`: a SecureString parameter (read into a `Secret` field or a
+/// `#[param(plaintext)]` one, the only fields that take one) or a secret encrypted with a
 /// customer-managed key needs it on that key (the AWS-managed aws/ssm and
 /// aws/secretsmanager keys need no identity permission). The schema cannot know
 /// which key encrypts a value, so the resource is every key of the account (and of
@@ -383,7 +384,7 @@ fn batch_read_secrets(secrets: &[SecretRead]) -> Option<Value> {
 fn decrypt_secure_values(at: &Account<'_>, all: &[Leaf], secrets: &[SecretRead]) -> Option<Value> {
     let secure_params = all
         .iter()
-        .any(|l| matches!(l.home, Home::Param { .. }) && l.field.is_secret());
+        .any(|l| matches!(l.home, Home::Param { .. }) && l.field.takes_secure_string());
     let mut via = Vec::new();
     if secure_params {
         via.push(arn::service_host("ssm", at.region));

@@ -131,37 +131,3 @@ impl<T> AnyLeaf<T> for LeafProbe<T> {
     note = "write `#[component]` on this field: its fields are read from /<env>/<app>/<field-name>/..."
 )]
 pub trait MarkItComponent {}
-
-/// A zero-sized stand-in for a secret field's type, to print a decoded value
-/// with `Debug` when the type has it ([`DebugText`]) and skip it when not
-/// ([`NoDebugText`]).
-pub struct DebugProbe<T>(PhantomData<fn(&T)>);
-
-impl<T> DebugProbe<T> {
-    /// The probe.
-    pub const NEW: DebugProbe<T> = DebugProbe(PhantomData);
-}
-
-/// The type has `Debug`: its text.
-pub trait DebugText<T> {
-    /// `format!("{value:?}")`.
-    fn __awsconf_debug(self, value: &T) -> Option<String>;
-}
-
-impl<T: std::fmt::Debug> DebugText<T> for &&DebugProbe<T> {
-    fn __awsconf_debug(self, value: &T) -> Option<String> {
-        Some(format!("{value:?}"))
-    }
-}
-
-/// The type has no `Debug`: nothing can print it.
-pub trait NoDebugText<T> {
-    /// `None`.
-    fn __awsconf_debug(self, value: &T) -> Option<String>;
-}
-
-impl<T> NoDebugText<T> for &DebugProbe<T> {
-    fn __awsconf_debug(self, _: &T) -> Option<String> {
-        None
-    }
-}

@@ -53,7 +53,7 @@
 //!   re-exports awsconf (like `#[serde(crate = "...")]`; default `::awsconf`).
 //! - `#[component]`: a nested struct deriving `AwsConfig`, or a
 //!   `BTreeMap<String, T>` / `HashMap<String, T>` with one entry per child segment.
-//! - `#[param(name = "...", default = <expr>, version = N, label = "...", json, plaintext)]`.
+//! - `#[param(name = "...", default = <expr>, version = N, label = "...", json, secret, plaintext)]`; `#[secret(plaintext)]` on a field of a type deriving [`Secret`](trait@Secret).
 //! - `#[secret(id = "...", key = "...", stage = "...", version_id = "...")]`: a
 //!   Secrets Manager secret; `{env}`, `{app}` and (inside a map entry) `{key}`
 //!   expand in the id. Without `id`, the id is `<env>/<app>/<component path>/<field-name>`.
@@ -69,6 +69,50 @@
 //! `Option<T>` fields may be absent. Values convert through serde: numbers and
 //! bools from text, `Vec<T>` from a StringList (`a,b,c`), structs and maps from
 //! JSON text, [`SecretString`] from a SecureString or a secret.
+//!
+//! ## Which fields are secret
+//!
+//! The compiler decides, through one trait, [`Secret`](trait@Secret): "this type's
+//! `Debug` never shows a secret value". `SecretString`, `SecretBox<_>`,
+//! `SecretSlice<_>` and `Option`/`Vec`/arrays/`Box`/`Arc`/maps of them are
+//! `Secret`; a struct or enum of yours is one with `#[derive(awsconf::Secret)]`,
+//! which compiles only if every field is a `Secret` or is marked
+//! `#[secret(plaintext)]`.
+//!
+//! - A `#[secret]` field's type must be a `Secret` (except one key that is not
+//!   secret: `#[secret(key = "port", plaintext)]`); so must a `#[param(secret)]`
+//!   field's. Anything else does not compile, with an error at the type.
+//! - A parameter is secret when its type is a `Secret`. A SecureString read into a
+//!   field whose type is not is refused at load ([`ProblemKind::WouldLeak`]), unless
+//!   the field says `#[param(plaintext)]`.
+//! - [`schema::Field::is_secret`], which explain, template, push, check and the
+//!   IAM policy read, comes from the same trait.
+//!
+//! ```
+//! use awsconf::serde::Deserialize;
+//! use awsconf::{AwsConfig, Secret, SecretString};
+//!
+//! #[derive(Deserialize, Debug, Secret)]
+//! #[serde(crate = "awsconf::serde")]
+//! struct DbCredentials {
+//!     #[secret(plaintext)]
+//!     username: String,
+//!     password: SecretString,
+//! }
+//!
+//! #[derive(AwsConfig, Debug)]
+//! #[aws_config(app = "api")]
+//! struct Api {
+//!     #[secret(id = "{env}/db/postgres")]
+//!     credentials: DbCredentials,
+//!     #[secret(id = "{env}/db/postgres", key = "port", plaintext)]
+//!     port: u16,
+//!     #[param(plaintext)]
+//!     database_host: String, // may be a SecureString; the value is not secret
+//! }
+//! # let fields = <Api as AwsConfig>::schema().fields;
+//! # assert!(fields[0].is_secret() && !fields[2].is_secret());
+//! ```
 //!
 //! ## Guide
 //!
@@ -230,6 +274,7 @@ mod provider;
 mod quota;
 mod redact;
 pub mod schema;
+mod secret;
 mod session;
 mod summary;
 mod table;
@@ -247,6 +292,9 @@ mod walk;
 /// `awsconf::aws_config::load_defaults(awsconf::aws_config::BehaviorVersion::latest())`.
 pub use aws_config;
 pub use awsconf_macros::AwsConfig;
+/// Derives [`Secret`](trait@Secret) for a struct or enum whose every field is a
+/// `Secret` or is marked `#[secret(plaintext)]`.
+pub use awsconf_macros::Secret;
 pub use error::{Error, Problem, ProblemKind};
 pub use fetch::pace::{Pacing, SecretReads};
 pub use figment;
@@ -259,6 +307,7 @@ pub use origin::{Origin, Source};
 pub use plan::{Plan, PlannedCall};
 pub use schema::Schema;
 pub use secrecy::{ExposeSecret, SecretBox, SecretSlice, SecretString};
+pub use secret::Secret;
 pub use serde;
 pub use timeouts::{DEFAULT_TIMEOUT, MAX_START_JITTER, MAX_TIMEOUT};
 pub use verify::verify;

@@ -5,11 +5,12 @@
 
 pub use crate::decode::Decoder;
 pub use crate::leaf::{
-    AnyLeaf, AwsConfigLeaf, DebugProbe, DebugText, DeserializeLeaf, LeafProbe, MarkItComponent,
-    NoDebugText, OptionalAwsConfigLeaf,
+    AnyLeaf, AwsConfigLeaf, DeserializeLeaf, LeafProbe, MarkItComponent, OptionalAwsConfigLeaf,
 };
 /// The limits the derive's compile-time asserts check a root config against.
 pub use crate::limits::{SSM_MAX_LEVELS, SSM_NAME_MAX_CHARS};
+/// `IsSecret::<T>::IS`: `T: awsconf::Secret` as a constant, for the schema.
+pub use crate::secret::{IsSecret, NotSecret};
 
 /// A default's figment form, for display; see [`crate::schema::DefaultFn`].
 pub type DefaultResult = Result<figment::value::Value, Box<figment::Error>>;

@@ -42,6 +42,7 @@ static JSON: Field = Field {
         version: None,
         label: None,
         secret: false,
+        plaintext: false,
     }),
 };
 
@@ -229,6 +230,7 @@ fn leak_field(ident: String, name: String) -> &'static Field {
             version: None,
             label: None,
             secret: false,
+            plaintext: false,
         }),
     }))
 }

@@ -69,9 +69,14 @@ pub struct Param {
     pub version: Option<u64>,
     /// `#[param(label = "...")]`: a pinned label.
     pub label: Option<&'static str>,
-    /// The field's type is a secret type (`SecretString`): its value is redacted
-    /// everywhere and it is expected to be a SecureString.
+    /// The field's type is an [`awsconf::Secret`](crate::Secret) (`SecretString`,
+    /// a container of it, a type deriving `Secret`), as the compiler decides: its
+    /// value is redacted everywhere and it is expected to be a SecureString.
     pub secret: bool,
+    /// `#[param(plaintext)]`: the value is not secret by the user's word, so a
+    /// SecureString may be read into this field, whose type is not a `Secret`.
+    /// Any other field that is not a `Secret` refuses a SecureString at load.
+    pub plaintext: bool,
 }
 
 /// A Secrets Manager field.
@@ -113,12 +118,14 @@ impl Param {
         version: Option<u64>,
         label: Option<&'static str>,
         secret: bool,
+        plaintext: bool,
     ) -> Param {
         Param {
             json,
             version,
             label,
             secret,
+            plaintext,
         }
     }
 }
@@ -162,12 +169,23 @@ impl Field {
         }
     }
 
-    /// Is this field's value a secret (redacted in every message)?
+    /// Is this field's value a secret (redacted in every message)? A
+    /// `#[secret]` field always is; a parameter is when its type is an
+    /// [`awsconf::Secret`](crate::Secret), which the derive asks the compiler.
     pub fn is_secret(&self) -> bool {
         match &self.kind {
             Kind::Secret(_) => true,
             Kind::Param(p) => p.secret,
             Kind::Component(_) | Kind::Map(_) => false,
+        }
+    }
+
+    /// May a SecureString parameter be read into this field? Only into a
+    /// [`Secret`](crate::Secret) type, or a field marked `#[param(plaintext)]`.
+    pub fn takes_secure_string(&self) -> bool {
+        match &self.kind {
+            Kind::Param(p) => p.secret || p.plaintext,
+            Kind::Secret(_) | Kind::Component(_) | Kind::Map(_) => true,
         }
     }
 

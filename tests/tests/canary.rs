@@ -1,5 +1,5 @@
 //! A canary secret value is planted everywhere a secret can live (parameters,
-//! secrets, containers of secrets, an alias marked `#[param(secret)]`, local TOML
+//! secrets, containers of secrets, an alias of `SecretString`, local TOML
 //! and JSON layers that fail to parse), every error is provoked, the config's
 //! `Debug` printed, a `Live` refresh made to fail, every CLI subcommand run, and
 //! all tracing output captured at TRACE (the SDK's included); the canary must
@@ -17,10 +17,12 @@ use awsconf::{AwsConfig, SecretString};
 use awsconf_tests::{moto, sdk_config, unique_env, Capture, Fault, Proxy, Rule, Seed};
 use serde::Deserialize;
 
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, Debug, awsconf::Secret)]
 struct DbCredentials {
+    #[secret(plaintext)]
     username: String,
     password: SecretString,
+    #[secret(plaintext)]
     port: u16,
 }
 
@@ -41,7 +43,8 @@ struct Database {
     password: SecretString,
 }
 
-/// An alias the macro cannot see through.
+/// An alias of `SecretString` (a `Secret` through the alias; `#[param(secret)]`
+/// on it checks just that).
 type Token = SecretString;
 
 /// Secrets inside containers and behind an alias.
@@ -66,15 +69,15 @@ struct Watched {
 }
 
 /// A number held in a secret (a user type: `#[secret]` on a bare `u32` does not compile).
-#[derive(Deserialize, Debug)]
-struct Pin(u32);
+#[derive(Deserialize, Debug, awsconf::Secret)]
+struct Pin(#[secret(plaintext)] u32);
 
 #[derive(AwsConfig, Debug)]
 #[aws_config(app = "canary")]
 struct Bad {
-    /// A SecureString holding the canary, read as a number.
+    /// A SecureString holding the canary, read into a number (refused: not a Secret).
     pin: u16,
-    /// A SecureString holding the canary, read as a list of numbers.
+    /// A SecureString holding the canary, read into a list of numbers (refused).
     pins: Vec<u16>,
     /// JSON secret whose `port` is the canary.
     #[secret(id = "{env}/bad-port")]

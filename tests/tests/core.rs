@@ -368,11 +368,13 @@ async fn error_debug_is_the_readable_report_so_question_mark_in_main_shows_it() 
     assert!(!shown.contains("CANARY-debug-pw"), "{shown}");
 }
 
-#[derive(serde::Deserialize, Debug)]
+#[derive(serde::Deserialize, Debug, awsconf::Secret)]
 #[allow(dead_code)]
 struct Login {
+    #[secret(plaintext)]
     user: String,
     pass: SecretString,
+    #[secret(plaintext)]
     port: u16,
 }
 

@@ -210,8 +210,9 @@ async fn numbers_overflowing_their_field_type_are_out_of_range() {
     );
 }
 
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, Debug, awsconf::Secret)]
 struct Creds {
+    #[secret(plaintext)]
     username: String,
     password: SecretString,
 }

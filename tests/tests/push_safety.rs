@@ -225,8 +225,9 @@ async fn push_refuses_values_over_aws_limits_before_any_call() {
 }
 
 /// The README's pattern: a whole-secret struct, over an RDS-managed secret.
-#[derive(serde::Deserialize, Debug)]
+#[derive(serde::Deserialize, Debug, awsconf::Secret)]
 struct DbCredentials {
+    #[secret(plaintext)]
     username: String,
     password: SecretString,
 }

@@ -1,7 +1,8 @@
-//! Secret-ness is a property of the type tree: `Vec<SecretString>`,
-//! `Option<HashMap<String, SecretString>>` and a `#[param(secret)]` alias are
+//! Secret-ness is the `awsconf::Secret` trait: `Vec<SecretString>`,
+//! `Option<HashMap<String, SecretString>>` and an alias of `SecretString` are
 //! secrets to every part of awsconf — errors, explain, push, check and the IAM
-//! policy — not only a bare `SecretString`.
+//! policy — not only a bare `SecretString`. A SecureString read into a type that
+//! is not a `Secret` is refused at load unless the field says `#[param(plaintext)]`.
 
 #![allow(dead_code)]
 
@@ -13,7 +14,8 @@ use awsconf::tools::{self, FindingKind, PushOptions};
 use awsconf::{AwsConfig, ExposeSecret, SecretString};
 use awsconf_tests::{moto, sdk_config, unique_env, Seed};
 
-/// An alias the macro cannot see through: `#[param(secret)]` says what it is.
+/// An alias of `SecretString`: a `Secret` through the alias
+/// (`#[param(secret)]` on it still compiles, and checks just that).
 type Token = SecretString;
 
 #[derive(AwsConfig, Debug)]
@@ -169,71 +171,138 @@ fn the_policy_decrypts_for_secret_containers() {
     assert!(text.contains("ssm.us-east-1.amazonaws.com"), "{text}");
 }
 
-/// A JSON secret's struct with a plain `String` password: its `Debug` would
-/// print the secret.
-#[derive(serde::Deserialize, Debug)]
-struct LeakyCreds {
-    username: String,
-    password: String,
-}
-
-/// The same with the password as a `SecretString`.
-#[derive(serde::Deserialize, Debug)]
-struct SafeCreds {
-    username: String,
-    password: SecretString,
-}
-
+/// A SecureString read into a plain `String`: the type could print it.
 #[derive(AwsConfig, Debug)]
-#[aws_config(app = "st")]
-struct Creds {
-    #[secret(id = "{env}/st/leaky")]
-    leaky: LeakyCreds,
-    #[secret(id = "{env}/st/safe")]
-    safe: SafeCreds,
+#[aws_config(app = "st-url")]
+struct PlainUrl {
+    database_url: String,
+    host: String,
+}
+
+/// The same field, marked as not secret by the user's word.
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "st-url")]
+struct PlaintextUrl {
+    #[param(plaintext)]
+    database_url: String,
+    host: String,
+}
+
+/// The same field as a `SecretString`.
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "st-url")]
+struct SecretUrl {
+    database_url: SecretString,
+    host: String,
+}
+
+async fn seed_url(env: &str) {
+    let seed = Seed::new();
+    seed.secure(&format!("/{env}/st-url/database-url"), CANARY)
+        .await;
+    seed.param(&format!("/{env}/st-url/host"), "db").await;
 }
 
 #[tokio::test]
-async fn a_secret_struct_whose_debug_would_print_a_secret_key_is_refused() {
-    let env = unique_env("st-debug");
-    let seed = Seed::new();
-    let json = format!("{{\"username\":\"app\",\"password\":\"{CANARY}\",\"host\":\"db\"}}");
-    seed.secret(&format!("{env}/st/leaky"), &json).await;
-    seed.secret(&format!("{env}/st/safe"), &json).await;
-    let err = Creds::loader()
+async fn a_securestring_in_a_plain_field_is_refused_unless_it_says_plaintext() {
+    let env = unique_env("st-url");
+    seed_url(&env).await;
+    let err = PlainUrl::loader()
         .env(&env)
         .sdk_config(&sdk_config(moto()))
         .load()
         .await
-        .expect_err("LeakyCreds would print the password");
+        .expect_err("a SecureString into a String");
     let report = format!("{err}\n{err:?}");
     assert!(!leaks(&report), "{report}");
     assert_eq!(err.problems().len(), 1, "{report}");
     let p = &err.problems()[0];
     assert_eq!(p.kind(), awsconf::ProblemKind::WouldLeak);
-    assert_eq!(p.field_path(), Some("leaky"));
+    assert_eq!(p.field_path(), Some("database_url"));
     assert_eq!(
         p.to_string(),
         format!(
-            "leaky (secret {env}/st/leaky): `LeakyCreds`'s Debug would print the secret's key `password` (the value is not shown): \
-             make that field a `SecretString` in `LeakyCreds`, or give `LeakyCreds` a Debug that redacts it"
+            "database_url (/{env}/st-url/database-url): this parameter is a SecureString, but the field's type `String` \
+             is not an awsconf::Secret, so its Debug could print the value (the value is not shown); make the field a \
+             `SecretString`, or mark it `#[param(plaintext)]` if the value is not secret"
         )
     );
 
-    // The safe struct alone loads, and its Debug shows the user name only.
-    #[derive(AwsConfig, Debug)]
-    #[aws_config(app = "st")]
-    struct OnlySafe {
-        #[secret(id = "{env}/st/safe")]
-        safe: SafeCreds,
-    }
-    let ok = OnlySafe::loader()
+    // `#[param(plaintext)]`: the user's word that the value is not secret.
+    let plain = PlaintextUrl::loader()
         .env(&env)
         .sdk_config(&sdk_config(moto()))
         .load()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(ok.safe.password.expose_secret(), CANARY);
-    let shown = format!("{ok:?}");
-    assert!(!leaks(&shown) && shown.contains("app"), "{shown}");
+    assert_eq!(plain.database_url, CANARY);
+    // As a SecretString it loads redacted.
+    let secret = SecretUrl::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(moto()))
+        .load()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(secret.database_url.expose_secret(), CANARY);
+    let shown = format!("{secret:?}");
+    assert!(!leaks(&shown) && shown.contains("[REDACTED]"), "{shown}");
+
+    // Explained, the plaintext field's value is still not shown: it came from a
+    // SecureString.
+    let explained = tools::explain(
+        PlaintextUrl::loader()
+            .env(&env)
+            .sdk_config(&sdk_config(moto())),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!leaks(&explained.to_table()), "{}", explained.to_table());
+}
+
+#[tokio::test]
+async fn check_reports_a_securestring_behind_a_field_that_is_not_secret() {
+    let env = unique_env("st-url-check");
+    seed_url(&env).await;
+    let config = sdk_config(moto());
+    let check = tools::check::<PlainUrl>(&env, &config).await;
+    assert!(!check.would_load);
+    let flagged: Vec<_> = check
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::SecureStringInPlainField)
+        .map(|f| {
+            let location = f.location.as_ref().map(|l| l.to_string());
+            (f.field.clone(), location, f.severity)
+        })
+        .collect();
+    let name = format!("/{env}/st-url/database-url");
+    assert_eq!(
+        flagged,
+        [(
+            Some("database_url".to_string()),
+            Some(name),
+            tools::Severity::Error
+        )],
+        "{check:?}"
+    );
+    assert!(!leaks(&format!("{check:?}\n{}", check.to_table())));
+
+    let check = tools::check::<PlaintextUrl>(&env, &config).await;
+    assert!(check.would_load, "{check:?}");
+    assert!(
+        check
+            .findings
+            .iter()
+            .all(|f| f.kind != FindingKind::SecureStringInPlainField),
+        "{check:?}"
+    );
+}
+
+#[test]
+fn a_plaintext_field_that_may_be_a_securestring_gets_kms_decrypt() {
+    let policy = awsconf::iam::policy::<PlaintextUrl>("prod", "us-east-1", "123456789012");
+    let text = policy.to_string();
+    assert!(text.contains("kms:Decrypt"), "{text}");
+    let policy = awsconf::iam::policy::<PlainUrl>("prod", "us-east-1", "123456789012");
+    assert!(!policy.to_string().contains("kms:Decrypt"));
 }

@@ -9,10 +9,12 @@ use awsconf::{AwsConfig, ExposeSecret, ProblemKind, SecretBox, SecretString};
 use awsconf_tests::{moto, problems, sdk_config, unique_env, Fault, Proxy, Rule, Seed};
 use serde::Deserialize;
 
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, Debug, awsconf::Secret)]
 struct DbCredentials {
+    #[secret(plaintext)]
     username: String,
     password: SecretString,
+    #[secret(plaintext)]
     port: u16,
 }
 

@@ -993,8 +993,9 @@ struct Rollout {
     regions: Vec<String>,
 }
 
-#[derive(serde::Deserialize, Debug)]
+#[derive(serde::Deserialize, Debug, awsconf::Secret)]
 struct Login {
+    #[secret(plaintext)]
     user: Option<String>,
     pass: Option<SecretString>,
 }

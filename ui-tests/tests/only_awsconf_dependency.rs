@@ -40,9 +40,10 @@ pub struct Database {
     pub rollout: Rollout,
 }
 
-#[derive(awsconf::serde::Deserialize, Debug)]
+#[derive(awsconf::serde::Deserialize, Debug, awsconf::Secret)]
 #[serde(crate = "awsconf::serde")]
 pub struct DbAdmin {
+    #[secret(plaintext)]
     pub username: String,
     pub password: SecretString,
 }

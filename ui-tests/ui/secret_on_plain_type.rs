@@ -7,10 +7,9 @@ struct Config {
     password: String,
     #[secret(id = "{env}/api/keys")]
     keys: Option<Vec<String>>,
-    #[secret(id = "{env}/db/postgres", plaintext)]
-    whole: String,
-    #[param(secret, plaintext)]
-    token: String,
+    // One key that is not secret: allowed.
+    #[secret(id = "{env}/db/postgres", key = "port", plaintext)]
+    port: u16,
 }
 
 fn main() {}

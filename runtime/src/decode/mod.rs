@@ -100,8 +100,26 @@ impl<'a> Decoder<'a> {
             );
             return None;
         }
-        let redact = field.is_secret()
-            || matches!(&home, Home::Param { name } if self.cx.facts.secure.contains(name));
+        let secure = matches!(&home, Home::Param { name } if self.cx.facts.secure.contains(name));
+        if secure && !field.takes_secure_string() {
+            // A SecureString is secret by its owner's word; a type that is not an
+            // `awsconf::Secret` could print it. Refused, whatever the value is.
+            self.problem(
+                Problem::new(
+                    ProblemKind::WouldLeak,
+                    format!(
+                        "this parameter is a SecureString, but the field's type `{}` is not an awsconf::Secret, \
+                         so its Debug could print the value (the value is not shown); make the field a `SecretString`, \
+                         or mark it `#[param(plaintext)]` if the value is not secret",
+                        field.type_name
+                    ),
+                )
+                .field(path)
+                .at(&home),
+            );
+            return None;
+        }
+        let redact = field.is_secret() || secure;
         match decode_value::<T>(value, field) {
             Ok(v) => {
                 self.cx.origins.push(Origin {
@@ -248,48 +266,6 @@ impl<'a> Decoder<'a> {
             location: Some(location),
         };
         (source, Location::layer(in_problem))
-    }
-
-    /// A secret read into a struct of the user's: if the struct's `Debug`
-    /// would print the value of one of the secret's keys that looks secret
-    /// (`password`, `token`, ...), the field is a problem and the value is
-    /// dropped, so `{config:?}` can never show it. `debug` prints the value, or
-    /// says the type has no `Debug`.
-    pub fn guard_debug<T>(
-        &mut self,
-        index: usize,
-        value: Option<T>,
-        debug: fn(&T) -> Option<String>,
-    ) -> Option<T> {
-        let v = value?;
-        let Some(text) = debug(&v) else {
-            return Some(v);
-        };
-        let field = &self.schema.fields[index];
-        let Some(raw) = self.dict.and_then(|d| d.get(field.ident)) else {
-            return Some(v);
-        };
-        let shown = crate::redact::secret_keys_shown(raw, &text);
-        if shown.is_empty() {
-            return Some(v);
-        }
-        let home = self.home(field);
-        let message = format!(
-            "`{}`'s Debug would print the secret's {} (the value is not shown): make {} a `SecretString` in `{}`, \
-             or give `{}` a Debug that redacts {}",
-            field.type_name,
-            crate::redact::key_list(&shown),
-            if shown.len() == 1 { "that field" } else { "those fields" },
-            field.type_name,
-            field.type_name,
-            if shown.len() == 1 { "it" } else { "them" },
-        );
-        self.problem(
-            Problem::new(ProblemKind::WouldLeak, message)
-                .field(self.scope.field_path(field))
-                .at(&home),
-        );
-        None
     }
 
     /// A nested `#[component]` struct.

@@ -442,6 +442,7 @@ pub(crate) mod tests {
             version: None,
             label: None,
             secret: false,
+            plaintext: false,
         }),
     };
 

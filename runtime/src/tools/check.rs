@@ -9,7 +9,8 @@
 //! 2. It lists every parameter under `/<env>/<app>/` with `GetParametersByPath`
 //!    (without decryption: names and types only, no value is read) and reports, as
 //!    [`Severity::Warning`]s, parameters that no field declares and `SecretString`
-//!    fields stored as a plain `String` instead of a SecureString.
+//!    fields stored as a plain `String` instead of a SecureString; and, as an
+//!    error, a SecureString behind a field that is not an `awsconf::Secret`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -58,15 +59,21 @@ pub enum FindingKind {
     /// The parameters under `/<env>/<app>/` could not be listed, so undeclared
     /// names and parameter types were not checked.
     NotListed,
+    /// A SecureString parameter behind a field whose type is not an
+    /// [`awsconf::Secret`](crate::Secret) (a `database_url: String`): the load
+    /// refuses it. Make the field a `SecretString`, or mark it
+    /// `#[param(plaintext)]` if the value is not secret.
+    SecureStringInPlainField,
 }
 
 impl FindingKind {
     /// The finding's severity: the load's own problems are errors.
     pub fn severity(self) -> Severity {
         match self {
-            FindingKind::Missing | FindingKind::Invalid | FindingKind::LoadFailed => {
-                Severity::Error
-            }
+            FindingKind::Missing
+            | FindingKind::Invalid
+            | FindingKind::LoadFailed
+            | FindingKind::SecureStringInPlainField => Severity::Error,
             FindingKind::Undeclared | FindingKind::NotSecureString | FindingKind::NotListed => {
                 Severity::Warning
             }
@@ -81,6 +88,7 @@ impl FindingKind {
             FindingKind::Undeclared => "undeclared",
             FindingKind::NotSecureString => "not-secure-string",
             FindingKind::NotListed => "not-listed",
+            FindingKind::SecureStringInPlainField => "securestring-in-plain-field",
         }
     }
 }
@@ -121,6 +129,7 @@ impl Finding {
         let kind = match p.kind() {
             ProblemKind::Missing => FindingKind::Missing,
             ProblemKind::Invalid => FindingKind::Invalid,
+            ProblemKind::WouldLeak => FindingKind::SecureStringInPlainField,
             _ => FindingKind::LoadFailed,
         };
         Finding::new(
@@ -269,6 +278,27 @@ pub async fn check<T: AwsConfig + Root>(env: &str, sdk_config: &SdkConfig) -> Ch
         let Home::Param { name } = &leaf.home else {
             continue;
         };
+        if !leaf.field.takes_secure_string() {
+            // The load reports it too when it gets that far; the listing
+            // reports it when the load stopped before decoding.
+            let reported = findings.iter().any(|f| {
+                f.kind == FindingKind::SecureStringInPlainField
+                    && f.field.as_deref() == Some(leaf.field_path.as_str())
+            });
+            if !reported && matches!(present.get(name), Some(Some(ParameterType::SecureString))) {
+                findings.push(Finding::new(
+                    FindingKind::SecureStringInPlainField,
+                    Some(leaf.field_path.clone()),
+                    Some(Location::parameter(name)),
+                    format!(
+                        "stored as a SecureString, but the field's type `{}` is not an awsconf::Secret, so the load refuses it; \
+                         make the field a `SecretString`, or mark it `#[param(plaintext)]` if the value is not secret",
+                        leaf.field.type_name
+                    ),
+                ));
+            }
+            continue;
+        }
         if !leaf.field.is_secret() {
             continue;
         }

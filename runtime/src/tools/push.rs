@@ -2,8 +2,9 @@
 //! environment or the emulator from the file [`template()`](super::template()) wrote.
 //!
 //! - Each field's value goes where the loader reads it: a parameter as a `String`,
-//!   a `StringList` (a TOML array) or, for a secret field (`SecretString`, a
-//!   container of it, or `#[param(secret)]`), a `SecureString`; a secret into
+//!   a `StringList` (a TOML array) or, for a secret field (its type an
+//!   [`awsconf::Secret`](crate::Secret): `SecretString`, a container of it, a type
+//!   deriving `Secret`), a `SecureString`; a secret into
 //!   Secrets Manager (`CreateSecret`, or `PutSecretValue` for an existing one).
 //! - Before anything is written the file is loaded offline as `T`: a value that
 //!   would not convert to its field's type stops the push. Keys that are no field
@@ -859,7 +860,7 @@ fn decide_param(
             Decision::Report(PushStatus::Refused {
                 reason: format!(
                     "it is a SecureString, and field {} would store it as a plain {}, unencrypted; \
-                     declare the field as a secret (SecretString, or #[param(secret)] on an alias), or delete the parameter first",
+                     declare the field as a secret (a SecretString, or another awsconf::Secret type), or delete the parameter first",
                     draft.field,
                     draft.kind.as_str()
                 ),

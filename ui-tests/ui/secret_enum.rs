@@ -1,0 +1,15 @@
+use awsconf::SecretString;
+
+#[derive(Debug, awsconf::Secret)]
+enum Auth {
+    None,
+    Bearer(String),
+    Basic {
+        #[secret(plaintext)]
+        user: String,
+        password: SecretString,
+    },
+    Pem { private_key: Vec<u8> },
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use awsconf::SecretString;
+
+#[derive(Debug, awsconf::Secret)]
+struct Pair(SecretString, String);
+
+fn main() {}
