@@ -6,8 +6,12 @@
 //! "Change events" section of `BENCHMARKS.md` (between its markers; appended
 //! when absent). Run by `scripts/bench.sh` after the main benchmark.
 //!
+//! Then change events across a fleet (`events_fleet.rs`): N = 10, 100 and 500
+//! `Live`s on one SNS topic under AWS's quotas and one event; that rewrites its
+//! own section and `bench/events-fleet.svg`.
+//!
 //! ```text
-//! events-bench [--runs N] [--out PATH]
+//! events-bench [--runs N] [--out PATH] [--fleet-sizes 10,100,500] [--no-fleet | --fleet-only]
 //! ```
 
 use std::collections::BTreeMap;
@@ -19,6 +23,8 @@ use aws_config::SdkConfig;
 use awsconf::{AwsConfig, ExposeSecret, Live, SecretString};
 use awsconf_testkit::sdk::Seed;
 use awsconf_testkit::{Moto, Proxy};
+
+mod events_fleet;
 
 const START: &str = "<!-- events-bench:start -->";
 const END: &str = "<!-- events-bench:end -->";
@@ -283,6 +289,36 @@ fn latency_row(what: &str, mut v: Vec<Duration>) -> String {
     )
 }
 
+/// The fleet part: each size in turn, then its section and plot.
+async fn fleet(sizes: &[usize], out: &PathBuf) -> Result<(), String> {
+    let moto = Moto::start()?;
+    let c = Clients::new(moto.endpoint());
+    let mut runs = Vec::new();
+    for &n in sizes {
+        eprintln!("events fleet: N = {n} ...");
+        let r = events_fleet::run_one(&c, moto.endpoint(), n).await?;
+        eprintln!(
+            "  N = {n:>3}  served {}/{n}  last {:.2} s  bound {:.2} s  target {:.2} s  publish {:.2} s  last received {:.2} s  reads {:?}  throttled {}  (setup {:.1} s)",
+            r.ready.len(),
+            r.ready.last().copied().unwrap_or_default().as_secs_f64(),
+            r.bound().as_secs_f64(),
+            r.target().as_secs_f64(),
+            r.publish.as_secs_f64(),
+            r.received.last().copied().unwrap_or_default().as_secs_f64(),
+            r.reads,
+            r.throttled,
+            r.setup.as_secs_f64(),
+        );
+        runs.push(r);
+    }
+    let md = events_fleet::section(&runs);
+    print!("{md}");
+    events_fleet::splice(out, &md)?;
+    let svg = awsconf_testkit::moto::repo_root().join("bench/events-fleet.svg");
+    std::fs::write(&svg, events_fleet::plot(&runs))
+        .map_err(|e| format!("writing {}: {e}", svg.display()))
+}
+
 async fn run(runs: usize, out: &PathBuf) -> Result<(), String> {
     let moto = Moto::start()?;
     let c = Clients::new(moto.endpoint());
@@ -376,19 +412,43 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut runs = 30usize;
     let mut out = awsconf_testkit::moto::repo_root().join("BENCHMARKS.md");
+    let mut sizes: Vec<usize> = events_fleet::SIZES.to_vec();
+    let (mut single, mut fleet_part) = (true, true);
+    let usage = "usage: events-bench [--runs N] [--out PATH] [--fleet-sizes 10,100,500] [--no-fleet | --fleet-only]";
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        match (a.as_str(), it.next()) {
-            ("--runs", Some(n)) => match n.parse() {
-                Ok(n) => runs = n,
-                Err(_) => {
+        match a.as_str() {
+            "--no-fleet" => fleet_part = false,
+            "--fleet-only" => single = false,
+            "--runs" => match it.next().and_then(|n| n.parse().ok()) {
+                Some(n) => runs = n,
+                None => {
                     eprintln!("--runs takes a number");
                     return ExitCode::from(2);
                 }
             },
-            ("--out", Some(p)) => out = PathBuf::from(p),
+            "--out" => match it.next() {
+                Some(p) => out = PathBuf::from(p),
+                None => {
+                    eprintln!("{usage}");
+                    return ExitCode::from(2);
+                }
+            },
+            "--fleet-sizes" => {
+                match it.next().map(|v| {
+                    v.split(',')
+                        .map(str::parse)
+                        .collect::<Result<Vec<usize>, _>>()
+                }) {
+                    Some(Ok(v)) if !v.is_empty() => sizes = v,
+                    _ => {
+                        eprintln!("--fleet-sizes takes numbers separated by commas");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
             _ => {
-                eprintln!("usage: events-bench [--runs N] [--out PATH]");
+                eprintln!("{usage}");
                 return ExitCode::from(2);
             }
         }
@@ -400,7 +460,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(runs, &out)) {
+    let result = rt.block_on(async {
+        if single {
+            run(runs, &out).await?;
+        }
+        if fleet_part {
+            fleet(&sizes, &out).await?;
+        }
+        Ok::<(), String>(())
+    });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("events-bench: {e}");

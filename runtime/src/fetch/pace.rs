@@ -117,6 +117,12 @@ pub(crate) const QUIET_DOUBLING: Duration = Duration::from_secs(1);
 /// interval's start (the phase that keeps a fleet slowed down together from
 /// resending together).
 pub(crate) const PHASE_MAX: Duration = Duration::from_millis(250);
+/// After a throttling of a lone call (no other call of the service in flight or
+/// waiting: a `Live`'s narrowed refresh after a change event), its re-issue
+/// starts up to this share of the interval early, at random: a fleet
+/// throttled together otherwise keeps resending in the same cohorts, one
+/// interval apart.
+pub(crate) const LONE_JITTER: f64 = 0.5;
 /// How often a call waiting for its start re-reckons it while the rate grows
 /// with time.
 const RECHECK: Duration = Duration::from_millis(25);
@@ -213,6 +219,8 @@ pub(crate) struct Pacer {
 struct PaceState {
     window: usize,
     in_flight: usize,
+    /// Calls waiting in [`Pacer::slot`].
+    waiting: usize,
     /// Calls per second; `None` until AWS throttles.
     rate: Option<f64>,
     /// The start of the last paced call; the next may start `1 / rate` later
@@ -276,6 +284,7 @@ impl Pacer {
                 // The whole load at once: a quiet account answers in one round trip.
                 window: max_window,
                 in_flight: 0,
+                waiting: 0,
                 rate: None,
                 last_start: None,
                 last_cut: None,
@@ -315,6 +324,8 @@ impl Pacer {
         if !self.adaptive {
             return Some(self.slot_now());
         }
+        self.lock().waiting += 1;
+        let _waiting = Waiting(self);
         loop {
             let notified = self.wake.notified();
             tokio::pin!(notified);
@@ -362,6 +373,16 @@ impl Pacer {
                 None => notified.await,
             }
         }
+    }
+}
+
+/// Counts a call as waiting in [`Pacer::slot`] until it returns or is dropped.
+struct Waiting<'a>(&'a Pacer);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let mut s = self.0.lock();
+        s.waiting = s.waiting.saturating_sub(1);
     }
 }
 
@@ -433,7 +454,14 @@ impl Slot<'_> {
         };
         let phase = spread.mul_f64(unit());
         let from_phase = (now + phase).checked_sub(interval);
-        s.last_start = s.last_start.max(from_phase).or(Some(now));
+        let lone = s.in_flight <= 1 && s.waiting == 0;
+        s.last_start = if lone && !first {
+            // One interval from now, less up to LONE_JITTER of it.
+            now.checked_sub(interval.mul_f64(LONE_JITTER * unit()))
+                .or(Some(now))
+        } else {
+            s.last_start.max(from_phase).or(Some(now))
+        };
     }
 }
 
@@ -674,6 +702,49 @@ mod tests {
         }
         assert!(waits.iter().any(|w| *w > PHASE_MAX * 2), "{waits:?}");
         assert!(waits.iter().any(|w| *w < interval / 2), "{waits:?}");
+    }
+
+    #[test]
+    fn a_lone_throttled_call_is_reissued_early_in_its_interval_at_random() {
+        let interval = Duration::from_secs(2);
+        let mut waits = Vec::new();
+        for _ in 0..40 {
+            let pacer = Pacer::new(Pacing::Adaptive, 10);
+            // Paced at 1 call per second; the cut halves it: a 2 s interval.
+            pacer.lock().rate = Some(1.0);
+            let slot = pacer.slot_now();
+            let now = Instant::now();
+            slot.throttled();
+            let s = pacer.lock();
+            let next = s.next_start(0.5).expect("paced");
+            let wait = next.saturating_duration_since(now);
+            assert!(wait <= interval, "{wait:?}");
+            assert!(wait >= interval.mul_f64(1.0 - LONE_JITTER) - Duration::from_millis(50));
+            waits.push(wait);
+        }
+        // Not one cohort an interval apart: spread over the interval's second half.
+        assert!(
+            waits.iter().any(|w| *w < interval.mul_f64(0.8)),
+            "{waits:?}"
+        );
+
+        // A call throttled beside others keeps the interval after the last start.
+        let pacer = Pacer::new(Pacing::Adaptive, 10);
+        let started = Instant::now();
+        {
+            let mut s = pacer.lock();
+            s.rate = Some(1.0);
+            s.last_start = Some(started);
+        }
+        let other = pacer.slot_now();
+        let slot = pacer.slot_now();
+        slot.throttled();
+        assert_eq!(
+            pacer.lock().next_start(0.5),
+            Some(started + interval),
+            "the next start stays one interval after the last"
+        );
+        drop(other);
     }
 
     #[test]
