@@ -348,8 +348,9 @@ def serve(port: int) -> str:
         port=port,
         # A long poll (see `long_poll`) holds a thread for its whole wait, up
         # to 20 s, even after its client went away: enough threads that the
-        # change-events tests' polls never leave other requests queued.
-        threads=64,
+        # change-events tests' polls never leave other requests queued
+        # ($AWSCONF_MOTO_THREADS: more, for a fleet of long-polling Lives).
+        threads=int(os.environ.get("AWSCONF_MOTO_THREADS") or 64),
         channel_timeout=IDLE_TIMEOUT_S,
         # Every SDK client a test builds keeps its connections open; the
         # default of 100 would stop accepting in a long test binary.

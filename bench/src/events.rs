@@ -453,6 +453,13 @@ fn main() -> ExitCode {
             }
         }
     }
+    if fleet_part && std::env::var_os("AWSCONF_MOTO_THREADS").is_none() {
+        // moto's server holds a thread per waiting long poll: one per Live of
+        // the largest fleet, and the 64 the tests use for everything else
+        // (set before any thread of this program starts).
+        let threads = sizes.iter().max().copied().unwrap_or(0) + 64;
+        std::env::set_var("AWSCONF_MOTO_THREADS", threads.to_string());
+    }
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

@@ -224,8 +224,8 @@ async fn forty_instances_started_at_once_under_a_small_quota_all_load_with_defau
     );
     assert_eq!(loaded, 40);
     assert_eq!(successes(&proxy), 40 * 4, "every call answered once");
-    // Every instance sends its 3 GetParameters calls and its batch at once (4
-    // in flight per service before AWS has said anything): 100 of the 120 and
+    // Every instance sends its 3 GetParameters calls and its batch at once (a
+    // whole load before AWS has said anything): 100 of the 120 and
     // 30 of the 40 are throttled in that first burst, whatever the pacing, so
     // this fleet of small configs gets more throttling than answers. The pacing
     // after it keeps the rest below the answers.
