@@ -28,7 +28,7 @@
 
 use std::process::ExitCode;
 
-use awsconf::plan::PlannedCall;
+use awsconf::PlannedCall;
 use awsconf::{AwsConfig, Root, SecretString};
 use awsconf_examples::{env_name, init_logging, report, BoxError, Emulator, Param};
 use serde::Deserialize;

@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use awsconf::plan::PlannedCall;
+use awsconf::PlannedCall;
 use awsconf::{AwsConfig, SecretString};
 use awsconf_examples::{
     env_name, flag_value, init_logging_with, report, AwsCallCounter, BoxError, Emulator, Param,

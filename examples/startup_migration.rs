@@ -33,8 +33,8 @@
 
 use std::process::ExitCode;
 
-use awsconf::plan::PlannedCall;
 use awsconf::tools::{PushOptions, PushStatus};
+use awsconf::PlannedCall;
 use awsconf::{AwsConfig, ExposeSecret, Root};
 use awsconf_examples::{env_name, init_logging, report, BoxError, Emulator, Param};
 
@@ -103,6 +103,7 @@ async fn run() -> Result<(), BoxError> {
         PushOptions {
             apply: true,
             overwrite: false,
+            ..Default::default()
         },
         &mut |_, _| {},
     )

@@ -50,11 +50,11 @@ pub fn report(result: Result<(), BoxError>) -> ExitCode {
 /// itself when `.env(..)` is not called. Examples that only load leave it to the
 /// loader; this is for the set-up code, which needs the name too.
 pub fn env_name() -> Result<String, BoxError> {
-    match std::env::var(awsconf::loader::ENV_VAR) {
+    match std::env::var(awsconf::ENV_VAR) {
         Ok(env) if !env.trim().is_empty() => Ok(env),
         _ => Err(format!(
             "set {} to the environment to use (scripts/example.sh sets it to `production`)",
-            awsconf::loader::ENV_VAR
+            awsconf::ENV_VAR
         )
         .into()),
     }

@@ -9,6 +9,13 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # terminal themselves; trybuild's colours (termcolor) only look at NO_COLOR/TERM.
 if [ ! -t 1 ] || [ ! -t 2 ]; then
   export NO_COLOR=1 CARGO_TERM_COLOR=never
+  # Without a terminal cargo shows no progress bar, and a long compile (the
+  # trybuild cases build awsconf again) prints nothing for minutes: say so
+  # every 30 s, on stderr.
+  start=$SECONDS
+  ( while sleep 30; do echo "scripts/test.sh: still running ($((SECONDS - start)) s)" >&2; done ) &
+  heartbeat=$!
+  trap 'kill $heartbeat 2>/dev/null' EXIT
 fi
 
 scripts/moto.sh install

@@ -10,8 +10,12 @@
 //! `Live`s on one SNS topic under AWS's quotas and one event; that rewrites its
 //! own section and `bench/events-fleet.svg`.
 //!
+//! With `--stream`, it measures only what a steady stream of relevant events
+//! costs (a `push --apply` of 300 parameters as each instance sees it) and
+//! rewrites only the "Change events under a stream" section.
+//!
 //! ```text
-//! events-bench [--runs N] [--out PATH] [--fleet-sizes 10,100,500] [--no-fleet | --fleet-only]
+//! events-bench [--runs N] [--out PATH] [--fleet-sizes 10,100,500] [--no-fleet | --fleet-only | --stream]
 //! ```
 
 use std::collections::BTreeMap;
@@ -26,6 +30,14 @@ use awsconf_testkit::{Moto, Proxy};
 
 mod events_fleet;
 
+const STREAM_START: &str = "<!-- events-stream:start -->";
+const STREAM_END: &str = "<!-- events-stream:end -->";
+/// Events in the stream: a push of 300 parameters.
+const STREAM_EVENTS: usize = 300;
+/// Events per second in the stream (one instance's view of the push).
+const STREAM_RATE: f64 = 10.0;
+/// Instances that each receive the stream on a queue of their own.
+const STREAM_INSTANCES: usize = 5;
 const START: &str = "<!-- events-bench:start -->";
 const END: &str = "<!-- events-bench:end -->";
 const HOUR: Duration = Duration::from_secs(3600);
@@ -408,18 +420,177 @@ async fn run(runs: usize, out: &PathBuf) -> Result<(), String> {
     std::fs::write(out, updated).map_err(|e| format!("writing {}: {e}", out.display()))
 }
 
+/// One stream run: refreshes per instance, the most in any window, and how
+/// long after the last event each instance served the last value.
+struct StreamRun {
+    window: Duration,
+    sent_over: Duration,
+    refreshes: Vec<u64>,
+    max_in_window: Vec<u64>,
+    last_served: Vec<Duration>,
+}
+
+/// `STREAM_INSTANCES` hourly `Live`s, each with a queue of its own and its
+/// own proxy (to count its `GetParameters`, one per refresh: the stream names
+/// one parameter, so a refresh re-reads its one batch); the stream's events
+/// go to every queue, each after its parameter write.
+async fn stream(c: &Clients, moto: &str, window: Duration) -> Result<StreamRun, String> {
+    let env = format!("evb-stream-{}-{}", window.as_millis(), std::process::id());
+    seed(c, &env).await?;
+    let port = format!("/{env}/evbench/port");
+    let mut instances = Vec::new();
+    for i in 0..STREAM_INSTANCES {
+        let proxy = Proxy::start(moto).map_err(|e| format!("proxy: {e}"))?;
+        let url = c.queue(&format!("{env}-{i}")).await?;
+        let live = Bench::loader()
+            .env(&env)
+            .sdk_config(&sdk_config(&proxy.endpoint()))
+            .change_events(&url)
+            .change_events_window(window)
+            .watch(HOUR)
+            .await
+            .map_err(|e| e.to_string())?;
+        instances.push((proxy, url, live));
+    }
+    let base: Vec<u64> = instances
+        .iter()
+        .map(|(p, _, _)| p.count("GetParameters"))
+        .collect();
+    // Samples of each instance's refresh count, taken with each event (every
+    // 100 ms) and while waiting for the last value.
+    let mut samples: Vec<(Instant, Vec<u64>)> = Vec::new();
+    let sample = |samples: &mut Vec<(Instant, Vec<u64>)>| {
+        let now = instances
+            .iter()
+            .map(|(p, _, _)| p.count("GetParameters"))
+            .collect();
+        samples.push((Instant::now(), now));
+    };
+    let started = Instant::now();
+    let mut last = 0u16;
+    for i in 0..STREAM_EVENTS {
+        last = 3000 + i as u16;
+        c.param(&port, &last.to_string()).await?;
+        let body = parameter_change(&port);
+        futures_util::future::try_join_all(instances.iter().map(|(_, url, _)| c.send(url, &body)))
+            .await?;
+        sample(&mut samples);
+        let next = started + Duration::from_secs_f64((i + 1) as f64 / STREAM_RATE);
+        tokio::time::sleep(next.saturating_duration_since(Instant::now())).await;
+    }
+    let sent_over = started.elapsed();
+    let last_sent = Instant::now();
+    let mut last_served = Vec::new();
+    for (_, _, live) in &instances {
+        until(last_sent, || live.get().port == last).await?;
+        last_served.push(last_sent.elapsed());
+    }
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        sample(&mut samples);
+    }
+    let refreshes: Vec<u64> = instances
+        .iter()
+        .zip(&base)
+        .map(|((p, _, _), b)| p.count("GetParameters") - b)
+        .collect();
+    // The most refreshes of one instance in any window-long span (2 s for
+    // the no-window run), from the samples.
+    let span = if window.is_zero() {
+        Duration::from_secs(2)
+    } else {
+        window
+    };
+    let max_in_window = (0..instances.len())
+        .map(|k| {
+            let mut most = 0;
+            for (i, (t0, c0)) in samples.iter().enumerate() {
+                for (t1, c1) in &samples[i..] {
+                    if t1.duration_since(*t0) > span {
+                        break;
+                    }
+                    most = most.max(c1[k] - c0[k]);
+                }
+            }
+            most
+        })
+        .collect();
+    Ok(StreamRun {
+        window,
+        sent_over,
+        refreshes,
+        max_in_window,
+        last_served,
+    })
+}
+
+fn stream_row(r: &StreamRun) -> String {
+    let min = r.refreshes.iter().min().copied().unwrap_or(0);
+    let max = r.refreshes.iter().max().copied().unwrap_or(0);
+    let most = r.max_in_window.iter().max().copied().unwrap_or(0);
+    let served = r.last_served.iter().max().copied().unwrap_or_default();
+    let window = if r.window.is_zero() {
+        "0 (no gathering)".to_string()
+    } else {
+        format!("{} s (default)", r.window.as_secs_f64())
+    };
+    format!(
+        "| {window} | {STREAM_EVENTS} over {:.1} s | {min}..{max} | {most} | {} |\n",
+        r.sent_over.as_secs_f64(),
+        ms(served),
+    )
+}
+
+async fn run_stream(out: &PathBuf) -> Result<(), String> {
+    let moto = Moto::start()?;
+    let c = Clients::new(moto.endpoint());
+    let gathered = stream(&c, moto.endpoint(), Duration::from_secs(2)).await?;
+    let each = stream(&c, moto.endpoint(), Duration::ZERO).await?;
+    let mut md = String::new();
+    md.push_str(STREAM_START);
+    md.push_str("\n## Change events under a stream\n\n");
+    md.push_str(&format!(
+        "{STREAM_INSTANCES} hourly `Live`s, each with `change_events(queue)` on a queue of its own, receive a stream of {STREAM_EVENTS} relevant events at {STREAM_RATE} a second (a `push --apply` of {STREAM_EVENTS} parameters as each instance sees it; each event follows a write of the parameter it names). A refresh is counted by its `GetParameters` call through each instance's proxy; \"most in one window\" is the most refreshes of one instance within any window-long span (sampled every 100 ms; 2 s for the run without gathering); \"last value served\" is from the last event's send to the last instance serving its value. Produced by `events-bench --stream`, {} build.\n\n",
+        if cfg!(debug_assertions) { "a debug" } else { "a release" }
+    ));
+    md.push_str("| `change_events_window` | events | refreshes per instance | most in one window | last value served, ms |\n|---|---:|---:|---:|---:|\n");
+    md.push_str(&stream_row(&gathered));
+    md.push_str(&stream_row(&each));
+    md.push_str(&format!(
+        "\nWith the default window each instance refreshes at most once per 2 s whatever the stream's rate ({} refreshes for {STREAM_EVENTS} events); without it, about one refresh per receive.\n",
+        gathered.refreshes.iter().max().copied().unwrap_or(0)
+    ));
+    md.push_str(STREAM_END);
+    md.push('\n');
+    print!("{md}");
+    let current = std::fs::read_to_string(out).unwrap_or_default();
+    let updated = match (current.find(STREAM_START), current.find(STREAM_END)) {
+        (Some(s), Some(e)) if e > s => format!(
+            "{}{md}{}",
+            &current[..s],
+            current[e + STREAM_END.len()..].trim_start_matches('\n')
+        ),
+        _ => match current.find("\n## Caveats") {
+            Some(i) => format!("{}{md}\n{}", &current[..i + 1], &current[i + 1..]),
+            None => format!("{current}\n{md}"),
+        },
+    };
+    std::fs::write(out, updated).map_err(|e| format!("writing {}: {e}", out.display()))
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut runs = 30usize;
     let mut out = awsconf_testkit::moto::repo_root().join("BENCHMARKS.md");
     let mut sizes: Vec<usize> = events_fleet::SIZES.to_vec();
-    let (mut single, mut fleet_part) = (true, true);
-    let usage = "usage: events-bench [--runs N] [--out PATH] [--fleet-sizes 10,100,500] [--no-fleet | --fleet-only]";
+    let (mut single, mut fleet_part, mut only_stream) = (true, true, false);
+    let usage = "usage: events-bench [--runs N] [--out PATH] [--fleet-sizes 10,100,500] [--no-fleet | --fleet-only | --stream]";
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--no-fleet" => fleet_part = false,
             "--fleet-only" => single = false,
+            "--stream" => only_stream = true,
             "--runs" => match it.next().and_then(|n| n.parse().ok()) {
                 Some(n) => runs = n,
                 None => {
@@ -453,7 +624,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    if fleet_part && std::env::var_os("AWSCONF_MOTO_THREADS").is_none() {
+    if fleet_part && !only_stream && std::env::var_os("AWSCONF_MOTO_THREADS").is_none() {
         // moto's server holds a thread per waiting long poll: one per Live of
         // the largest fleet, and the 64 the tests use for everything else
         // (set before any thread of this program starts).
@@ -468,6 +639,9 @@ fn main() -> ExitCode {
         }
     };
     let result = rt.block_on(async {
+        if only_stream {
+            return run_stream(&out).await;
+        }
         if single {
             run(runs, &out).await?;
         }

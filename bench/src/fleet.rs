@@ -573,7 +573,7 @@ pub fn plot(runs: &[FleetRun]) -> String {
             );
         }
         if panel.iter().any(|r| r.strategy == FleetStrategy::Awsconf) {
-            let deadline = awsconf::loader::DEFAULT_TIMEOUT.as_secs_f64();
+            let deadline = awsconf::DEFAULT_TIMEOUT.as_secs_f64();
             let d = sx(deadline);
             if deadline < t_max {
                 let _ = writeln!(

@@ -98,18 +98,64 @@ pub(crate) fn secret(region: &str, account: &str, id: &str) -> String {
     format!("arn:{p}:secretsmanager:{region}:{account}:secret:{id}-??????")
 }
 
+/// An SQS queue (or a pattern of queue names, `awsconf-api-prod-*`), in the
+/// partition named by `partition` (as an ARN or URL gave it).
+#[cfg(any(feature = "events", feature = "tools"))]
+pub(crate) fn queue_in(partition: &str, region: &str, account: &str, name: &str) -> String {
+    format!("arn:{partition}:sqs:{region}:{account}:{name}")
+}
+
+/// An SQS queue in `region`'s partition.
+#[cfg(any(feature = "events", feature = "tools"))]
+pub(crate) fn queue(region: &str, account: &str, name: &str) -> String {
+    queue_in(partition(region).id, region, account, name)
+}
+
+/// The ARN of the queue at `url`
+/// (`https://sqs.us-east-1.amazonaws.com/123456789012/name` ->
+/// `arn:aws:sqs:us-east-1:123456789012:name`); `*` for parts a URL does not show.
+#[cfg(feature = "events")]
+pub(crate) fn queue_of_url(url: &str, region: &str) -> String {
+    let mut parts = url.trim_end_matches('/').rsplit('/');
+    let name = parts.next().unwrap_or("*");
+    let account = parts
+        .next()
+        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or("*");
+    queue(region, account, name)
+}
+
+/// An EventBridge rule.
+#[cfg(feature = "tools")]
+pub(crate) fn rule(partition: &str, region: &str, account: &str, name: &str) -> String {
+    format!("arn:{partition}:events:{region}:{account}:rule/{name}")
+}
+
+/// What every secret ARN of an account in a region starts with:
+/// `arn:aws:secretsmanager:<region>:<account>:secret:`.
+#[cfg(feature = "tools")]
+pub(crate) fn secrets_prefix(region: &str, account: &str) -> String {
+    format!(
+        "arn:{}:secretsmanager:{region}:{account}:secret:",
+        partition(region).id
+    )
+}
+
 /// Every KMS key of an account in a region.
+#[cfg(any(test, feature = "tools"))]
 pub(crate) fn kms_keys(region: &str, account: &str) -> String {
     let p = partition(region).id;
     format!("arn:{p}:kms:{region}:{account}:key/*")
 }
 
 /// A service's endpoint host in a region, as `kms:ViaService` names it.
+#[cfg(any(test, feature = "tools"))]
 pub(crate) fn service_host(service: &str, region: &str) -> String {
     format!("{service}.{region}.{}", partition(region).dns_suffix)
 }
 
 /// The account of an ARN, when it is 12 digits.
+#[cfg(any(test, feature = "tools"))]
 pub(crate) fn account(arn: &str) -> Option<String> {
     let account = arn.strip_prefix("arn:")?.split(':').nth(3)?;
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
@@ -119,6 +165,7 @@ pub(crate) fn account(arn: &str) -> Option<String> {
 /// Does this resource pattern match every parameter or every secret of the
 /// account (`…:parameter/*`, `…:secret:*-??????`)? A secret id that starts with
 /// `{key}` becomes such a pattern.
+#[cfg(any(test, feature = "tools"))]
 pub(crate) fn covers_everything(resource: &str) -> bool {
     let rest = match (
         resource.split_once(":parameter"),
@@ -204,5 +251,29 @@ mod tests {
         assert!(!covers_everything(&parameter("us-east-1", "1", "/prod/*")));
         assert!(!covers_everything(&secret("us-east-1", "1", "prod/db")));
         assert!(!covers_everything("*"));
+    }
+
+    #[cfg(all(feature = "events", feature = "tools"))]
+    #[test]
+    fn queue_rule_and_secret_prefix_arns_follow_the_partition() {
+        assert_eq!(
+            queue_of_url(
+                "https://sqs.cn-north-1.amazonaws.com.cn/123456789012/q/",
+                "cn-north-1"
+            ),
+            "arn:aws-cn:sqs:cn-north-1:123456789012:q"
+        );
+        assert_eq!(
+            queue_of_url("http://127.0.0.1:5000/q", "us-east-1"),
+            "arn:aws:sqs:us-east-1:*:q"
+        );
+        assert_eq!(
+            rule("aws-us-gov", "us-gov-west-1", "1", "r"),
+            "arn:aws-us-gov:events:us-gov-west-1:1:rule/r"
+        );
+        assert_eq!(
+            secrets_prefix("eu-west-1", "1"),
+            "arn:aws:secretsmanager:eu-west-1:1:secret:"
+        );
     }
 }

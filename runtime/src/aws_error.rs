@@ -10,13 +10,14 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::error::{Problem, ProblemKind};
+use crate::location::Location;
 
 /// A call, for error messages: the IAM action and the resource it needs.
 pub(crate) struct Call<'a> {
     pub action: &'a str,
     pub resource: String,
-    /// What the call read, e.g. `parameters /production/api/database/{host,port}`.
-    pub what: String,
+    /// What the call read, e.g. `/production/api/database/{host,port}`.
+    pub what: Option<Location>,
     pub fields: String,
 }
 
@@ -27,7 +28,10 @@ where
     R: Debug + Send + Sync + 'static,
 {
     let (kind, message) = describe(&err, call);
-    let mut p = Problem::new(kind, message).location(call.what.clone());
+    let mut p = Problem::new(kind, message);
+    if let Some(what) = &call.what {
+        p = p.at(what.clone());
+    }
     if !call.fields.is_empty() {
         p = p.field(call.fields.clone());
     }
@@ -186,11 +190,11 @@ pub(crate) fn service_problem(code: &str, msg: &str, call: &Call<'_>) -> (Proble
             ProblemKind::NoCredentials,
             format!("AWS rejected the credentials ({code}: {msg})"),
         ),
-        code if crate::fetch::pace::is_throttling_code(code) => {
+        code if is_throttling_code(code) => {
             let hint = if call.action.starts_with("ssm:") {
                 format!(
                     "Parameter Store allows {} calls per second per account and region by default, shared by every process; raise .timeout(..), spread the starts with .start_jitter(..), or raise the account's Parameter Store throughput",
-                    crate::tools::cost::PARAMETER_STORE_GET_TPS
+                    crate::quota::PARAMETER_STORE_GET_TPS
                 )
             } else {
                 "Secrets Manager's quotas are per account and region, shared by every process; raise .timeout(..) or spread the starts with .start_jitter(..)".to_string()
@@ -216,6 +220,32 @@ fn account_in(msg: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The error codes AWS throttles with: every code the AWS SDK's own retry
+/// classifier counts as throttling (`aws_runtime::retries::classifiers::THROTTLING_ERRORS`),
+/// so none of them is left unretried (the SDK is told not to retry throttling;
+/// awsconf re-issues these, paced).
+pub(crate) const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+/// Whether AWS throttled with this error code.
+pub(crate) fn is_throttling_code(code: &str) -> bool {
+    THROTTLING_CODES.contains(&code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,11 +258,23 @@ mod tests {
     }
 
     #[test]
+    fn every_code_the_sdk_throttles_with_is_throttling_here() {
+        for code in aws_runtime::retries::classifiers::THROTTLING_ERRORS {
+            assert!(is_throttling_code(code), "{code}");
+        }
+        assert_eq!(
+            THROTTLING_CODES.len(),
+            aws_runtime::retries::classifiers::THROTTLING_ERRORS.len()
+        );
+        assert!(!is_throttling_code("AccessDeniedException"));
+    }
+
+    #[test]
     fn service_codes_map_to_problem_kinds() {
         let call = Call {
             action: "ssm:GetParameters",
             resource: "arn:aws:ssm:us-east-1:{account}:parameter/p/*".into(),
-            what: String::new(),
+            what: None,
             fields: String::new(),
         };
         let (kind, msg) = service_problem("AccessDeniedException", "no", &call);

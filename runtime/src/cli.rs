@@ -47,7 +47,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aws_config::{BehaviorVersion, SdkConfig};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use figment::providers::{Env, Format as _, Toml};
 
 use crate::loader::ENV_VAR;
@@ -149,6 +149,10 @@ enum Command {
         /// Replace parameters and secrets that exist.
         #[arg(long)]
         overwrite: bool,
+        /// Push a file with keys that are no field of the config, skipping
+        /// them. Without it such a file is refused and nothing is written.
+        #[arg(long)]
+        allow_unknown_keys: bool,
     },
     /// Estimate the monthly AWS cost of loading this config; with --instances, a
     /// fleet's refresh calls as a share of AWS's quotas.
@@ -216,7 +220,15 @@ where
     I: IntoIterator<Item = A>,
     A: Into<std::ffi::OsString> + Clone,
 {
-    let args = match Args::try_parse_from(args) {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let command = Args::command().bin_name(bin_name(
+        std::env::args_os().next().as_deref(),
+        args.first().map(|a| a.as_os_str()),
+    ));
+    let args = match command
+        .try_get_matches_from(args)
+        .and_then(|m| Args::from_arg_matches(&m))
+    {
         Ok(args) => args,
         Err(e) => return usage(&e, out, err),
     };
@@ -258,7 +270,15 @@ where
             file,
             apply,
             overwrite,
-        } => push::<T>(&env, &file, PushOptions { apply, overwrite }, sdk, &mut io).await,
+            allow_unknown_keys,
+        } => {
+            let options = PushOptions {
+                apply,
+                overwrite,
+                allow_unknown_keys,
+            };
+            push::<T>(&env, &file, options, sdk, &mut io).await
+        }
         Command::Cost {
             higher_throughput,
             events: true,
@@ -353,6 +373,23 @@ impl Sdk<'_> {
 }
 
 /// Bad arguments (exit 2), or `--help` (exit 0): clap's text, where clap says.
+/// The name help and errors show: the process's binary, followed by the
+/// first argument when the tools run as a subcommand of the user's own binary
+/// (`orders tools template` passes `tools` first): `orders tools`, not `tools`.
+fn bin_name(process: Option<&std::ffi::OsStr>, first: Option<&std::ffi::OsStr>) -> String {
+    let file = |a: &std::ffi::OsStr| {
+        std::path::Path::new(a)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+    };
+    match (process.and_then(file), first.and_then(file)) {
+        (Some(p), Some(f)) if p != f => format!("{p} {f}"),
+        (Some(p), _) => p,
+        (None, Some(f)) => f,
+        (None, None) => "awsconf-cli".to_string(),
+    }
+}
+
 fn usage(e: &clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let text = e.render().to_string();
     if e.use_stderr() {
@@ -365,7 +402,8 @@ fn usage(e: &clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 }
 
 /// `--env`, else `AWSCONF_ENV`; `cost` and `template` need none. `None` (after a
-/// message) when the command needs an env and none is given.
+/// message) when the command needs an env and none is given, or the env given
+/// is not one a load would accept (a `*`, a `/`, ...).
 fn env_of(args: &Args, io: &mut Output<'_>) -> Option<String> {
     let env = args
         .env
@@ -376,7 +414,15 @@ fn env_of(args: &Args, io: &mut Output<'_>) -> Option<String> {
         Command::Cost { .. } | Command::Template { .. }
     );
     match env {
-        Some(env) => Some(env),
+        // Checked as the loader checks it: `prod*` is no env, and in an IAM
+        // policy it would grant every env that starts with `prod`.
+        Some(env) => match crate::limits::ssm_segment(&env) {
+            Ok(()) => Some(env),
+            Err(why) => {
+                io.note(format_args!("error: env `{}` {why}", env.escape_debug()));
+                None
+            }
+        },
         None if !needs_env => Some("<env>".to_string()),
         None => {
             io.note(format_args!(
@@ -591,5 +637,24 @@ fn print_json<S: serde::Serialize + ?Sized>(out: &mut dyn Write, value: &S) {
         Err(e) => {
             let _ = writeln!(out, "{{\"error\": \"cannot write JSON: {e}\"}}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bin_name;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn help_names_the_users_binary_and_the_subcommand_the_tools_run_under() {
+        let name =
+            |p: Option<&str>, f: Option<&str>| bin_name(p.map(OsStr::new), f.map(OsStr::new));
+        assert_eq!(name(Some("/srv/bin/orders"), Some("tools")), "orders tools");
+        assert_eq!(
+            name(Some("./awsconf-cli"), Some("/x/awsconf-cli")),
+            "awsconf-cli"
+        );
+        assert_eq!(name(None, Some("tools")), "tools");
+        assert_eq!(name(None, None), "awsconf-cli");
     }
 }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::location::Location;
+
 /// A source error kept behind a problem (an SDK error, a figment error).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -54,7 +56,7 @@ pub enum ProblemKind {
 pub struct Problem {
     kind: ProblemKind,
     field: Option<String>,
-    location: Option<String>,
+    location: Option<Location>,
     message: String,
     source: Option<BoxError>,
 }
@@ -75,7 +77,7 @@ impl Problem {
         self
     }
 
-    pub(crate) fn location(mut self, location: impl Into<String>) -> Problem {
+    pub(crate) fn at(mut self, location: impl Into<Location>) -> Problem {
         self.location = Some(location.into());
         self
     }
@@ -96,10 +98,11 @@ impl Problem {
         self.field.as_deref()
     }
 
-    /// Where the value lives: an SSM name (`/production/api/database/port`), a
-    /// secret id (`secret production/db/postgres`), or a local layer.
-    pub fn location_name(&self) -> Option<&str> {
-        self.location.as_deref()
+    /// Where the value lives: a parameter (`/production/api/database/port`), a
+    /// secret (`secret production/db/postgres`), the names a call read, or a
+    /// local layer; `None` for problems that concern the whole load.
+    pub fn location(&self) -> Option<&Location> {
+        self.location.as_ref()
     }
 
     /// The plain-words description, without field and location.

@@ -1,64 +1,6 @@
-//! Change-driven refresh (cargo feature `events`): AWS's change events reach a
-//! [`Live`](crate::Live) through an SQS queue, so it refreshes when something it
-//! reads changed instead of polling often.
-//!
-//! [`Loader::change_events`](crate::Loader::change_events) names the queue
-//! ([`Loader::change_topic`](crate::Loader::change_topic) makes one per `Live`,
-//! subscribed to a fleet's SNS topic). The
-//! `Live` long-polls it (`ReceiveMessage`, up to 10 messages, 20 s waits) beside
-//! its interval, which becomes a safety net. For each batch of messages:
-//!
-//! - an event about a parameter the config declares, a name under one of its
-//!   map components' paths, or a secret it declares marks the config dirty;
-//!   events about anything else are dropped without a reload (no AWS read);
-//! - a message that is not one of the event shapes below is dropped and logged
-//!   once at `warn`, without its body;
-//! - every message is deleted (`DeleteMessageBatch`), then, if dirty, the
-//!   messages already waiting are drained (receives with no wait) and the
-//!   config is refreshed once, reading only what changed where the plan
-//!   allows: the `GetParameters` batches and map page chains that hold a
-//!   changed name (the other parameters keep the values of the last load), and
-//!   each secret described and read only if its version changed. A burst of
-//!   100 events causes a handful of refreshes, not 100, and as a refresh reads
-//!   the current state, duplicate and out-of-order events are harmless. A failed refresh keeps the last good config and is retried
-//!   for about a minute (1 s doubling), then left to the interval.
-//!
-//! When the queue fails (access denied, a deleted queue, throttling), the
-//! `Live` backs off (1 s doubling up to 60 s), shows the failure in
-//! [`Live::last_error`](crate::Live::last_error) until a receive succeeds
-//! again, keeps refreshing on its interval and keeps the current config.
-//!
-//! # Accepted bodies
-//!
-//! A body is an EventBridge event, as an EventBridge rule with an SQS target
-//! delivers it, or as an SNS topic delivers it to a subscribed queue: with raw
-//! message delivery on, the event itself; off, an SNS notification envelope
-//! (`{"Type": "Notification", "Message": "<the event as a JSON string>", ...}`,
-//! see <https://docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html>
-//! and <https://docs.aws.amazon.com/sns/latest/dg/sns-large-payload-raw-message-delivery.html>).
-//!
-//! The events (EventBridge's envelope: `version`, `id`, `detail-type`,
-//! `source`, `account`, `time`, `region`, `resources`, `detail`):
-//!
-//! - Parameter Store: `source` `aws.ssm`, `detail-type` `Parameter Store
-//!   Change`, `detail` `{"name", "type", "operation"}` with operation `Create`,
-//!   `Update`, `Delete` or `LabelParameterVersion`
-//!   (<https://docs.aws.amazon.com/systems-manager/latest/userguide/monitoring-systems-manager-event-examples.html#SSM-Parameter-Store-event-types>);
-//! - Secrets Manager, through CloudTrail
-//!   (<https://docs.aws.amazon.com/secretsmanager/latest/userguide/monitoring-eventbridge.html>,
-//!   <https://docs.aws.amazon.com/secretsmanager/latest/userguide/cloudtrail_log_entries.html>):
-//!   `detail-type` `AWS API Call via CloudTrail` with `detail.eventName`
-//!   `PutSecretValue`, `UpdateSecret` or `UpdateSecretVersionStage` and the
-//!   secret in `detail.requestParameters.secretId`; and `AWS Service Event via
-//!   CloudTrail` with `detail.eventName` `RotationSucceeded` and the secret in
-//!   `detail.additionalEventData.SecretId`. A secret id there is a name or an
-//!   ARN; either matches a declared name or ARN (an ARN by its name part,
-//!   without the 6-character suffix Secrets Manager adds);
-//! - Parameter Store API calls through CloudTrail (`PutParameter`,
-//!   `DeleteParameter`, `LabelParameterVersion` with
-//!   `detail.requestParameters.name`), for accounts that route CloudTrail.
-//!
-//! Any other well-formed EventBridge event is dropped without a reload.
+//! Change events: the SQS queue task of a [`Live`](crate::Live) (its public
+//! docs, with the event shapes accepted and their sources, are on `Live`): the
+//! queue's setup and teardown, the bodies' parsing, and the refreshes they cause.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -70,27 +12,44 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use crate::error::{Error, Problem};
-use crate::live::Shared;
+use crate::location::Location;
 use crate::plan::{self, Targets};
 use crate::schema::{Schema, Scope};
 use crate::AwsConfig;
 
 /// How long each `ReceiveMessage` waits for a message by default: 20 s, the
 /// longest SQS allows.
-pub const DEFAULT_WAIT: Duration = Duration::from_secs(20);
+pub(crate) const DEFAULT_WAIT: Duration = Duration::from_secs(20);
 /// The longest wait SQS allows for one `ReceiveMessage`.
-pub const MAX_WAIT: Duration = Duration::from_secs(20);
+pub(crate) const MAX_WAIT: Duration = Duration::from_secs(20);
 /// The longest back-off between receives while the queue fails.
-pub const MAX_QUEUE_BACKOFF: Duration = Duration::from_secs(60);
-/// Receives with no wait that drain a burst before one refresh: up to 100
-/// messages more.
-const DRAIN_ROUNDS: usize = 10;
+pub(crate) const MAX_QUEUE_BACKOFF: Duration = Duration::from_secs(60);
 /// Retries of a failed refresh an event asked for (1 s doubling: about a minute).
 const REFRESH_RETRIES: usize = 6;
 /// The least time between two receives that found nothing.
 const MIN_EMPTY_RECEIVE: Duration = Duration::from_millis(500);
 /// SQS's limit of messages per `ReceiveMessage` and per `DeleteMessageBatch`.
 const BATCH: usize = 10;
+
+/// How long a `change_topic` queue may go without its heartbeat before
+/// another instance of the same app and env deletes it: 15 minutes.
+pub(crate) const DEFAULT_STALENESS: Duration = Duration::from_secs(15 * 60);
+/// The least time between two refreshes that change events ask for: events
+/// that arrive sooner are gathered into one refresh at the window's end. A
+/// first event after a quiet window is refreshed at once.
+pub(crate) const DEFAULT_WINDOW: Duration = Duration::from_secs(2);
+/// The longest window kept.
+pub(crate) const MAX_WINDOW: Duration = Duration::from_secs(300);
+/// The least time between two warnings about malformed messages.
+const MALFORMED_WARN_EVERY: Duration = Duration::from_secs(60);
+/// The shortest staleness period (a longer one is kept).
+pub(crate) const MIN_STALENESS: Duration = Duration::from_secs(2);
+/// The longest staleness period: 7 days.
+pub(crate) const MAX_STALENESS: Duration = Duration::from_secs(7 * 24 * 3600);
+/// The queue tag a live instance refreshes: unix seconds.
+pub(crate) const HEARTBEAT_TAG: &str = "awsconf-heartbeat";
+/// The most a teardown that outlives the tokio runtime (from `Drop`) takes.
+const DROP_TEARDOWN_BOUND: Duration = Duration::from_secs(10);
 
 /// The queue settings a loader was given.
 #[derive(Clone, Debug)]
@@ -99,6 +58,23 @@ pub(crate) struct Options {
     pub wait: Duration,
     /// `change_topic`: an SNS topic to subscribe a queue of this `Live`'s own to.
     pub topic: Option<String>,
+    /// `change_topic`: how long a queue goes without heartbeat before another
+    /// instance deletes it.
+    pub staleness: Duration,
+    /// The least time between two refreshes events ask for.
+    pub window: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            queue_url: String::new(),
+            wait: DEFAULT_WAIT,
+            topic: None,
+            staleness: DEFAULT_STALENESS,
+            window: DEFAULT_WINDOW,
+        }
+    }
 }
 
 /// The queue a `Live` reads, with its client.
@@ -107,6 +83,8 @@ pub(crate) struct Queue {
     /// Empty until a `change_topic` queue is created.
     pub url: String,
     pub wait: Duration,
+    /// The least time between two refreshes events ask for.
+    pub window: Duration,
     /// The queue's ARN, for messages (`sqs:ReceiveMessage on <arn>`).
     pub arn: String,
     pub region: String,
@@ -118,9 +96,18 @@ pub(crate) struct Queue {
 pub(crate) struct Topic {
     pub sns: aws_sdk_sns::Client,
     pub arn: String,
-    /// The queue's name: `awsconf-<app>-<env>-<random>`.
+    /// The queue's name: `awsconf__<app>__<env>__<random>` ([`crate::topic_queue`]).
     pub queue_name: String,
+    /// The name prefix of every queue of this app and env.
+    pub prefix: String,
     pub subscription: Option<String>,
+    /// A `CreateQueue` was sent: the queue may exist even without its URL.
+    pub create_sent: bool,
+    /// A `Subscribe` was sent: a subscription may exist even without its ARN.
+    pub subscribe_sent: bool,
+    pub staleness: Duration,
+    /// For a teardown that outlives the tokio runtime.
+    pub sdk_config: SdkConfig,
 }
 
 impl Options {
@@ -145,14 +132,19 @@ impl Options {
                 aws_sdk_sns::config::Builder::from(sdk_config)
                     .timeout_config(crate::timeouts::client_timeouts(
                         sdk_config.timeout_config(),
-                        crate::loader::DEFAULT_TIMEOUT,
+                        crate::timeouts::DEFAULT_TIMEOUT,
                     ))
                     .retry_config(crate::timeouts::client_retries(sdk_config.retry_config()))
                     .build(),
             ),
             arn: arn.clone(),
             queue_name: String::new(),
+            prefix: String::new(),
             subscription: None,
+            create_sent: false,
+            subscribe_sent: false,
+            staleness: self.staleness.clamp(MIN_STALENESS, MAX_STALENESS),
+            sdk_config: sdk_config.clone(),
         });
         Queue {
             client: aws_sdk_sqs::Client::from_conf(config),
@@ -162,7 +154,8 @@ impl Options {
                 self.queue_url.clone()
             },
             wait: self.wait,
-            arn: queue_arn(&self.queue_url, region),
+            window: self.window.min(MAX_WINDOW),
+            arn: crate::arn::queue_of_url(&self.queue_url, region),
             region: region.to_string(),
             topic,
         }
@@ -171,10 +164,10 @@ impl Options {
 
 /// How long a message waits in a `change_topic` queue: an instance that died
 /// without deleting its queue leaves one that holds at most 10 minutes of events.
-pub const TOPIC_QUEUE_RETENTION: Duration = Duration::from_secs(600);
+pub(crate) const TOPIC_QUEUE_RETENTION: Duration = Duration::from_secs(600);
 
-/// `awsconf-<app>-<env>-<12 hex digits>`, within SQS's 80 characters of
-/// letters, digits, `-` and `_`.
+/// `awsconf__<app>__<env>__<12 hex digits>` ([`crate::topic_queue`]), within
+/// SQS's 80 characters of letters, digits, `-` and `_`.
 pub(crate) fn topic_queue_name(app: &str, env: &str) -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
@@ -184,28 +177,13 @@ pub(crate) fn topic_queue_name(app: &str, env: &str) -> String {
             .map_or(0, |d| d.as_nanos()),
     );
     h.write_u32(std::process::id());
-    let stem = crate::tools::events_rule::topic_queue_prefix(app, env);
+    let stem = crate::topic_queue::prefix(app, env);
     format!("{stem}{:012x}", h.finish() & 0xffff_ffff_ffff)
-}
-
-/// `https://sqs.us-east-1.amazonaws.com/123456789012/name` ->
-/// `arn:aws:sqs:us-east-1:123456789012:name`; `*` for parts a URL does not show.
-pub(crate) fn queue_arn(url: &str, region: &str) -> String {
-    let mut parts = url.trim_end_matches('/').rsplit('/');
-    let name = parts.next().unwrap_or("*");
-    let account = parts
-        .next()
-        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
-        .unwrap_or("*");
-    format!(
-        "arn:{}:sqs:{region}:{account}:{name}",
-        crate::arn::partition(region).id
-    )
 }
 
 /// What the config reads, to tell which events concern it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Watched {
+pub(crate) struct Watched {
     /// Declared parameter names (without selectors).
     pub params: BTreeSet<String>,
     /// Map components' paths, without the trailing `/`: a name under one concerns the config.
@@ -227,7 +205,7 @@ impl Watched {
     }
 
     /// Whether a change concerns the config.
-    pub fn concerns(&self, change: &Change) -> bool {
+    pub(crate) fn concerns(&self, change: &Change) -> bool {
         match change {
             Change::Parameter(name) => {
                 let name = parameter_name(name);
@@ -244,7 +222,7 @@ impl Watched {
                     .iter()
                     .any(|declared| secret_names(declared).iter().any(|n| wanted.contains(n)))
             }
-            Change::Other => false,
+            Change::Other | Change::Confirm { .. } => false,
         }
     }
 }
@@ -252,19 +230,27 @@ impl Watched {
 /// What one event says changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Change {
+pub(crate) enum Change {
     /// A Parameter Store parameter, by name (or ARN, from CloudTrail).
     Parameter(String),
     /// A Secrets Manager secret, by name or ARN.
     Secret(String),
     /// A well-formed event about something else.
     Other,
+    /// SNS asks the queue's owner to confirm a subscription (a topic in
+    /// another account): the topic and the token to confirm with.
+    Confirm {
+        /// The topic's ARN.
+        topic: String,
+        /// The confirmation token (not a secret: it only confirms).
+        token: String,
+    },
 }
 
 /// A message body that is not an EventBridge event (or an SNS envelope of one).
 /// Says why, never what the body held.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Malformed(pub &'static str);
+pub(crate) struct Malformed(pub &'static str);
 
 impl std::fmt::Display for Malformed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -273,11 +259,28 @@ impl std::fmt::Display for Malformed {
 }
 
 /// Reads one SQS message body: an EventBridge event, straight or wrapped by SNS.
-pub fn parse(body: &str) -> Result<Change, Malformed> {
+pub(crate) fn parse(body: &str) -> Result<Change, Malformed> {
     let value: Value = serde_json::from_str(body).map_err(|_| Malformed("the body is not JSON"))?;
     let Value::Object(object) = &value else {
         return Err(Malformed("the body is not a JSON object"));
     };
+    // A topic in another account asks to confirm the subscription (sent even
+    // with raw message delivery).
+    if object.get("Type").and_then(Value::as_str) == Some("SubscriptionConfirmation") {
+        let text = |key| {
+            object
+                .get(key)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        return match (text("TopicArn"), text("Token")) {
+            (Some(topic), Some(token)) => Ok(Change::Confirm { topic, token }),
+            _ => Err(Malformed(
+                "an SNS SubscriptionConfirmation without TopicArn or Token",
+            )),
+        };
+    }
     // SNS without raw message delivery: the event is the envelope's `Message`.
     if object.get("Type").and_then(Value::as_str) == Some("Notification") {
         let Some(message) = object.get("Message").and_then(Value::as_str) else {
@@ -382,10 +385,15 @@ pub(crate) struct Handled {
     pub changed: BTreeSet<String>,
     /// How many were malformed.
     pub malformed: usize,
+    /// Why the first malformed one was (never its body).
+    pub malformed_why: Option<Malformed>,
+    /// Subscription confirmations: (topic ARN, token).
+    pub confirm: Vec<(String, String)>,
 }
 
-/// Parses a batch of bodies against what the config reads. A malformed body is
-/// logged at `warn`, once, naming the queue and why, never the body.
+/// Parses a batch of bodies against what the config reads. Malformed bodies
+/// are counted, with the first one's reason (never the body); the caller
+/// logs them, rate-limited ([`MalformedLog`]).
 pub(crate) fn handle<'a>(
     bodies: impl Iterator<Item = Option<&'a str>>,
     watched: &Watched,
@@ -402,14 +410,14 @@ pub(crate) fn handle<'a>(
                 if let (true, Change::Parameter(name)) = (concerns, &change) {
                     handled.changed.insert(parameter_name(name).to_string());
                 }
+                if let Change::Confirm { topic, token } = change {
+                    handled.confirm.push((topic, token));
+                }
             }
             Err(why) => {
                 handled.malformed += 1;
-                tracing::warn!(
-                    queue,
-                    reason = %why,
-                    "awsconf: dropped a message on the change-events queue that is not an AWS change event (body not shown)"
-                );
+                tracing::debug!(queue, reason = %why, "awsconf: malformed change event (body not shown)");
+                handled.malformed_why.get_or_insert(why);
             }
         }
     }
@@ -443,34 +451,63 @@ impl Queue {
             .collect())
     }
 
-    /// `DeleteMessageBatch` for the handles (at most 10).
-    pub(crate) async fn delete(&self, handles: Vec<String>) -> Result<(), Problem> {
-        if handles.is_empty() {
-            return Ok(());
-        }
-        let mut entries = Vec::with_capacity(handles.len());
-        for (i, handle) in handles.into_iter().enumerate() {
-            // Both fields are set, so the build cannot fail.
-            if let Ok(entry) = aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
-                .id(i.to_string())
-                .receipt_handle(handle)
-                .build()
-            {
-                entries.push(entry);
+    /// `DeleteMessageBatch` for the handles (at most 10). Entries that fail
+    /// for a reason on SQS's side are sent again once; the number still not
+    /// deleted is returned with the first failure's code (an `Err` is the
+    /// call's own failure).
+    pub(crate) async fn delete(
+        &self,
+        handles: Vec<String>,
+    ) -> Result<Option<(usize, String)>, Problem> {
+        let mut left: Vec<(String, String)> = handles
+            .into_iter()
+            .enumerate()
+            .map(|(i, h)| (i.to_string(), h))
+            .collect();
+        let mut failed = None;
+        for attempt in 0..2 {
+            if left.is_empty() {
+                return Ok(None);
             }
+            let entries: Vec<_> = left
+                .iter()
+                .filter_map(|(id, handle)| {
+                    // Both fields are set, so the build cannot fail.
+                    aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                        .id(id)
+                        .receipt_handle(handle)
+                        .build()
+                        .ok()
+                })
+                .collect();
+            let out = crate::fetch::traced(
+                "DeleteMessageBatch",
+                &self.url,
+                self.client
+                    .delete_message_batch()
+                    .queue_url(&self.url)
+                    .set_entries(Some(entries))
+                    .send(),
+            )
+            .await
+            .map_err(|e| self.problem(e, "sqs:DeleteMessage"))?;
+            let entries = out.failed();
+            if entries.is_empty() {
+                return Ok(None);
+            }
+            failed = Some((entries.len(), entries[0].code().to_string()));
+            // Sender faults (a stale receipt handle) will not succeed again.
+            let retry: BTreeSet<&str> = entries
+                .iter()
+                .filter(|e| !e.sender_fault() && attempt == 0)
+                .map(|e| e.id())
+                .collect();
+            if retry.is_empty() {
+                break;
+            }
+            left.retain(|(id, _)| retry.contains(id.as_str()));
         }
-        crate::fetch::traced(
-            "DeleteMessageBatch",
-            &self.url,
-            self.client
-                .delete_message_batch()
-                .queue_url(&self.url)
-                .set_entries(Some(entries))
-                .send(),
-        )
-        .await
-        .map(|_| ())
-        .map_err(|e| self.problem(e, "sqs:DeleteMessage"))
+        Ok(failed)
     }
 
     /// With `change_topic`: creates this `Live`'s queue (3 calls: CreateQueue,
@@ -479,21 +516,31 @@ impl Queue {
     /// stopped. Without: nothing.
     pub(crate) async fn setup(&mut self) -> Result<(), Problem> {
         use aws_sdk_sqs::types::QueueAttributeName as A;
-        let Some(topic) = &self.topic else {
+        let Some((name, topic_arn)) = self
+            .topic
+            .as_ref()
+            .map(|t| (t.queue_name.clone(), t.arn.clone()))
+        else {
             return Ok(());
         };
         if self.url.is_empty() {
             let retention = TOPIC_QUEUE_RETENTION.as_secs().to_string();
+            if let Some(topic) = &mut self.topic {
+                // From here a stop may leave a queue without its URL: the
+                // teardown looks it up by name.
+                topic.create_sent = true;
+            }
             let out = self
                 .client
                 .create_queue()
-                .queue_name(&topic.queue_name)
+                .queue_name(&name)
                 .attributes(A::MessageRetentionPeriod, retention)
+                .tags(HEARTBEAT_TAG, unix_now().to_string())
                 .send()
                 .await
-                .map_err(|e| problem_on(e, "sqs:CreateQueue", &topic.queue_name, &self.url))?;
+                .map_err(|e| problem_on(e, "sqs:CreateQueue", &name, &self.url))?;
             let url = out.queue_url.unwrap_or_default();
-            self.arn = queue_arn(&url, &self.region);
+            self.arn = crate::arn::queue_of_url(&url, &self.region);
             self.url = url;
             let policy = serde_json::json!({
                 "Version": "2012-10-17",
@@ -502,7 +549,7 @@ impl Queue {
                     "Principal": {"Service": "sns.amazonaws.com"},
                     "Action": "sqs:SendMessage",
                     "Resource": self.arn,
-                    "Condition": {"ArnEquals": {"aws:SourceArn": topic.arn}},
+                    "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
                 }],
             });
             if let Err(e) = self
@@ -522,6 +569,7 @@ impl Queue {
             return Ok(());
         };
         if topic.subscription.is_none() {
+            topic.subscribe_sent = true;
             let out = topic
                 .sns
                 .subscribe()
@@ -534,38 +582,62 @@ impl Queue {
                 .await
                 .map_err(|e| problem_on(e, "sns:Subscribe", &topic.arn, &self.url))?;
             topic.subscription = out.subscription_arn;
+            // The queues of instances that died without deleting theirs.
+            if let Some(beat) = self.beat() {
+                beat.sweep_stale().await;
+            }
         }
         Ok(())
     }
 
+    /// The heartbeat and sweep of a set-up `change_topic` queue.
+    pub(crate) fn beat(&self) -> Option<Beat> {
+        let topic = self.topic.as_ref()?;
+        (!self.url.is_empty()).then(|| Beat {
+            client: self.client.clone(),
+            sns: topic.sns.clone(),
+            topic_arn: topic.arn.clone(),
+            prefix: topic.prefix.clone(),
+            url: self.url.clone(),
+            arn: self.arn.clone(),
+            region: self.region.clone(),
+            staleness: topic.staleness,
+        })
+    }
+
     /// With `change_topic`: unsubscribes and deletes this `Live`'s queue (2
-    /// calls). Failures are logged: the queue then holds at most
-    /// [`TOPIC_QUEUE_RETENTION`] of events until someone deletes it.
+    /// calls; a subscription or queue whose creation was cut short is looked
+    /// up first). Failures are logged: the queue then holds at most
+    /// [`TOPIC_QUEUE_RETENTION`] of events until another instance of the
+    /// app and env deletes it as stale.
     pub(crate) async fn teardown(&mut self) {
         let Some(topic) = &mut self.topic else {
             return;
         };
-        if let Some(subscription) = topic.subscription.take() {
-            if let Err(e) = topic
-                .sns
-                .unsubscribe()
-                .subscription_arn(&subscription)
-                .send()
-                .await
-            {
-                let problem = problem_on(e, "sns:Unsubscribe", &topic.arn, &self.url);
-                tracing::warn!(problem = %problem, "awsconf: could not unsubscribe the change-events queue");
-            }
-        }
-        if !self.url.is_empty() {
-            if let Err(e) = self.client.delete_queue().queue_url(&self.url).send().await {
-                let problem = problem_on(e, "sqs:DeleteQueue", &self.arn, &self.url);
-                tracing::warn!(problem = %problem, "awsconf: could not delete the change-events queue");
+        remove(
+            &self.client,
+            &topic.sns,
+            &topic.arn,
+            if topic.create_sent {
+                &topic.queue_name
             } else {
-                tracing::debug!(queue = %self.url, "awsconf: change-events queue deleted");
-            }
-            self.url.clear();
-        }
+                ""
+            },
+            &self.arn,
+            &mut self.url,
+            &mut topic.subscription,
+            topic.subscribe_sent,
+        )
+        .await;
+        topic.create_sent = false;
+        topic.subscribe_sent = false;
+    }
+
+    /// Whether a `change_topic` queue or subscription may still exist.
+    fn leftovers(&self) -> bool {
+        self.topic.as_ref().is_some_and(|t| {
+            t.create_sent || t.subscribe_sent || t.subscription.is_some() || !self.url.is_empty()
+        })
     }
 
     fn problem<E, R>(
@@ -585,6 +657,321 @@ impl Queue {
     }
 }
 
+/// What the heartbeat of a `change_topic` queue needs: it runs beside the
+/// receives, in a task of its own.
+pub(crate) struct Beat {
+    client: aws_sdk_sqs::Client,
+    sns: aws_sdk_sns::Client,
+    topic_arn: String,
+    prefix: String,
+    url: String,
+    arn: String,
+    region: String,
+    staleness: Duration,
+}
+
+impl Beat {
+    /// The time between heartbeats: a quarter of the staleness period.
+    pub(crate) fn every(&self) -> Duration {
+        self.staleness / 4
+    }
+
+    /// Tags the queue every quarter of the staleness period, and sweeps
+    /// stale queues once per period. Runs until aborted.
+    pub(crate) async fn run(self) {
+        let mut beats: u32 = 0;
+        loop {
+            tokio::time::sleep(self.every()).await;
+            self.heartbeat().await;
+            beats += 1;
+            if beats.is_multiple_of(4) {
+                self.sweep_stale().await;
+            }
+        }
+    }
+
+    /// With `change_topic`: deletes the queues of this app and env (and their
+    /// subscriptions) whose heartbeat is older than the staleness period:
+    /// those of killed processes. Failures are logged at `debug`; the next
+    /// sweep tries again.
+    pub(crate) async fn sweep_stale(&self) {
+        let mut token = None;
+        let mut stale = Vec::new();
+        for _ in 0..100 {
+            let out = match self
+                .client
+                .list_queues()
+                .queue_name_prefix(&self.prefix)
+                .max_results(1000)
+                .set_next_token(token.take())
+                .send()
+                .await
+            {
+                Ok(out) => out,
+                Err(e) => {
+                    let problem = problem_on(e, "sqs:ListQueues", "*", &self.url);
+                    tracing::debug!(problem = %problem, "awsconf: could not list change-events queues to sweep");
+                    return;
+                }
+            };
+            for url in out.queue_urls() {
+                if *url != self.url && self.is_stale(url, self.staleness).await {
+                    stale.push(url.clone());
+                }
+            }
+            token = out.next_token;
+            if token.is_none() {
+                break;
+            }
+        }
+        for url in stale {
+            let arn = crate::arn::queue_of_url(&url, &self.region);
+            let mut url = url;
+            let mut subscription = None;
+            remove(
+                &self.client,
+                &self.sns,
+                &self.topic_arn,
+                "",
+                &arn,
+                &mut url,
+                &mut subscription,
+                true,
+            )
+            .await;
+            tracing::info!(queue = %arn, "awsconf: deleted the change-events queue of an instance gone without a heartbeat");
+        }
+    }
+
+    /// Whether the queue's heartbeat (or, without one, its creation) is
+    /// older than `staleness`. A queue that cannot be read is not stale.
+    async fn is_stale(&self, url: &str, staleness: Duration) -> bool {
+        let now = unix_now();
+        let beat = match self.client.list_queue_tags().queue_url(url).send().await {
+            Ok(out) => out
+                .tags()
+                .and_then(|t| t.get(HEARTBEAT_TAG))
+                .and_then(|v| v.parse::<u64>().ok()),
+            Err(_) => return false,
+        };
+        let beat = match beat {
+            Some(beat) => beat,
+            None => {
+                use aws_sdk_sqs::types::QueueAttributeName as A;
+                match self
+                    .client
+                    .get_queue_attributes()
+                    .queue_url(url)
+                    .attribute_names(A::CreatedTimestamp)
+                    .send()
+                    .await
+                {
+                    Ok(out) => match out
+                        .attributes()
+                        .and_then(|a| a.get(&A::CreatedTimestamp))
+                        .and_then(|v| v.parse::<u64>().ok())
+                    {
+                        Some(created) => created,
+                        None => return false,
+                    },
+                    Err(_) => return false,
+                }
+            }
+        };
+        now.saturating_sub(beat) > staleness.as_secs()
+    }
+
+    /// With `change_topic`: tags this `Live`'s queue with the time now, so
+    /// other instances do not take it for a dead one.
+    pub(crate) async fn heartbeat(&self) {
+        if let Err(e) = self
+            .client
+            .tag_queue()
+            .queue_url(&self.url)
+            .tags(HEARTBEAT_TAG, unix_now().to_string())
+            .send()
+            .await
+        {
+            let problem = problem_on(e, "sqs:TagQueue", &self.arn, &self.url);
+            tracing::warn!(problem = %problem, "awsconf: could not refresh the change-events queue's heartbeat");
+        }
+    }
+}
+
+/// A `change_topic` queue torn down when its task is dropped before it could
+/// do so itself: the tokio runtime shut down (`main` returned after the last
+/// `Live` handle was dropped), or the task was cut off during `CreateQueue` or
+/// `Subscribe`. The teardown runs on a thread of its own with a runtime and
+/// HTTP connections of its own (the old runtime's are gone), and `drop`
+/// waits for it, at most [`DROP_TEARDOWN_BOUND`].
+impl Drop for Queue {
+    fn drop(&mut self) {
+        if !self.leftovers() {
+            return;
+        }
+        let Some(topic) = self.topic.take() else {
+            return;
+        };
+        let url = std::mem::take(&mut self.url);
+        let arn = self.arn.clone();
+        let region = self.region.clone();
+        let wait = self.wait;
+        let thread = std::thread::Builder::new()
+            .name("awsconf-teardown".into())
+            .spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async move {
+                    // The SDK's own HTTPS client, new, for a new pool of
+                    // connections; a client of the user's own is kept.
+                    #[cfg(feature = "default-https-client")]
+                    let config = {
+                        let mut config = topic.sdk_config.to_builder();
+                        config.set_http_client(None);
+                        config.build()
+                    };
+                    #[cfg(not(feature = "default-https-client"))]
+                    let config = topic.sdk_config.clone();
+                    let options = Options {
+                        queue_url: url.clone(),
+                        wait,
+                        topic: Some(topic.arn.clone()),
+                        staleness: topic.staleness,
+                        window: DEFAULT_WINDOW,
+                    };
+                    let fresh = options.queue(&config, &region);
+                    let Some(fresh_topic) = &fresh.topic else {
+                        return;
+                    };
+                    let mut url = url;
+                    let mut subscription = topic.subscription.clone();
+                    let done = tokio::time::timeout(
+                        DROP_TEARDOWN_BOUND,
+                        remove(
+                            &fresh.client,
+                            &fresh_topic.sns,
+                            &topic.arn,
+                            if topic.create_sent { &topic.queue_name } else { "" },
+                            &arn,
+                            &mut url,
+                            &mut subscription,
+                            topic.subscribe_sent,
+                        ),
+                    )
+                    .await;
+                    if done.is_err() {
+                        tracing::warn!(queue = %topic.queue_name, "awsconf: the change-events queue's teardown did not finish in time; another instance deletes it once stale");
+                    }
+                });
+            });
+        if let Ok(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Unsubscribes and deletes a `change_topic` queue. Without its URL, the
+/// queue is looked up by `queue_name` (empty: not created); without the
+/// subscription's ARN, it is looked up by the queue's ARN when `subscribed`
+/// (a `Subscribe` was sent). Failures are logged.
+#[allow(clippy::too_many_arguments)]
+async fn remove(
+    sqs: &aws_sdk_sqs::Client,
+    sns: &aws_sdk_sns::Client,
+    topic_arn: &str,
+    queue_name: &str,
+    queue_arn: &str,
+    url: &mut String,
+    subscription: &mut Option<String>,
+    subscribed: bool,
+) {
+    if subscription.is_none() && subscribed {
+        *subscription = subscription_of(sns, topic_arn, queue_arn).await;
+    }
+    if let Some(arn) = subscription.take() {
+        if let Err(e) = sns.unsubscribe().subscription_arn(&arn).send().await {
+            let problem = problem_on(e, "sns:Unsubscribe", topic_arn, url);
+            tracing::warn!(problem = %problem, "awsconf: could not unsubscribe the change-events queue");
+        }
+    }
+    if url.is_empty() && !queue_name.is_empty() {
+        if let Ok(out) = sqs.get_queue_url().queue_name(queue_name).send().await {
+            *url = out.queue_url.unwrap_or_default();
+        }
+    }
+    if !url.is_empty() {
+        match sqs.delete_queue().queue_url(url.as_str()).send().await {
+            Ok(_) => tracing::debug!(queue = %url, "awsconf: change-events queue deleted"),
+            Err(e)
+                if matches!(
+                    aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&e),
+                    Some("AWS.SimpleQueueService.NonExistentQueue" | "QueueDoesNotExist")
+                ) => {}
+            Err(e) => {
+                let problem = problem_on(e, "sqs:DeleteQueue", queue_arn, url);
+                tracing::warn!(problem = %problem, "awsconf: could not delete the change-events queue");
+            }
+        }
+        url.clear();
+    }
+}
+
+/// The subscription of `queue_arn` to the topic, if any.
+async fn subscription_of(
+    sns: &aws_sdk_sns::Client,
+    topic_arn: &str,
+    queue_arn: &str,
+) -> Option<String> {
+    let mut token = None;
+    for _ in 0..1000 {
+        let out = match sns
+            .list_subscriptions_by_topic()
+            .topic_arn(topic_arn)
+            .set_next_token(token.take())
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => {
+                let problem = problem_on(e, "sns:ListSubscriptionsByTopic", topic_arn, "");
+                tracing::warn!(problem = %problem, "awsconf: could not look up the change-events queue's subscription");
+                return None;
+            }
+        };
+        if let Some(found) = out
+            .subscriptions()
+            .iter()
+            .find(|s| s.endpoint() == Some(queue_arn))
+            .and_then(|s| s.subscription_arn())
+            .filter(|a| a.starts_with("arn:"))
+        {
+            return Some(found.to_string());
+        }
+        token = Some(out.next_token?);
+    }
+    None
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Seconds since the Unix epoch.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// An SDK error of a call on `resource`, in plain words.
 fn problem_on<E, R>(
     err: aws_smithy_runtime_api::client::result::SdkError<E, R>,
@@ -600,11 +987,9 @@ where
         + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    let what = if url.is_empty() {
-        "change-events queue (being created)".to_string()
-    } else {
-        format!("change-events queue {url}")
-    };
+    let what = Some(Location::Queue {
+        url: url.to_string(),
+    });
     let call = crate::aws_error::Call {
         action,
         resource: resource.to_string(),
@@ -627,10 +1012,28 @@ pub(crate) fn next_queue_backoff(previous: Option<Duration>) -> Duration {
     }
 }
 
+/// What the events task needs of the `Live` it serves (implemented by
+/// `live.rs`, so this module does not import it).
+pub(crate) trait Refreshes: Send + Sync + 'static {
+    /// The env the `Live` loads.
+    fn env(&self) -> &str;
+    /// The `Live`'s refresh interval.
+    fn every(&self) -> Duration;
+    /// Why the queue fails, until a receive succeeds (`None`).
+    fn set_queue_error(&self, error: Option<Arc<Error>>);
+    /// The ids of the secrets the last load read (map entries' included).
+    fn secret_ids_read(&self) -> Option<Vec<String>>;
+    /// Re-reads what holds the `changed` names and swaps in the new config.
+    fn refresh_changed(
+        &self,
+        changed: BTreeSet<String>,
+    ) -> impl std::future::Future<Output = Result<(), Arc<Error>>> + Send;
+}
+
 /// The change-events task of a `Live`: receives, handles, deletes, refreshes;
 /// ends when `stop` fires (the last handle dropped).
-pub(crate) async fn run<T: AwsConfig + Send + Sync + 'static>(
-    shared: Arc<Shared<T>>,
+pub(crate) async fn run<T: AwsConfig, S: Refreshes>(
+    shared: Arc<S>,
     (mut queue, mut watched): (Queue, Watched),
     mut stop: oneshot::Receiver<()>,
 ) {
@@ -672,11 +1075,45 @@ pub(crate) async fn run<T: AwsConfig + Send + Sync + 'static>(
     if backoff.take().is_some() {
         shared.set_queue_error(None);
     }
+    // The heartbeat runs beside the receives, and ends with this task.
+    let _beat = queue
+        .beat()
+        .map(|beat| AbortOnDrop(tokio::spawn(beat.run())));
+    // Changed names awaiting a refresh, and when the last one began: events
+    // cost at most one refresh per window.
+    let mut pending: Option<BTreeSet<String>> = None;
+    let mut last_refresh: Option<std::time::Instant> = None;
+    let mut malformed = MalformedLog::default();
     loop {
+        let due = last_refresh.and_then(|t| t.checked_add(queue.window));
+        let until_due = due.map_or(Duration::ZERO, |d| {
+            d.saturating_duration_since(std::time::Instant::now())
+        });
+        if pending.is_some() {
+            if until_due.is_zero() {
+                let changed = pending.take().unwrap_or_default();
+                last_refresh = Some(std::time::Instant::now());
+                if refresh(&shared, &mut stop, &changed).await {
+                    break;
+                }
+                continue;
+            }
+            if until_due < Duration::from_secs(1) {
+                // SQS waits in whole seconds: sleep the rest of the window.
+                tokio::select! {
+                    _ = &mut stop => break,
+                    _ = tokio::time::sleep(until_due) => continue,
+                }
+            }
+        }
+        let wait = match pending {
+            Some(_) => until_due.min(queue.wait),
+            None => queue.wait,
+        };
         let started = std::time::Instant::now();
         let received = tokio::select! {
             _ = &mut stop => break,
-            r = queue.receive(queue.wait) => r,
+            r = queue.receive(wait) => r,
         };
         let messages = match received {
             Ok(messages) => {
@@ -720,36 +1157,20 @@ pub(crate) async fn run<T: AwsConfig + Send + Sync + 'static>(
         if let Some(ids) = shared.secret_ids_read() {
             watched.secrets = declared_secrets.iter().cloned().chain(ids).collect();
         }
-        let (dirty, changed, handles) = sort(messages, &watched, &queue.url);
-        if !dirty {
-            delete(&queue, handles).await;
-            continue;
+        let (handled, handles) = sort(messages, &watched, &queue.url);
+        malformed.note(
+            handled.malformed,
+            handled.malformed_why.as_ref(),
+            &queue.url,
+        );
+        for (topic, token) in &handled.confirm {
+            queue.confirm(topic, token).await;
         }
-        // Refresh at once; meanwhile delete the batch and drain what is
-        // already waiting (a burst), so a burst costs one more refresh, not
-        // one per message.
-        let drain = async {
-            delete(&queue, handles).await;
-            let mut dirty = false;
-            let mut changed = BTreeSet::new();
-            for _ in 0..DRAIN_ROUNDS {
-                match queue.receive(Duration::ZERO).await {
-                    Ok(more) if !more.is_empty() => {
-                        let (more_dirty, more_changed, handles) = sort(more, &watched, &queue.url);
-                        delete(&queue, handles).await;
-                        dirty |= more_dirty;
-                        changed.extend(more_changed);
-                    }
-                    _ => break,
-                }
-            }
-            (dirty, changed)
-        };
-        // `stop` must not be polled again once it has fired.
-        let (stopped, (drained_dirty, drained_changed)) =
-            tokio::join!(refresh(&shared, &mut stop, &changed), drain);
-        if stopped || (drained_dirty && refresh(&shared, &mut stop, &drained_changed).await) {
-            break;
+        delete(&queue, handles).await;
+        if handled.dirty {
+            pending
+                .get_or_insert_with(BTreeSet::new)
+                .extend(handled.changed);
         }
     }
     queue.teardown().await;
@@ -761,26 +1182,100 @@ pub(crate) async fn run<T: AwsConfig + Send + Sync + 'static>(
 
 /// Handles a batch: whether any message concerns the config, and the
 /// messages' receipt handles.
-fn sort(
-    messages: Received,
-    watched: &Watched,
-    queue: &str,
-) -> (bool, BTreeSet<String>, Vec<String>) {
+fn sort(messages: Received, watched: &Watched, queue: &str) -> (Handled, Vec<String>) {
     let handled = handle(
         messages.iter().map(|(body, _)| body.as_deref()),
         watched,
         queue,
     );
     let handles = messages.into_iter().filter_map(|(_, h)| h).collect();
-    (handled.dirty, handled.changed, handles)
+    (handled, handles)
 }
 
-/// Deletes handled messages; a failure is logged.
+/// Deletes handled messages; a failure, of the call or of entries past one
+/// retry, is logged. Not deleted, the messages come back after their
+/// visibility timeout, and cost one more refresh at most.
 async fn delete(queue: &Queue, handles: Vec<String>) {
-    if let Err(problem) = queue.delete(handles).await {
-        // Not deleted: the messages come back after their visibility timeout,
-        // and cost one more refresh at most.
-        tracing::warn!(queue = %queue.url, problem = %problem, "awsconf: could not delete change events");
+    match queue.delete(handles).await {
+        Ok(None) => {}
+        Ok(Some((count, code))) => tracing::warn!(
+            queue = %queue.url,
+            count,
+            code = %code,
+            "awsconf: SQS did not delete some change events (they come back after their visibility timeout)"
+        ),
+        Err(problem) => {
+            tracing::warn!(queue = %queue.url, problem = %problem, "awsconf: could not delete change events");
+        }
+    }
+}
+
+/// Warnings about malformed messages, at most one per
+/// [`MALFORMED_WARN_EVERY`], with the count since the last.
+#[derive(Default)]
+struct MalformedLog {
+    last: Option<std::time::Instant>,
+    unreported: usize,
+}
+
+impl MalformedLog {
+    fn note(&mut self, count: usize, why: Option<&Malformed>, queue: &str) {
+        self.unreported += count;
+        if self.unreported == 0 {
+            return;
+        }
+        if self
+            .last
+            .is_some_and(|t| t.elapsed() < MALFORMED_WARN_EVERY)
+        {
+            return;
+        }
+        tracing::warn!(
+            queue,
+            count = self.unreported,
+            reason = %why.map_or("", |w| w.0),
+            "awsconf: dropped messages on the change-events queue that are not AWS change events (body not shown; at most one such warning a minute)"
+        );
+        self.last = Some(std::time::Instant::now());
+        self.unreported = 0;
+    }
+}
+
+impl Queue {
+    /// Confirms a subscription SNS asks the queue to confirm (a topic in
+    /// another account), when the topic is this `Live`'s `change_topic`; any
+    /// other topic's is logged and left.
+    async fn confirm(&mut self, topic_arn: &str, token: &str) {
+        let Some(topic) = self.topic.as_mut().filter(|t| t.arn == topic_arn) else {
+            tracing::warn!(
+                queue = %self.url,
+                topic = topic_arn,
+                "awsconf: a subscription confirmation for a topic this Live did not subscribe to; left unconfirmed"
+            );
+            return;
+        };
+        match topic
+            .sns
+            .confirm_subscription()
+            .topic_arn(topic_arn)
+            .token(token)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                tracing::info!(
+                    topic = topic_arn,
+                    "awsconf: confirmed the change-events subscription"
+                );
+                if let Some(arn) = out.subscription_arn.filter(|a| a.starts_with("arn:")) {
+                    topic.subscription = Some(arn);
+                }
+            }
+            Err(e) => {
+                let problem = problem_on(e, "sns:ConfirmSubscription", topic_arn, &self.url);
+                tracing::warn!(problem = %problem, "awsconf: could not confirm the change-events subscription");
+            }
+        }
     }
 }
 
@@ -789,8 +1284,8 @@ async fn delete(queue: &Queue, handles: Vec<String>) {
 /// refreshes; or until the `Live` is dropped: then `true`, and `stop` has
 /// fired. A newer event met meanwhile is covered: each try reads the current
 /// state.
-async fn refresh<T: AwsConfig + Send + Sync + 'static>(
-    shared: &Shared<T>,
+async fn refresh<S: Refreshes>(
+    shared: &Arc<S>,
     stop: &mut oneshot::Receiver<()>,
     changed: &BTreeSet<String>,
 ) -> bool {
@@ -949,14 +1444,14 @@ mod tests {
     #[test]
     fn queue_arn_comes_from_the_url() {
         assert_eq!(
-            queue_arn(
+            crate::arn::queue_of_url(
                 "https://sqs.us-east-1.amazonaws.com/123456789012/changes",
                 "us-east-1"
             ),
             "arn:aws:sqs:us-east-1:123456789012:changes"
         );
         assert_eq!(
-            queue_arn("http://localhost/q", "eu-west-1"),
+            crate::arn::queue_of_url("http://localhost/q", "eu-west-1"),
             "arn:aws:sqs:eu-west-1:*:q"
         );
     }

@@ -215,15 +215,17 @@ fn build<T: AwsConfig + Root>(env: &str, region: &str, account: &str, watch: boo
 /// [`policy`], plus what a [`Live`](crate::Live) with change events needs
 /// (cargo feature `events`, [`Loader::change_events`](crate::Loader)):
 /// `sqs:ReceiveMessage` and `sqs:DeleteMessage` on `queue_arn`, in a statement
-/// of its own ([`sid::RECEIVE_CHANGE_EVENTS`]). A `Live` also describes
-/// secrets on refresh (`secretsmanager:DescribeSecret`, see [`crate::live`]).
+/// of its own ([`sid::RECEIVE_CHANGE_EVENTS`]), and, as a `Live` describes
+/// its secrets on each refresh, `secretsmanager:DescribeSecret` on them
+/// ([`sid::DESCRIBE_SECRETS`], as [`PolicyOptions::watch`] adds).
 pub fn policy_with_events<T: AwsConfig + Root>(
     env: &str,
     region: &str,
     account: &str,
     queue_arn: &str,
 ) -> Value {
-    let mut policy = policy::<T>(env, region, account);
+    // A Live describes its secrets on each refresh, as `iam-policy --events` grants.
+    let mut policy = build::<T>(env, region, account, true);
     if let Some(statements) = policy["Statement"].as_array_mut() {
         statements.push(events_statement(queue_arn));
     }

@@ -192,10 +192,10 @@
 //! ### Staying current
 //!
 //! [`Loader::watch`] returns a [`Live`] config that refreshes in the background and
-//! picks up rotated secrets without a restart; see the [`live`] module for the
-//! rotation window. Tools built on the schema: [`iam::policy`] (least-privilege
-//! IAM policy) and [`tools`] (check, explain, template, push, cost; a CLI with the
-//! `cli` feature).
+//! picks up rotated secrets without a restart; see [`Live`] for the
+//! rotation window. Tools built on the schema, with the `tools` feature: `iam::policy`
+//! (least-privilege IAM policy) and `tools` (check, explain, template, push,
+//! cost); the `cli` feature wraps them in subcommands.
 
 #![warn(missing_docs)]
 // With a service's feature off, code that only serves that service is unused; the
@@ -205,59 +205,61 @@
     allow(dead_code, unused_imports)
 )]
 
-pub mod arn;
+mod arn;
 mod aws_error;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod decode;
-pub mod error;
+mod error;
 #[cfg(feature = "events")]
-pub mod events;
+mod events;
 mod fetch;
+#[cfg(feature = "tools")]
 pub mod iam;
 mod identity;
 mod leaf;
-pub mod limits;
-pub mod live;
-pub mod loader;
+mod limits;
+mod live;
+mod loader;
+mod location;
 mod origin;
-pub mod plan;
+mod plan;
 #[cfg(test)]
 mod proptests;
-pub mod provider;
+mod provider;
+mod quota;
 mod redact;
 pub mod schema;
-pub mod timeouts;
+mod session;
+mod summary;
+mod table;
+mod timeouts;
+#[cfg(feature = "tools")]
 pub mod tools;
+#[cfg(any(feature = "events", feature = "tools"))]
+mod topic_queue;
 mod walk;
 
 /// The AWS SDK's configuration crate, so your crate needs no `aws-config`
-/// dependency of its own to build the `SdkConfig` that [`tools::push()`],
-/// [`tools::check()`] and [`Loader::sdk_config`] take:
+/// dependency of its own to build the `SdkConfig` that [`Loader::sdk_config`]
+/// (and, with the `tools` feature, `tools::push` and `tools::check`) take:
 /// `awsconf::aws_config::load_defaults(awsconf::aws_config::BehaviorVersion::latest())`.
 pub use aws_config;
 pub use awsconf_macros::AwsConfig;
 pub use error::{Error, Problem, ProblemKind};
+pub use fetch::pace::{Pacing, SecretReads};
 pub use figment;
 pub use live::Live;
-pub use loader::Loader;
-pub use loader::{Pacing, SecretReads};
+pub use loader::{
+    Loader, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGES, ENV_VAR, MAX_CONCURRENCY, OFFLINE_VAR,
+};
+pub use location::Location;
 pub use origin::{Origin, Source};
-pub use secrecy::{ExposeSecret, SecretBox, SecretString};
-/// serde, with its derive, so your crate needs no `serde` dependency of its own
-/// for a JSON secret's or a `#[param(json)]` field's struct:
-///
-/// ```
-/// use awsconf::SecretString;
-///
-/// #[derive(awsconf::serde::Deserialize, Debug)]
-/// #[serde(crate = "awsconf::serde")] // serde's derive, through awsconf
-/// pub struct DbAdmin {
-///     pub username: String,
-///     pub password: SecretString,
-/// }
-/// ```
+pub use plan::{Plan, PlannedCall};
+pub use schema::Schema;
+pub use secrecy::{ExposeSecret, SecretBox, SecretSlice, SecretString};
 pub use serde;
+pub use timeouts::{DEFAULT_TIMEOUT, MAX_START_JITTER, MAX_TIMEOUT};
 
 /// A config struct: derive it with `#[derive(AwsConfig)]`.
 pub trait AwsConfig: Sized {

@@ -1,6 +1,9 @@
-//! AWS's limits, enforced by awsconf itself: names and secret ids are checked
-//! before any call is made for them, and values are checked whichever layer hands
-//! them over. Emulators (moto accepts a 9,000-byte standard parameter, a 70,000-byte
+//! AWS's limits, enforced by awsconf itself. The names and secret ids a schema
+//! declares are checked before any call (`check_schema`, from the loader); a map
+//! entry's secret ids, known only once the map's names are read, are checked
+//! before those secrets are fetched (`refuse_secrets`, from the fetch); values are
+//! checked after the fetch, as each field is decoded, whichever layer handed them
+//! over (`value_size`). Emulators (moto accepts a 9,000-byte standard parameter, a 70,000-byte
 //! secret and a 1,100-character name) and local layers are lenient where AWS is
 //! strict, so without these checks a config could work in tests and fail in
 //! production.
@@ -15,6 +18,7 @@
 use figment::value::Value;
 
 use crate::error::{Problem, ProblemKind};
+use crate::location::Location;
 use crate::plan::{self, SecretTarget, Targets};
 use crate::schema::{Field, Kind, Schema, Scope};
 
@@ -30,7 +34,8 @@ pub const PARAM_STANDARD_MAX_BYTES: usize = 4096;
 /// parameter field accepts.
 pub const PARAM_ADVANCED_MAX_BYTES: usize = 8192;
 /// The largest secret value (SecretString or SecretBinary), in bytes.
-pub use crate::provider::SECRET_MAX_BYTES;
+/// Secrets Manager's limit on a secret value.
+pub const SECRET_MAX_BYTES: usize = 65_536;
 /// The longest secret name, in characters (an ARN may be longer).
 pub const SECRET_NAME_MAX_CHARS: usize = awsconf_names::SECRET_NAME_MAX_CHARS;
 
@@ -117,7 +122,7 @@ pub(crate) fn check_targets(targets: &Targets) -> Vec<Problem> {
             problems.push(
                 Problem::new(ProblemKind::Limit, why)
                     .field(p.field_path.clone())
-                    .location(shorten(&p.name)),
+                    .at(Location::parameter(shorten(&p.name))),
             );
         }
     }
@@ -126,7 +131,9 @@ pub(crate) fn check_targets(targets: &Targets) -> Vec<Problem> {
             problems.push(
                 Problem::new(ProblemKind::Limit, why)
                     .field(m.field_path.clone())
-                    .location(format!("{}/", shorten(&m.prefix))),
+                    .at(Location::Path {
+                        path: format!("{}/", shorten(&m.prefix)),
+                    }),
             );
         }
     }
@@ -147,7 +154,7 @@ fn secret_problem(s: &SecretTarget) -> Result<(), Problem> {
     secret_id(&s.secret.id).map_err(|why| {
         Problem::new(ProblemKind::Limit, why)
             .field(s.field_path.clone())
-            .location(format!("secret {}", shorten(&s.secret.id)))
+            .at(Location::secret(shorten(&s.secret.id)))
     })
 }
 

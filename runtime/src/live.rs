@@ -1,80 +1,5 @@
-//! A config that stays current: secret rotation and parameter changes without a
-//! restart.
-//!
-//! [`Loader::watch`](crate::Loader::watch) loads once, with the same guarantees as
-//! `load`, then refreshes in a background task every `every` with ±10% jitter, so
-//! a fleet does not refresh in lockstep. Only a complete, valid config is ever
-//! swapped in: a refresh that fails (throttling, network, a deleted parameter, a
-//! value that no longer parses) keeps the last good config, is retried with
-//! backoff (1 s doubling up to `every`), logs one `tracing` warning listing the
-//! problems (never a value), and shows in [`Live::last_error`].
-//!
-//! Refreshes are cheap: each secret is described first (`DescribeSecret`, no
-//! value transferred) and fetched only when the version behind its stage changed;
-//! parameters re-use the fetch plan. Grant `secretsmanager:DescribeSecret` on the
-//! secrets' ARNs for this ([`iam::policy_with`](crate::iam::policy_with) with
-//! [`PolicyOptions::watch`](crate::iam::PolicyOptions::watch) adds it; a load
-//! alone does not need it); without it every refresh reads the values again,
-//! which works but costs more.
-//!
-//! # Scheduled rotation
-//!
-//! A secret with scheduled rotation is also refreshed just after its next
-//! rotation date (`NextRotationDate`, which Secrets Manager says the rotation
-//! finishes on or before), not only on the interval: the task waits for the
-//! earlier of the interval and the earliest such date ahead, plus a random
-//! spread of up to `min(60 s, every / 10)` so a fleet does not refresh in one
-//! burst. That refresh describes the secrets and reads only the changed ones;
-//! no parameter is read again, and the interval's schedule stands. A date is
-//! acted on once: if the rotation has not finished (the version is the same),
-//! the next refresh is the interval's, and a failed refresh backs off as usual.
-//! A date in the past, or none, changes nothing.
-//!
-//! The dates come from the `DescribeSecret` calls of refreshes: a load reads
-//! values with `BatchGetSecretValue`/`GetSecretValue`, whose answers carry no
-//! rotation date, and describing each secret during the load would add a call
-//! per secret to every start. So the first refresh (on the interval, a
-//! [`refresh_now`](Live::refresh_now) or a change event) learns the dates, and
-//! every refresh after it keeps them current. Without
-//! `secretsmanager:DescribeSecret` there are no dates and only the interval.
-//!
-//! # The rotation window
-//!
-//! During a single-user rotation, Secrets Manager moves the new password to
-//! `AWSCURRENT` before (or after) the database accepts it. Declare both versions
-//! and fall back, then ask for a refresh when the database says no:
-//!
-//! ```no_run
-//! use awsconf::{AwsConfig, ExposeSecret, SecretString};
-//! # #[derive(Debug)] struct AuthFailed;
-//! # async fn connect(_user: &str, _password: &str) -> Result<(), AuthFailed> { Ok(()) }
-//!
-//! #[derive(AwsConfig, Debug)]
-//! #[aws_config(app = "api")]
-//! pub struct Config {
-//!     #[secret(id = "{env}/db/postgres", key = "password")]
-//!     pub password: SecretString,
-//!     #[secret(id = "{env}/db/postgres", key = "password", stage = "AWSPREVIOUS")]
-//!     pub previous_password: Option<SecretString>,
-//! }
-//!
-//! # async fn run() -> Result<(), awsconf::Error> {
-//! let live = Config::loader().env("production").watch(std::time::Duration::from_secs(300)).await?;
-//! let config = live.get();
-//! if connect("app", config.password.expose_secret()).await.is_err() {
-//!     // Mid-rotation: the previous password may still be the one the database has.
-//!     let fallback = config.previous_password.as_ref().map(|p| p.expose_secret().to_string());
-//!     let ok = match fallback {
-//!         Some(p) => connect("app", &p).await.is_ok(),
-//!         None => false,
-//!     };
-//!     if !ok {
-//!         // The password changed since the last refresh: fetch now, not in 5 minutes.
-//!         let _ = live.refresh_now().await;
-//!     }
-//! }
-//! # Ok(()) }
-//! ```
+//! `Live<T>`: a config kept current in the background (its public docs are on
+//! [`Live`]): the refresh task, rotation dates, and the state events refresh.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -86,12 +11,154 @@ use tokio::sync::{oneshot, watch};
 
 use crate::error::Error;
 use crate::fetch::{ParamCache, Reuse, SecretCache};
-use crate::loader::Session;
+use crate::session::Session;
 use crate::AwsConfig;
 
-/// A live config: [`get`](Live::get) always returns the latest complete, valid
-/// config. Clone it freely; when the last clone is dropped, its refresh task
-/// stops and its AWS clients are released.
+///A live config: [`get`](Live::get) always returns the latest complete, valid
+///config. Clone it freely; when the last clone is dropped, its refresh task
+///stops and its AWS clients are released.
+///
+/// A config that stays current: secret rotation and parameter changes without a
+/// restart.
+///
+/// [`Loader::watch`](crate::Loader::watch) loads once, with the same guarantees as
+/// `load`, then refreshes in a background task every `every` with ±10% jitter, so
+/// a fleet does not refresh in lockstep. Only a complete, valid config is ever
+/// swapped in: a refresh that fails (throttling, network, a deleted parameter, a
+/// value that no longer parses) keeps the last good config, is retried with
+/// backoff (1 s doubling up to `every`), logs one `tracing` warning listing the
+/// problems (never a value), and shows in [`Live::last_error`].
+///
+/// Refreshes are cheap: each secret is described first (`DescribeSecret`, no
+/// value transferred) and fetched only when the version behind its stage changed;
+/// parameters re-use the fetch plan. Grant `secretsmanager:DescribeSecret` on the
+/// secrets' ARNs for this (`iam::policy_with` with
+/// `PolicyOptions::watch`, feature `tools`, adds it; a load
+/// alone does not need it); without it every refresh reads the values again,
+/// which works but costs more.
+///
+/// # Scheduled rotation
+///
+/// A secret with scheduled rotation is also refreshed just after its next
+/// rotation date (`NextRotationDate`, which Secrets Manager says the rotation
+/// finishes on or before), not only on the interval: the task waits for the
+/// earlier of the interval and the earliest such date ahead, plus a random
+/// spread of up to `min(60 s, every / 10)` so a fleet does not refresh in one
+/// burst. That refresh describes the secrets and reads only the changed ones;
+/// no parameter is read again, and the interval's schedule stands. A date is
+/// acted on once: if the rotation has not finished (the version is the same),
+/// the next refresh is the interval's, and a failed refresh backs off as usual.
+/// A date in the past, or none, changes nothing.
+///
+/// The dates come from the `DescribeSecret` calls of refreshes: a load reads
+/// values with `BatchGetSecretValue`/`GetSecretValue`, whose answers carry no
+/// rotation date, and describing each secret during the load would add a call
+/// per secret to every start. So the first refresh (on the interval, a
+/// [`refresh_now`](Live::refresh_now) or a change event) learns the dates, and
+/// every refresh after it keeps them current. Without
+/// `secretsmanager:DescribeSecret` there are no dates and only the interval.
+///
+/// # The rotation window
+///
+/// During a single-user rotation, Secrets Manager moves the new password to
+/// `AWSCURRENT` before (or after) the database accepts it. Declare both versions
+/// and fall back, then ask for a refresh when the database says no:
+///
+/// ```no_run
+/// use awsconf::{AwsConfig, ExposeSecret, SecretString};
+/// # #[derive(Debug)] struct AuthFailed;
+/// # async fn connect(_user: &str, _password: &str) -> Result<(), AuthFailed> { Ok(()) }
+///
+/// #[derive(AwsConfig, Debug)]
+/// #[aws_config(app = "api")]
+/// pub struct Config {
+///     #[secret(id = "{env}/db/postgres", key = "password")]
+///     pub password: SecretString,
+///     #[secret(id = "{env}/db/postgres", key = "password", stage = "AWSPREVIOUS")]
+///     pub previous_password: Option<SecretString>,
+/// }
+///
+/// # async fn run() -> Result<(), awsconf::Error> {
+/// let live = Config::loader().env("production").watch(std::time::Duration::from_secs(300)).await?;
+/// let config = live.get();
+/// if connect("app", config.password.expose_secret()).await.is_err() {
+///     // Mid-rotation: the previous password may still be the one the database has.
+///     let fallback = config.previous_password.as_ref().map(|p| p.expose_secret().to_string());
+///     let ok = match fallback {
+///         Some(p) => connect("app", &p).await.is_ok(),
+///         None => false,
+///     };
+///     if !ok {
+///         // The password changed since the last refresh: fetch now, not in 5 minutes.
+///         let _ = live.refresh_now().await;
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+///
+///# Change events (cargo feature `events`)
+///
+/// Change-driven refresh (cargo feature `events`): AWS's change events reach a
+/// [`Live`](crate::Live) through an SQS queue, so it refreshes when something it
+/// reads changed instead of polling often.
+///
+/// `Loader::change_events` names the queue
+/// (`Loader::change_topic` makes one per `Live`,
+/// subscribed to a fleet's SNS topic). The
+/// `Live` long-polls it (`ReceiveMessage`, up to 10 messages, 20 s waits) beside
+/// its interval, which becomes a safety net. For each batch of messages:
+///
+/// - an event about a parameter the config declares, a name under one of its
+///   map components' paths, or a secret it declares marks the config dirty;
+///   events about anything else are dropped without a reload (no AWS read);
+/// - a message that is not one of the event shapes below is dropped and logged
+///   once at `warn`, without its body;
+/// - every message is deleted (`DeleteMessageBatch`), then, if dirty, the
+///   messages already waiting are drained (receives with no wait) and the
+///   config is refreshed once, reading only what changed where the plan
+///   allows: the `GetParameters` batches and map page chains that hold a
+///   changed name (the other parameters keep the values of the last load), and
+///   each secret described and read only if its version changed. A burst of
+///   100 events causes a handful of refreshes, not 100, and as a refresh reads
+///   the current state, duplicate and out-of-order events are harmless. A failed refresh keeps the last good config and is retried
+///   for about a minute (1 s doubling), then left to the interval.
+///
+/// When the queue fails (access denied, a deleted queue, throttling), the
+/// `Live` backs off (1 s doubling up to 60 s), shows the failure in
+/// [`Live::last_error`](crate::Live::last_error) until a receive succeeds
+/// again, keeps refreshing on its interval and keeps the current config.
+///
+/// # Accepted bodies
+///
+/// A body is an EventBridge event, as an EventBridge rule with an SQS target
+/// delivers it, or as an SNS topic delivers it to a subscribed queue: with raw
+/// message delivery on, the event itself; off, an SNS notification envelope
+/// (`{"Type": "Notification", "Message": "<the event as a JSON string>", ...}`,
+/// see <https://docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html>
+/// and <https://docs.aws.amazon.com/sns/latest/dg/sns-large-payload-raw-message-delivery.html>).
+///
+/// The events (EventBridge's envelope: `version`, `id`, `detail-type`,
+/// `source`, `account`, `time`, `region`, `resources`, `detail`):
+///
+/// - Parameter Store: `source` `aws.ssm`, `detail-type` `Parameter Store
+///   Change`, `detail` `{"name", "type", "operation"}` with operation `Create`,
+///   `Update`, `Delete` or `LabelParameterVersion`
+///   (<https://docs.aws.amazon.com/systems-manager/latest/userguide/monitoring-systems-manager-event-examples.html#SSM-Parameter-Store-event-types>);
+/// - Secrets Manager, through CloudTrail
+///   (<https://docs.aws.amazon.com/secretsmanager/latest/userguide/monitoring-eventbridge.html>,
+///   <https://docs.aws.amazon.com/secretsmanager/latest/userguide/cloudtrail_log_entries.html>):
+///   `detail-type` `AWS API Call via CloudTrail` with `detail.eventName`
+///   `PutSecretValue`, `UpdateSecret` or `UpdateSecretVersionStage` and the
+///   secret in `detail.requestParameters.secretId`; and `AWS Service Event via
+///   CloudTrail` with `detail.eventName` `RotationSucceeded` and the secret in
+///   `detail.additionalEventData.SecretId`. A secret id there is a name or an
+///   ARN; either matches a declared name or ARN (an ARN by its name part,
+///   without the 6-character suffix Secrets Manager adds);
+/// - Parameter Store API calls through CloudTrail (`PutParameter`,
+///   `DeleteParameter`, `LabelParameterVersion` with
+///   `detail.requestParameters.name`), for accounts that route CloudTrail.
+///
+/// Any other well-formed EventBridge event is dropped without a reload.
 pub struct Live<T> {
     handle: Arc<Handle<T>>,
 }
@@ -114,13 +181,14 @@ impl<T> std::fmt::Debug for Live<T> {
     }
 }
 
-/// Dropping the last handle drops `_stop`, which ends the task.
+/// Dropping the last handle drops `stop`, which ends the task.
 struct Handle<T> {
     shared: Arc<Shared<T>>,
-    _stop: oneshot::Sender<()>,
-    /// Ends the change-events task, if there is one.
+    /// Ends the refresh task when sent or dropped ([`Live::close`] takes it).
+    stop: Mutex<Option<oneshot::Sender<()>>>,
+    /// Ends the change-events task, if there is one, and the task.
     #[cfg(feature = "events")]
-    _stop_events: Option<oneshot::Sender<()>>,
+    events: Mutex<Option<(oneshot::Sender<()>, tokio::task::JoinHandle<()>)>>,
 }
 
 pub(crate) struct Shared<T> {
@@ -191,17 +259,17 @@ impl<T: AwsConfig + Send + Sync + 'static> Live<T> {
         let (stop_tx, stop_rx) = oneshot::channel();
         tokio::spawn(refresh_task(Arc::clone(&shared), stop_rx));
         #[cfg(feature = "events")]
-        let _stop_events = queue.map(|queue| {
+        let events = queue.map(|queue| {
             let (tx, rx) = oneshot::channel();
-            tokio::spawn(crate::events::run(Arc::clone(&shared), queue, rx));
-            tx
+            let task = tokio::spawn(crate::events::run::<T, _>(Arc::clone(&shared), queue, rx));
+            (tx, task)
         });
         Ok(Live {
             handle: Arc::new(Handle {
                 shared,
-                _stop: stop_tx,
+                stop: Mutex::new(Some(stop_tx)),
                 #[cfg(feature = "events")]
-                _stop_events,
+                events: Mutex::new(events),
             }),
         })
     }
@@ -234,6 +302,40 @@ impl<T> Live<T> {
     /// How long ago the config was last loaded or confirmed by a successful refresh.
     pub fn age(&self) -> Duration {
         self.status().loaded_at.elapsed()
+    }
+
+    /// Stops this `Live` for every handle, and returns once it has cleaned up:
+    /// with [`change_topic`](crate::Loader::change_topic), its queue is
+    /// unsubscribed and deleted (2 calls) before this returns. Handles that
+    /// remain keep serving the last config, and refresh no more.
+    ///
+    /// Dropping the last handle stops it too, with the cleanup in the
+    /// background (finished during the tokio runtime's shutdown if `main`
+    /// returns first); `close` is the way to know it is done, and the one to
+    /// use on a runtime that may be left without being shut down.
+    pub async fn close(self) {
+        let stop = self
+            .handle
+            .stop
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(stop) = stop {
+            let _ = stop.send(());
+        }
+        #[cfg(feature = "events")]
+        {
+            let events = self
+                .handle
+                .events
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            if let Some((stop, task)) = events {
+                let _ = stop.send(());
+                let _ = task.await;
+            }
+        }
     }
 
     fn status(&self) -> std::sync::MutexGuard<'_, Status> {
@@ -283,6 +385,28 @@ impl<T: AwsConfig> Shared<T> {
     pub(crate) fn secret_ids_read(&self) -> Option<Vec<String>> {
         let state = self.refresh.try_lock().ok()?;
         Some(state.cache.keys().map(|k| k.id.clone()).collect())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<T: AwsConfig + Send + Sync + 'static> crate::events::Refreshes for Shared<T> {
+    fn env(&self) -> &str {
+        Shared::env(self)
+    }
+    fn every(&self) -> Duration {
+        Shared::every(self)
+    }
+    fn set_queue_error(&self, error: Option<Arc<Error>>) {
+        Shared::set_queue_error(self, error)
+    }
+    fn secret_ids_read(&self) -> Option<Vec<String>> {
+        Shared::secret_ids_read(self)
+    }
+    fn refresh_changed(
+        &self,
+        changed: BTreeSet<String>,
+    ) -> impl std::future::Future<Output = Result<(), Arc<Error>>> + Send {
+        Shared::refresh_changed(self, changed)
     }
 }
 

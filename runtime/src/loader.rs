@@ -5,33 +5,30 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, SdkConfig};
-use figment::value::Value;
 use figment::{Figment, Provider};
 use tokio::sync::Semaphore;
 
-use crate::decode::{decode_root, DecodeCx};
 use crate::error::{Error, Problem, ProblemKind};
 use crate::fetch::pace::Pacer;
-pub use crate::fetch::pace::{Pacing, SecretReads};
-use crate::fetch::{Fetcher, ParamCache, Reuse, SecretCache};
+use crate::fetch::pace::{Pacing, SecretReads};
+use crate::fetch::Fetcher;
 use crate::origin::Origin;
 use crate::plan::{self, Plan, Targets};
-use crate::provider::AwsLayers;
 use crate::schema::Scope;
+use crate::session::{timeout_error, Session};
 use crate::{AwsConfig, Root};
 
 /// The environment variable naming the env when `.env(..)` is not called.
 pub const ENV_VAR: &str = "AWSCONF_ENV";
 /// The environment variable that turns on offline mode (`1` or `true`).
 pub const OFFLINE_VAR: &str = "AWSCONF_OFFLINE";
-/// The default bound on a whole load: 2 minutes, room for a fleet of 200
-/// processes of 100 parameters each starting at once under Parameter Store's
-/// default 40 calls per second (49 s at the least). A hung call is reported
-/// sooner, by its per-attempt timeouts (see [`crate::timeouts`]).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+use crate::timeouts::DEFAULT_TIMEOUT;
 /// The default number of calls in flight at once to each service (Parameter
 /// Store and Secrets Manager each have their own cap).
 pub const DEFAULT_CONCURRENCY: usize = 10;
+/// The most calls a load keeps in flight per service; a larger
+/// [`concurrency`](Loader::concurrency) is clamped to it.
+pub const MAX_CONCURRENCY: usize = 1_000;
 /// The default bound on pages of one `GetParametersByPath` chain: 10,000 pages
 /// of 10, the 100,000 advanced parameters an account can hold per region (AWS's
 /// Parameter Store quotas), so any prefix fits.
@@ -140,14 +137,20 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// timeout of 3.1 s and a per-attempt timeout of a quarter of this bound, kept
     /// within 1..=10 s (10 s by default): a hung attempt is retried, and a call
     /// whose attempts all hang is reported, naming its API and names, after
-    /// about 30 s, before this bound runs out. See [`timeouts`](crate::timeouts).
+    /// about 30 s, before this bound runs out.
+    ///
+    /// Extreme values never panic: a bound above [`MAX_TIMEOUT`](crate::MAX_TIMEOUT)
+    /// (one day; `Duration::MAX`, say) is clamped to it, and `Duration::ZERO`
+    /// fails every load that has to wait for AWS with a
+    /// [`Timeout`](crate::ProblemKind::Timeout) problem (an offline load, which
+    /// never waits, still loads).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = timeout.min(crate::timeouts::MAX_TIMEOUT);
         self
     }
 
-    /// How many calls may be in flight at once to each service (default 10, at
-    /// least 1).
+    /// How many calls may be in flight at once to each service (default 10,
+    /// clamped to `1..=`[`MAX_CONCURRENCY`]).
     ///
     /// The cap is per service because AWS throttles per service: Parameter Store's
     /// `GetParameters`, `GetParametersByPath` and `GetParameter` share one
@@ -158,7 +161,7 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// and its `BatchGetSecretValue`, then the other 6 `GetParameters` as the
     /// first answers arrive.
     pub fn concurrency(mut self, calls: usize) -> Self {
-        self.concurrency = calls.max(1);
+        self.concurrency = calls.clamp(1, MAX_CONCURRENCY);
         self
     }
 
@@ -193,8 +196,10 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// its first load (its refreshes have their own jitter). Adaptive pacing
     /// already lets a fleet that starts at once load; spreading its starts over a
     /// few seconds also spares the quota that other clients of the account use.
+    /// A spread above [`MAX_START_JITTER`](crate::MAX_START_JITTER) (5 minutes)
+    /// is clamped to it.
     pub fn start_jitter(mut self, spread: Duration) -> Self {
-        self.start_jitter = spread;
+        self.start_jitter = spread.min(crate::timeouts::MAX_START_JITTER);
         self
     }
 
@@ -235,48 +240,88 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// reads changed (cargo feature `events`): the `Live` long-polls this SQS
     /// queue, fed by an EventBridge rule (`awsconf-cli events-rule` prints one),
     /// beside its interval, which becomes a safety net. See
-    /// [`events`](crate::events) for the events and bodies accepted. Grant
+    /// [`Live`](crate::Live#change-events-cargo-feature-events) for the events and
+    /// bodies accepted. Grant
     /// `sqs:ReceiveMessage` and `sqs:DeleteMessage` on the queue
     /// (`awsconf-cli iam-policy --events QUEUE_ARN`). No effect on `load` or
     /// offline.
     #[cfg(feature = "events")]
     pub fn change_events(mut self, queue_url: impl Into<String>) -> Self {
-        let wait = self
-            .events
-            .as_ref()
-            .map_or(crate::events::DEFAULT_WAIT, |e| e.wait);
-        self.events = Some(crate::events::Options {
-            queue_url: queue_url.into(),
-            wait,
-            topic: None,
-        });
+        let events = self.events.get_or_insert_with(Default::default);
+        events.queue_url = queue_url.into();
+        events.topic = None;
         self
     }
 
     /// Like [`change_events`](Self::change_events), for a fleet whose
     /// EventBridge rules send to an SNS topic: at `watch()` the `Live`
-    /// creates an SQS queue of its own (`awsconf-<app>-<env>-<random>`,
-    /// messages kept 10 minutes), lets only the topic send to it, and
-    /// subscribes it with raw message delivery (3 calls); when the last handle
-    /// is dropped it unsubscribes and deletes the queue (2 calls, made by the
-    /// background task, so the tokio runtime must still run). Until the
-    /// queue is set up (retried with backoff) the failure shows in
+    /// creates an SQS queue of its own (`awsconf__<app>__<env>__<random>`, a
+    /// name no other app or env can match, see below; messages kept 10
+    /// minutes), lets only the topic send to it, and subscribes it with raw
+    /// message delivery (3 calls).
+    ///
+    /// It leaves nothing behind: [`Live::close`](crate::Live::close)`.await`
+    /// unsubscribes and deletes the queue (2 calls) before it returns; dropping
+    /// the last handle does the same in the background, and if `main` returns
+    /// (and the tokio runtime goes) before that is done, the runtime's
+    /// shutdown finishes it on a thread of its own (waiting at most 10 s). A
+    /// stop during `CreateQueue` or `Subscribe` looks the queue and
+    /// subscription up and deletes them. A process that is killed leaves its
+    /// queue; the next instance of the same app and env deletes it once its
+    /// heartbeat is older than [`change_topic_staleness`](Self::change_topic_staleness)
+    /// (15 minutes by default).
+    ///
+    /// Until the queue is set up (retried with backoff) the failure shows in
     /// [`Live::last_error`](crate::Live::last_error) and the interval
-    /// refreshes. Grant `sqs:CreateQueue`, `sqs:SetQueueAttributes`,
-    /// `sqs:DeleteQueue`, `sqs:ReceiveMessage` and `sqs:DeleteMessage` on
-    /// `arn:aws:sqs:REGION:ACCOUNT:awsconf-<app>-<env>-*`, and
-    /// `sns:Subscribe` and `sns:Unsubscribe` on the topic.
+    /// refreshes. `awsconf-cli iam-policy --events-topic TOPIC_ARN` prints the
+    /// grants: `sqs:CreateQueue`, `sqs:TagQueue`, `sqs:SetQueueAttributes`,
+    /// `sqs:GetQueueUrl`, `sqs:GetQueueAttributes`, `sqs:ListQueueTags`,
+    /// `sqs:ReceiveMessage`, `sqs:DeleteMessage` and `sqs:DeleteQueue` on
+    /// `arn:aws:sqs:REGION:ACCOUNT:awsconf__<app>__<env>__*`, `sqs:ListQueues`
+    /// (which has no resource), `sns:Unsubscribe` and
+    /// `sns:ListSubscriptionsByTopic` on the topic, and `sns:Subscribe` on it
+    /// only for SQS endpoints of that name pattern.
     #[cfg(feature = "events")]
     pub fn change_topic(mut self, topic_arn: impl Into<String>) -> Self {
-        let wait = self
-            .events
-            .as_ref()
-            .map_or(crate::events::DEFAULT_WAIT, |e| e.wait);
-        self.events = Some(crate::events::Options {
-            queue_url: String::new(),
-            wait,
-            topic: Some(topic_arn.into()),
-        });
+        let events = self.events.get_or_insert_with(Default::default);
+        events.queue_url = String::new();
+        events.topic = Some(topic_arn.into());
+        self
+    }
+
+    /// The least time between two refreshes that change events ask for
+    /// (default 2 s, at most 5 minutes). The first event after a quiet window
+    /// is refreshed at once; events that follow within the window are
+    /// gathered, and refreshed once at its end (re-reading only what holds the
+    /// names they name). So a steady stream of relevant events (a
+    /// `push --apply` of 300 parameters, a tenant map being edited) costs each
+    /// instance at most one refresh per window, and a changed value is served
+    /// at most a window (plus one receive) after its event. A fleet of `N`
+    /// instances under such a stream makes at most `N / window` refreshes a
+    /// second: raise the window for a large fleet (`awsconf-cli cost
+    /// --instances N` shows the quota shares).
+    #[cfg(feature = "events")]
+    pub fn change_events_window(mut self, window: Duration) -> Self {
+        self.events.get_or_insert_with(Default::default).window =
+            window.min(crate::events::MAX_WINDOW);
+        self
+    }
+
+    /// How long a [`change_topic`](Self::change_topic) queue may go without a
+    /// heartbeat before the next instance of the same app and env deletes it
+    /// (and its subscription) as the queue of a process that died without
+    /// deleting it (OOM, `SIGKILL`): default 15 minutes, clamped to
+    /// 2 s..=7 days. Each `Live` tags its queue (`awsconf-heartbeat`, unix
+    /// seconds) at creation and every quarter of this period (`sqs:TagQueue`),
+    /// and sweeps its app and env's queues at setup and once per period
+    /// (`sqs:ListQueues`, `sqs:ListQueueTags`, and for a stale one
+    /// `sns:ListSubscriptionsByTopic`, `sns:Unsubscribe`, `sqs:DeleteQueue`).
+    /// Every instance of an app and env should use the same period; a period
+    /// shorter than an instance's pauses (a stopped container) deletes a
+    /// living instance's queue, which then fails and is set up again.
+    #[cfg(feature = "events")]
+    pub fn change_topic_staleness(mut self, staleness: Duration) -> Self {
+        self.events.get_or_insert_with(Default::default).staleness = staleness;
         self
     }
 
@@ -284,20 +329,13 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// waits for a message (default and most: 20 s; an empty long poll is one
     /// SQS request, so 180 an hour). Shorter waits cost more requests and only
     /// make a dropped `Live` stop polling sooner; receives that find nothing
-    /// are at least 0.5 s apart whatever the wait.
+    /// are at least 0.5 s apart whatever the wait. A longer wait is clamped to
+    /// 20 s; `Duration::ZERO` polls without waiting (0.5 s apart). On its own
+    /// (no [`change_events`](Self::change_events) or
+    /// [`change_topic`](Self::change_topic)) it turns nothing on.
     #[cfg(feature = "events")]
     pub fn change_events_wait(mut self, wait: Duration) -> Self {
-        let wait = wait.min(crate::events::MAX_WAIT);
-        match &mut self.events {
-            Some(e) => e.wait = wait,
-            None => {
-                self.events = Some(crate::events::Options {
-                    queue_url: String::new(),
-                    wait,
-                    topic: None,
-                })
-            }
-        }
+        self.events.get_or_insert_with(Default::default).wait = wait.min(crate::events::MAX_WAIT);
         self
     }
 
@@ -372,6 +410,10 @@ impl<T: AwsConfig + Root> Loader<T> {
 
     /// Loads once, then keeps the config current: see [`Live`](crate::Live). The
     /// first load has the same guarantees as [`load`](Self::load).
+    ///
+    /// `every` is clamped, never a panic: below 10 ms (`Duration::ZERO`) it is
+    /// 10 ms; a huge one (`Duration::MAX`) means no refresh on the interval
+    /// (change events, scheduled rotations and `refresh_now` still refresh).
     pub async fn watch(self, every: Duration) -> Result<crate::Live<T>, Error>
     where
         T: Send + Sync + 'static,
@@ -494,179 +536,6 @@ impl<T: AwsConfig + Root> Loader<T> {
             sdk_config: sdk_config.clone(),
         })
     }
-}
-
-fn timeout_error(type_name: &'static str, env: Option<String>, timeout: Duration) -> Error {
-    let problem = Problem::new(
-        ProblemKind::Timeout,
-        format!(
-            "the load did not finish within {timeout:?}: AWS (or the endpoint) did not answer in time; raise it with .timeout(..) or check the network"
-        ),
-    );
-    Error::new(type_name, env, vec![problem])
-}
-
-/// A load's fixed parts: env, local layers and the AWS clients.
-pub(crate) struct Session<T> {
-    /// The change-events queue, taken by the `Live`.
-    #[cfg(feature = "events")]
-    queue: Option<crate::events::Queue>,
-    layers: Figment,
-    timeout: Duration,
-    env: String,
-    scope: Scope,
-    fetcher: Option<Fetcher>,
-    _config: PhantomData<fn() -> T>,
-}
-
-/// The result of one successful run.
-pub(crate) struct Loaded<T> {
-    pub config: T,
-    pub origins: Vec<Origin>,
-    /// A hash of every value the config was built from: equal fingerprints, equal
-    /// configs. Holds no secret.
-    pub fingerprint: u64,
-    pub secrets: SecretCache,
-    /// The parameter values read, for the next event-driven refresh of a `Live`.
-    pub params: ParamCache,
-}
-
-#[cfg(feature = "events")]
-impl<T: AwsConfig> Session<T> {
-    /// The change-events queue and what the config reads, for a `Live`.
-    pub(crate) fn take_queue(&mut self) -> Option<(crate::events::Queue, crate::events::Watched)> {
-        let mut queue = self.queue.take()?;
-        if let Some(topic) = &mut queue.topic {
-            topic.queue_name =
-                crate::events::topic_queue_name(T::schema().app.unwrap_or("app"), &self.env);
-        }
-        Some((queue, crate::events::Watched::of(T::schema(), &self.scope)))
-    }
-}
-
-impl<T: AwsConfig> Session<T> {
-    /// The env this session loads.
-    pub(crate) fn env(&self) -> &str {
-        &self.env
-    }
-
-    /// [`run`](Self::run) within the load's timeout.
-    pub(crate) async fn run_bounded(
-        &self,
-        cache: Option<&SecretCache>,
-        reuse: Option<&Reuse<'_>>,
-    ) -> Result<Loaded<T>, Error> {
-        use tracing::Instrument;
-        let span =
-            tracing::debug_span!("awsconf.load", config = T::schema().type_name, env = %self.env);
-        match tokio::time::timeout(self.timeout, self.run(cache, reuse).instrument(span)).await {
-            Ok(result) => result,
-            Err(_) => Err(timeout_error(
-                T::schema().type_name,
-                Some(self.env.clone()),
-                self.timeout,
-            )),
-        }
-    }
-
-    /// Fetches (reusing unchanged secrets from `cache`, and after a change
-    /// event the parameters `reuse` says did not change), merges the layers and
-    /// decodes: the complete config, or every problem.
-    pub(crate) async fn run(
-        &self,
-        cache: Option<&SecretCache>,
-        reuse: Option<&Reuse<'_>>,
-    ) -> Result<Loaded<T>, Error> {
-        let schema = T::schema();
-        let mut targets = Targets::default();
-        plan::walk(schema, &self.scope, None, &mut targets);
-        let aws = match &self.fetcher {
-            None => AwsLayers::offline(),
-            Some(fetcher) => {
-                tracing::debug!(
-                    params = targets.params.len(),
-                    maps = targets.maps.len(),
-                    secrets = targets.secrets.len(),
-                    "awsconf: fetching"
-                );
-                let fetched = fetcher.fetch(&mut targets, cache, reuse).await;
-                AwsLayers::build(&targets, fetched)
-            }
-        };
-        let env = Some(self.env.clone());
-        let AwsLayers {
-            params,
-            secrets,
-            facts,
-            mut problems,
-            secrets_cache,
-            params_read,
-        } = aws;
-        let figment = Figment::new()
-            .merge(params)
-            .merge(secrets)
-            .merge(self.layers.clone());
-        let root: Value = match figment.extract() {
-            Ok(v) => v,
-            Err(err) => {
-                // figment's message quotes the line that failed to parse, which
-                // may hold a secret: name the layer and position only, and keep
-                // no source error that would print the line.
-                for e in err {
-                    problems.push(Problem::new(
-                        ProblemKind::Layer,
-                        format!(
-                            "a local layer could not be read: {}",
-                            crate::redact::layer_error(&e)
-                        ),
-                    ));
-                }
-                return Err(Error::new(schema.type_name, env, problems));
-            }
-        };
-        let fingerprint = fingerprint(&root);
-        let dict = match &root {
-            Value::Dict(_, d) => Some(d),
-            _ => None,
-        };
-        let mut cx = DecodeCx {
-            figment,
-            facts,
-            problems: Vec::new(),
-            origins: Vec::new(),
-        };
-        let config = decode_root::<T>(self.scope.clone(), dict, &mut cx);
-        problems.extend(cx.problems);
-        match config {
-            Some(config) if problems.is_empty() => Ok(Loaded {
-                config,
-                origins: cx.origins,
-                fingerprint,
-                secrets: secrets_cache,
-                params: params_read,
-            }),
-            _ => Err(Error::new(schema.type_name, env, problems)),
-        }
-    }
-}
-
-/// Hashes a value tree through its serde form, streamed into the hasher.
-fn fingerprint(value: &Value) -> u64 {
-    use std::hash::Hasher;
-    struct HashWriter(std::collections::hash_map::DefaultHasher);
-    impl std::io::Write for HashWriter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.write(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut w = HashWriter(std::collections::hash_map::DefaultHasher::new());
-    // A Value always serializes; on the impossible error the hash is still usable.
-    let _ = serde_json::to_writer(&mut w, value);
-    w.0.finish()
 }
 
 fn env_flag(name: &str) -> bool {

@@ -155,7 +155,7 @@ impl Origin {
                 ]
             })
             .collect();
-        crate::tools::table(&["field", "value", "layer", "where"], &rows)
+        crate::table::table(&["field", "value", "layer", "where"], &rows)
     }
 }
 

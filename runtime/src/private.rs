@@ -127,3 +127,11 @@ pub const fn max(a: usize, b: usize) -> usize {
         b
     }
 }
+
+/// Whether awsconf reads `body` as a change event it acts on (an EventBridge
+/// or SNS-wrapped Parameter Store or Secrets Manager event), for the tests
+/// that check AWS's shapes end to end. Not an API.
+#[cfg(feature = "events")]
+pub fn is_change_event(body: &str) -> bool {
+    crate::events::parse(body).is_ok()
+}

@@ -11,6 +11,8 @@ use secrecy::ExposeSecret;
 
 use crate::error::{Problem, ProblemKind};
 use crate::fetch::{Fetched, ParamCache, ParamValue, SecretCache, SecretPayload, SecretValue};
+use crate::limits::SECRET_MAX_BYTES;
+use crate::location::Location;
 use crate::plan::{secrets_by_ref, ParamTarget, SecretRef, SecretTarget, Targets};
 use crate::walk::Home;
 
@@ -18,8 +20,6 @@ use crate::walk::Home;
 pub const PARAMETER_STORE: &str = "AWS Parameter Store";
 /// The name of the Secrets Manager layer's metadata.
 pub const SECRETS_MANAGER: &str = "AWS Secrets Manager";
-/// Secrets Manager's limit on a secret value.
-pub const SECRET_MAX_BYTES: usize = 65_536;
 
 /// Is this metadata one of awsconf's AWS layers?
 pub(crate) fn is_aws(md: &Metadata) -> bool {
@@ -249,7 +249,7 @@ impl AwsLayers {
         self.problems.push(
             Problem::new(kind, message)
                 .field(crate::fetch::summarize_fields(&paths))
-                .location(format!("secret {}", secret.id)),
+                .at(Location::secret(&secret.id)),
         );
     }
 
@@ -261,7 +261,7 @@ impl AwsLayers {
         self.problems.push(
             Problem::new(ProblemKind::Invalid, message)
                 .field(f.field_path.clone())
-                .location(format!("secret {}", secret.id)),
+                .at(Location::secret(&secret.id)),
         );
     }
 }

@@ -208,6 +208,7 @@ pub(crate) fn key_list(keys: &[String]) -> String {
 
 /// `message` with every occurrence of `value` replaced, for messages from a
 /// party (AWS, the emulator) that may echo a value we sent.
+#[cfg(any(test, feature = "tools"))]
 pub(crate) fn scrub(message: &str, value: &str) -> String {
     if value.len() < 4 {
         message.to_string()

@@ -24,7 +24,23 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::SdkConfig;
+use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
+use aws_smithy_runtime_api::client::retries::classifiers::{
+    ClassifyRetry, RetryAction, RetryClassifierPriority, RetryReason,
+};
+use aws_smithy_types::retry::ErrorKind;
 
+/// The default bound on a whole load: 2 minutes, room for a fleet of 200
+/// processes of 100 parameters each starting at once under Parameter Store's
+/// default 40 calls per second (49 s at the least). A hung call is reported
+/// sooner, by its per-attempt timeouts (below).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+/// The longest `.timeout(..)` a load keeps: one day. A longer one (even
+/// `Duration::MAX`) is clamped to it.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+/// The longest `.start_jitter(..)` a load keeps: 5 minutes. A longer one is
+/// clamped to it.
+pub const MAX_START_JITTER: Duration = Duration::from_secs(300);
 /// The connect timeout set on the clients when the `SdkConfig` leaves it unset.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 /// The shortest per-attempt timeout awsconf sets (for loads with a short `.timeout(..)`).
@@ -36,6 +52,15 @@ pub const MAX_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// `SdkConfig` leaves it unset.
 pub fn default_attempt_timeout(load_timeout: Duration) -> Duration {
     (load_timeout / 4).clamp(MIN_ATTEMPT_TIMEOUT, MAX_ATTEMPT_TIMEOUT)
+}
+
+/// The instant `after` from now, or as far as an `Instant` reaches (about
+/// a century on) when that overflows: never a panic.
+pub(crate) fn deadline(after: Duration) -> std::time::Instant {
+    let now = std::time::Instant::now();
+    now.checked_add(after)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(now)
 }
 
 /// The caller's timeouts, with every unset one filled in.
@@ -65,7 +90,7 @@ pub(crate) fn ssm_client(sdk_config: &SdkConfig, load_timeout: Duration) -> aws_
     let config = aws_sdk_ssm::config::Builder::from(sdk_config)
         .timeout_config(client_timeouts(sdk_config.timeout_config(), load_timeout))
         .retry_config(client_retries(sdk_config.retry_config()))
-        .retry_classifier(crate::fetch::pace::ThrottlingRetriedByAwsconf)
+        .retry_classifier(ThrottlingRetriedByAwsconf)
         .build();
     aws_sdk_ssm::Client::from_conf(config)
 }
@@ -79,9 +104,39 @@ pub(crate) fn secrets_client(
     let config = aws_sdk_secretsmanager::config::Builder::from(sdk_config)
         .timeout_config(client_timeouts(sdk_config.timeout_config(), load_timeout))
         .retry_config(client_retries(sdk_config.retry_config()))
-        .retry_classifier(crate::fetch::pace::ThrottlingRetriedByAwsconf)
+        .retry_classifier(ThrottlingRetriedByAwsconf)
         .build();
     aws_sdk_secretsmanager::Client::from_conf(config)
+}
+
+/// Tells the SDK not to retry a throttling error itself: awsconf re-issues it,
+/// paced, until the load's deadline. Runs after the SDK's own classifiers and
+/// forbids only what they classified as throttling.
+#[derive(Debug)]
+pub(crate) struct ThrottlingRetriedByAwsconf;
+
+impl ClassifyRetry for ThrottlingRetriedByAwsconf {
+    fn classify_retry(&self, _ctx: &InterceptorContext) -> RetryAction {
+        RetryAction::NoActionIndicated
+    }
+
+    fn classify_retry_v2(&self, _ctx: &InterceptorContext, previous: &RetryAction) -> RetryAction {
+        match previous {
+            RetryAction::RetryIndicated(RetryReason::RetryableError {
+                kind: ErrorKind::ThrottlingError,
+                ..
+            }) => RetryAction::RetryForbidden,
+            _ => RetryAction::NoActionIndicated,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "awsconf: throttling is retried by awsconf"
+    }
+
+    fn priority(&self) -> RetryClassifierPriority {
+        RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
+    }
 }
 
 #[cfg(test)]
@@ -132,6 +187,13 @@ mod tests {
         let t = client_timeouts(Some(&user), Duration::from_secs(30));
         assert_eq!(t.connect_timeout(), Some(Duration::from_millis(3100)));
         assert_eq!(t.operation_attempt_timeout(), Some(Duration::from_secs(20)));
+    }
+
+    #[test]
+    fn a_deadline_never_overflows() {
+        let now = std::time::Instant::now();
+        assert!(deadline(Duration::MAX) > now + Duration::from_secs(86_400));
+        assert!(deadline(Duration::ZERO) >= now);
     }
 
     #[test]

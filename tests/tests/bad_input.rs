@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use awsconf::figment::providers::{Format, Toml};
-use awsconf::{AwsConfig, ProblemKind};
+use awsconf::{AwsConfig, Location, ProblemKind};
 use awsconf_tests::{moto, problems, sdk_config, unique_env, Seed};
 use serde::Deserialize;
 
@@ -72,7 +72,7 @@ async fn every_bad_value_and_missing_parameter_is_reported_at_once() {
     assert!(err
         .problems()
         .iter()
-        .all(|p| p.field_path().is_some() && p.location_name().is_some()));
+        .all(|p| p.field_path().is_some() && p.location().is_some()));
     let kinds: Vec<ProblemKind> = err.problems().iter().map(|p| p.kind()).collect();
     assert_eq!(
         kinds.iter().filter(|k| **k == ProblemKind::Missing).count(),
@@ -152,9 +152,14 @@ async fn endpoint_not_running_is_a_clear_connection_problem_not_a_hang() {
         "{err}"
     );
     assert!(p.message().contains("Connection refused"), "{err}");
+    // The call's four names, typed, shown under their common prefix.
+    let Some(Location::Parameters { names }) = p.location() else {
+        panic!("{err}");
+    };
+    assert_eq!(names.len(), 4, "{names:?}");
     assert_eq!(
-        p.location_name(),
-        Some(format!("/{env}/nums/{{a,b,c,d}}").as_str())
+        p.location().map(ToString::to_string),
+        Some(format!("/{env}/nums/{{a,b,c,d}}"))
     );
     assert!(
         std::error::Error::source(p).is_some(),

@@ -454,10 +454,24 @@ async fn malformed_messages_are_deleted_and_logged_without_their_body() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(proxy.count("GetParameters"), gets, "no reload");
     let logs = logs();
-    assert!(
-        logs.contains("not an AWS change event (body not shown)"),
-        "each malformed message is logged"
-    );
+    // Rate-limited: one warning a minute per queue, with the count.
+    let warnings: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("not AWS change events (body not shown") && l.contains(&f.url))
+        .collect();
+    assert_eq!(warnings.len(), 1, "one warning: {warnings:?}");
+    // More malformed messages within the minute: no more warning.
+    for _ in 0..20 {
+        send(&f.url, &format!("still not json {marker}")).await;
+    }
+    drained(&f.url).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let logs = crate::logs();
+    let warnings = logs
+        .lines()
+        .filter(|l| l.contains("not AWS change events (body not shown") && l.contains(&f.url))
+        .count();
+    assert_eq!(warnings, 1, "25 malformed messages, one warning a minute");
     // awsconf's own lines (the SDK's TRACE lines show SQS answers as they are).
     let ours: Vec<&str> = logs.lines().filter(|l| l.contains(" awsconf::")).collect();
     assert!(!ours.is_empty());
@@ -902,11 +916,13 @@ async fn the_printed_rules_route_declared_changes_to_the_queue_in_eventbridge() 
                 .filter_map(|m| m.body),
         );
     }
-    let changes: Vec<awsconf::events::Change> = bodies
-        .iter()
-        .map(|b| awsconf::events::parse(b).expect("an AWS event"))
-        .collect();
-    assert_eq!(changes.len(), routed.len(), "{changes:?}");
+    assert_eq!(bodies.len(), routed.len(), "{bodies:?}");
+    for body in &bodies {
+        assert!(
+            awsconf::__private::is_change_event(body),
+            "not read as a change event: {body}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -954,6 +970,12 @@ async fn iam_policy_with_events_adds_receive_and_delete_on_the_queue() {
         &statements,
         without["Statement"].as_array().expect("statements")
     );
+    // The library's own builder says the same as the CLI, DescribeSecret included.
+    assert_eq!(
+        awsconf::iam::policy_with_events::<Shop>("prod", "us-east-1", "123456789012", QUEUE_ARN),
+        with
+    );
+    assert!(with.to_string().contains("secretsmanager:DescribeSecret"));
 
     let (code, _, err) = shop_cli(&[
         "--env",
@@ -1108,7 +1130,7 @@ async fn change_topic_gives_each_live_a_queue_of_its_own_and_deletes_it_on_drop(
     let a = watch().await.unwrap_or_else(|e| panic!("{e}"));
     let b = watch().await.unwrap_or_else(|e| panic!("{e}"));
     within_soon("both subscribed", || subscriptions(&topic) == 2).await;
-    let prefix = format!("awsconf-ev-{}-", f.env);
+    let prefix = format!("awsconf__ev__{}__", f.env);
     assert_eq!(queues(&prefix).await.len(), 2, "one queue per Live");
     // Setting up costs 3 calls per Live: CreateQueue, SetQueueAttributes, Subscribe.
     assert_eq!(proxy.count("CreateQueue"), 2);
@@ -1171,23 +1193,58 @@ async fn iam_policy_with_events_topic_grants_the_lives_own_queues_and_the_topic(
     assert_eq!(code, 0, "{err}");
     let policy: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     let statements = policy["Statement"].as_array().expect("statements");
+    let queues = "arn:aws:sqs:us-east-1:123456789012:awsconf__shop__prod__*";
     assert_eq!(
-        statements[statements.len() - 2..],
+        statements[statements.len() - 4..],
         [
             serde_json::json!({
                 "Sid": "OwnChangeEventQueues",
                 "Effect": "Allow",
-                "Action": ["sqs:CreateQueue", "sqs:SetQueueAttributes", "sqs:ReceiveMessage",
-                           "sqs:DeleteMessage", "sqs:DeleteQueue"],
-                "Resource": "arn:aws:sqs:us-east-1:123456789012:awsconf-shop-prod-*"
+                "Action": ["sqs:CreateQueue", "sqs:TagQueue", "sqs:SetQueueAttributes",
+                           "sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:ListQueueTags",
+                           "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:DeleteQueue"],
+                "Resource": queues
+            }),
+            serde_json::json!({
+                "Sid": "FindStaleChangeEventQueues",
+                "Effect": "Allow",
+                "Action": "sqs:ListQueues",
+                "Resource": "*"
             }),
             serde_json::json!({
                 "Sid": "SubscribeToChangeEvents",
                 "Effect": "Allow",
-                "Action": ["sns:Subscribe", "sns:Unsubscribe"],
+                "Action": "sns:Subscribe",
+                "Resource": topic,
+                "Condition": {
+                    "StringEquals": {"sns:Protocol": "sqs"},
+                    "StringLike": {"sns:Endpoint": queues}
+                }
+            }),
+            serde_json::json!({
+                "Sid": "UnsubscribeFromChangeEvents",
+                "Effect": "Allow",
+                "Action": ["sns:Unsubscribe", "sns:ListSubscriptionsByTopic"],
                 "Resource": topic
             }),
         ]
+    );
+    // Exactly one app and env: not env `prod-eu`, `prod.eu`, not app `shop-prod`.
+    let (_, out, _) = shop_cli(&[
+        "--env",
+        "prod-eu",
+        "iam-policy",
+        "--account",
+        "123456789012",
+        "--region",
+        "us-east-1",
+        "--events-topic",
+        topic,
+    ])
+    .await;
+    assert!(
+        out.contains("awsconf__shop__prod-eu__*") && !out.contains("awsconf__shop__prod__*"),
+        "{out}"
     );
     let (code, _, err) = shop_cli(&[
         "--env",
@@ -1238,7 +1295,10 @@ async fn a_live_dropped_during_an_event_refresh_still_deletes_its_queue() {
     drop(live);
     within_soon("unsubscribed after the drop", || subscriptions(&topic) == 0).await;
     let start = Instant::now();
-    while !queues(&format!("awsconf-ev-{}-", f.env)).await.is_empty() {
+    while !queues(&format!("awsconf__ev__{}__", f.env))
+        .await
+        .is_empty()
+    {
         assert!(start.elapsed() < SOON, "the queue is still there");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -1345,4 +1405,148 @@ async fn a_change_event_rereads_only_the_batch_or_map_that_holds_the_name() {
     proxy.reset_stats();
     live.refresh_now().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(proxy.count("GetParameters"), 3, "{:?}", proxy.counts());
+}
+
+#[tokio::test]
+async fn a_steady_stream_of_events_costs_at_most_one_refresh_per_window() {
+    let f = fixture("stream").await;
+    let proxy = Proxy::start(moto()).expect("proxy");
+    let live = f.watch(&proxy.endpoint(), HOUR).await;
+    let gets = proxy.count("GetParameters");
+    // 10 relevant events a second for 6 s, each after a new value: a push of
+    // 60 parameters, say, as one instance sees it.
+    let started = Instant::now();
+    let mut last = 0;
+    for i in 0..60u16 {
+        last = 9000 + i;
+        f.seed.param(&f.port_name(), &last.to_string()).await;
+        send(&f.url, &parameter_change(&f.port_name(), "Update")).await;
+        let next = started + Duration::from_millis(100 * u64::from(i + 1));
+        tokio::time::sleep(next.saturating_duration_since(Instant::now())).await;
+    }
+    let sent = started.elapsed();
+    // The last value is served within the window (2 s) and a receive.
+    let served = within_soon("the last value", || live.get().port == last).await;
+    let refreshes = proxy.count("GetParameters") - gets;
+    eprintln!(
+        "60 events over {sent:?}: {refreshes} refreshes; the last value served {served:?} after its event"
+    );
+    let windows = (sent.as_secs_f64() + served.as_secs_f64()) / 2.0;
+    assert!(
+        refreshes as f64 <= windows.ceil() + 1.0,
+        "{refreshes} refreshes over {windows:.1} windows of 2 s"
+    );
+    assert!(live.last_error().is_none());
+    assert_no_canary(&f.canary, &live);
+}
+
+#[tokio::test]
+async fn delete_message_batch_entry_failures_are_retried_then_reported() {
+    let f = fixture("delfail").await;
+    let proxy = Proxy::start(moto()).expect("proxy");
+    let live = f.watch(&proxy.endpoint(), HOUR).await;
+    let failed = r#"[{"Id":"0","Code":"InternalError","SenderFault":false,"Message":"injected"}]"#;
+    proxy.add_rule(
+        awsconf_tests::Rule::always(
+            Some("DeleteMessageBatch"),
+            awsconf_tests::Fault::RewriteAnswer {
+                field: "Failed".into(),
+                json: failed.into(),
+            },
+        )
+        .times(1),
+    );
+    f.seed.param(&f.port_name(), "6100").await;
+    send(&f.url, &parameter_change(&f.port_name(), "Update")).await;
+    within_soon("the new port", || live.get().port == 6100).await;
+    within_soon("the retry", || proxy.count("DeleteMessageBatch") == 2).await;
+    let deletes: Vec<serde_json::Value> = proxy
+        .requests()
+        .into_iter()
+        .filter(|r| r.op == "DeleteMessageBatch")
+        .map(|r| serde_json::from_str(&r.body).unwrap_or_default())
+        .collect();
+    assert_eq!(deletes[1]["Entries"].as_array().map(Vec::len), Some(1));
+    assert_eq!(deletes[1]["Entries"][0]["Id"], "0");
+
+    // Failing again past the retry: reported.
+    proxy.add_rule(awsconf_tests::Rule::always(
+        Some("DeleteMessageBatch"),
+        awsconf_tests::Fault::RewriteAnswer {
+            field: "Failed".into(),
+            json: failed.into(),
+        },
+    ));
+    f.seed.param(&f.port_name(), "6200").await;
+    send(&f.url, &parameter_change(&f.port_name(), "Update")).await;
+    within_soon("the next port", || live.get().port == 6200).await;
+    within_soon("the report", || {
+        logs().lines().any(|l| {
+            l.contains("SQS did not delete some change events")
+                && l.contains(&f.url)
+                && l.contains("InternalError")
+        })
+    })
+    .await;
+    assert_no_canary(&f.canary, &live);
+}
+
+#[tokio::test]
+async fn a_subscription_confirmation_for_the_lives_topic_is_confirmed() {
+    let f = fixture("confirm").await;
+    let topic = xml_text(
+        &sns_call(&[("Action", "CreateTopic"), ("Name", &unique_env("confirm"))]),
+        "TopicArn",
+    );
+    let proxy = Proxy::start(moto()).expect("proxy");
+    let live = App::loader()
+        .env(&f.env)
+        .sdk_config(&sdk_config(&proxy.endpoint()))
+        .change_topic(&topic)
+        .watch(HOUR)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    within_soon("subscribed", || subscriptions(&topic) == 1).await;
+    let own = queues(&format!("awsconf__ev__{}__", f.env)).await;
+    assert_eq!(own.len(), 1);
+    let confirmation = |topic: &str, token: &str| {
+        serde_json::json!({
+            "Type": "SubscriptionConfirmation",
+            "MessageId": "1",
+            "Token": token,
+            "TopicArn": topic,
+            "Message": "You have chosen to subscribe to the topic ...",
+            "SubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription",
+            "Timestamp": "2026-12-02T10:00:00.000Z",
+        })
+        .to_string()
+    };
+    // Another topic's: left unconfirmed.
+    send(
+        &own[0],
+        &confirmation("arn:aws:sns:us-east-1:999999999999:other", "tok-other"),
+    )
+    .await;
+    send(&own[0], &confirmation(&topic, "tok-ours-123")).await;
+    let confirms = || -> Vec<String> {
+        proxy
+            .requests()
+            .into_iter()
+            .filter(|r| r.body.contains("Action=ConfirmSubscription"))
+            .map(|r| r.body)
+            .collect()
+    };
+    within_soon("ConfirmSubscription sent", || !confirms().is_empty()).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sent = confirms();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].contains("Token=tok-ours-123"), "{}", sent[0]);
+    assert!(
+        !logs().contains("SubscriptionConfirmation without"),
+        "not dropped as malformed"
+    );
+    live.close().await;
+    assert!(queues(&format!("awsconf__ev__{}__", f.env))
+        .await
+        .is_empty());
 }

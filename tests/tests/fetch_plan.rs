@@ -5,7 +5,7 @@
 
 #![allow(dead_code)]
 
-use awsconf::plan::PlannedCall;
+use awsconf::PlannedCall;
 use awsconf::{AwsConfig, SecretString};
 use std::time::Duration;
 

@@ -115,6 +115,7 @@ async fn push_stores_secret_containers_as_securestrings_and_check_flags_plain_on
         PushOptions {
             apply: true,
             overwrite: false,
+            ..Default::default()
         },
         &mut progress,
     )

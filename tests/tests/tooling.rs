@@ -11,7 +11,7 @@ use awsconf::figment::providers::{Env, Format, Toml};
 use awsconf::tools::{
     self, CostInputs, FindingKind, FleetInputs, PushError, PushOptions, PushStatus, Severity,
 };
-use awsconf::{AwsConfig, ExposeSecret, SecretString};
+use awsconf::{AwsConfig, ExposeSecret, Location, SecretString};
 use awsconf_tests::{moto, sdk_config, unique_env, Proxy, Seed};
 
 #[derive(AwsConfig, Debug)]
@@ -135,23 +135,26 @@ async fn check_reports_what_would_not_load_and_what_has_drifted() {
     // 5 database + log-level, debug, timeout-ms + acme's plan and seats.
     assert_eq!(report.declared_parameters, 10);
     assert_eq!(report.declared_secrets, 3);
-    let found: Vec<(Severity, FindingKind, Option<&str>, Option<&str>)> = report
+    let found: Vec<(Severity, FindingKind, Option<&str>, Option<Location>)> = report
         .findings
         .iter()
-        .map(|f| {
-            (
-                f.severity,
-                f.kind,
-                f.field.as_deref(),
-                f.location.as_deref(),
-            )
-        })
+        .map(|f| (f.severity, f.kind, f.field.as_deref(), f.location.clone()))
         .collect();
-    let port = format!("/{env}/tool/database/port");
-    let stripe = format!("secret {env}/tool/stripe");
-    let password = format!("/{env}/tool/database/password");
-    let legacy = format!("/{env}/tool/legacy-flag");
-    let extra = format!("/{env}/tool/tenants/acme/extra");
+    let port = Location::Parameter {
+        name: format!("/{env}/tool/database/port"),
+    };
+    let stripe = Location::Secret {
+        id: format!("{env}/tool/stripe"),
+    };
+    let password = Location::Parameter {
+        name: format!("/{env}/tool/database/password"),
+    };
+    let legacy = Location::Parameter {
+        name: format!("/{env}/tool/legacy-flag"),
+    };
+    let extra = Location::Parameter {
+        name: format!("/{env}/tool/tenants/acme/extra"),
+    };
     assert_eq!(
         found,
         vec![
@@ -159,31 +162,31 @@ async fn check_reports_what_would_not_load_and_what_has_drifted() {
                 Severity::Error,
                 FindingKind::Invalid,
                 Some("database.port"),
-                Some(port.as_str())
+                Some(port.clone())
             ),
             (
                 Severity::Error,
                 FindingKind::Missing,
                 Some("stripe_key"),
-                Some(stripe.as_str())
+                Some(stripe.clone())
             ),
             (
                 Severity::Warning,
                 FindingKind::NotSecureString,
                 Some("database.password"),
-                Some(password.as_str())
+                Some(password.clone())
             ),
             (
                 Severity::Warning,
                 FindingKind::Undeclared,
                 None,
-                Some(legacy.as_str())
+                Some(legacy.clone())
             ),
             (
                 Severity::Warning,
                 FindingKind::Undeclared,
                 None,
-                Some(extra.as_str())
+                Some(extra.clone())
             ),
         ],
         "{table}"
@@ -195,7 +198,8 @@ async fn check_reports_what_would_not_load_and_what_has_drifted() {
     );
 
     // Fixed: it loads; the drift stays, and only --strict fails on it.
-    seed.param(&port, "5432").await;
+    seed.param(&format!("/{env}/tool/database/port"), "5432")
+        .await;
     seed.secret(&format!("{env}/tool/stripe"), CANARIES[1])
         .await;
     let report = tools::check::<ToolConfig>(&env, &sdk_config(moto())).await;
@@ -390,6 +394,7 @@ async fn template_then_push_bootstraps_an_env_that_loads_and_checks_clean() {
         PushOptions {
             apply: true,
             overwrite: false,
+            ..Default::default()
         },
         &mut |done, total| ticks.push((done, total)),
     )
@@ -427,6 +432,73 @@ async fn template_then_push_bootstraps_an_env_that_loads_and_checks_clean() {
 }
 
 #[tokio::test]
+async fn push_refuses_a_mistyped_key_and_names_the_field_it_meant() {
+    let env = unique_env("typo");
+    let sdk = sdk_config(moto());
+    let seed = Seed::new();
+    let dir = std::env::temp_dir().join(format!("awsconf-typo-{env}"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("local.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "log_level = \"debug\"\nstripe_key = \"{}\"\ndb_user = \"app\"\n\
+             db_password = \"{}\"\n\n[database]\nhots = \"h1\"\nport = 1\n\
+             replicas = [\"x\"]\npassword = \"{}\"\n",
+            CANARIES[1], CANARIES[2], CANARIES[0]
+        ),
+    )
+    .expect("write the file");
+    let file = path.to_str().expect("a UTF-8 path");
+
+    for apply in [&[][..], &["--apply"][..]] {
+        let mut args = vec!["--env", &env, "push", file];
+        args.extend_from_slice(apply);
+        let (code, out, err) = cli(&args, &sdk).await;
+        assert_ne!(code, 0, "a mistyped key must fail the push: {out}{err}");
+        assert!(
+            err.contains("unknown key `database.hots`: did you mean `database.host`?"),
+            "{err}"
+        );
+        assert!(err.contains("nothing was pushed"), "{err}");
+    }
+    // Nothing was written, not even the keys that were right.
+    let port = seed
+        .ssm
+        .get_parameter()
+        .name(format!("/{env}/tool/database/port"))
+        .send()
+        .await;
+    assert!(port.is_err(), "a refused push must write nothing");
+
+    // The flag pushes the rest and lists the key it skipped.
+    let (code, out, err) = cli(
+        &[
+            "--env",
+            &env,
+            "push",
+            file,
+            "--apply",
+            "--allow-unknown-keys",
+        ],
+        &sdk,
+    )
+    .await;
+    assert!(out.contains("unknown key `database.hots`"), "{out}{err}");
+    // Asked for explicitly: the rest is written and the push succeeds.
+    assert_eq!(code, 0, "{out}{err}");
+    let port = seed
+        .ssm
+        .get_parameter()
+        .name(format!("/{env}/tool/database/port"))
+        .send()
+        .await
+        .expect("pushed");
+    assert_eq!(port.parameter.and_then(|p| p.value).as_deref(), Some("1"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
 async fn push_is_a_dry_run_by_default_and_overwrites_only_when_asked() {
     let env = unique_env("push");
     let sdk = sdk_config(moto());
@@ -446,7 +518,13 @@ async fn push_is_a_dry_run_by_default_and_overwrites_only_when_asked() {
                 &sdk,
                 &text,
                 "local.toml",
-                PushOptions { apply, overwrite },
+                PushOptions {
+                    apply,
+                    overwrite,
+                    // `typo_key` is skipped and listed (refused by default:
+                    // `push_refuses_a_mistyped_key_and_names_the_field_it_meant`).
+                    allow_unknown_keys: true,
+                },
                 &mut |_, _| {},
             )
             .await
@@ -477,17 +555,17 @@ async fn push_is_a_dry_run_by_default_and_overwrites_only_when_asked() {
         &serde_json::to_string(&applied).unwrap_or_default(),
     );
     assert_eq!(applied.count(&PushStatus::Created), 7, "{table}");
-    let kinds: BTreeMap<&str, &str> = applied
+    let kinds: BTreeMap<String, &str> = applied
         .items
         .iter()
-        .map(|i| (i.target.as_str(), i.kind.as_str()))
+        .map(|i| (i.target.to_string(), i.kind.as_str()))
         .collect();
     assert_eq!(
-        kinds[format!("/{env}/tool/database/password").as_str()],
+        kinds[&format!("/{env}/tool/database/password")],
         "SecureString"
     );
     assert_eq!(
-        kinds[format!("/{env}/tool/database/replicas").as_str()],
+        kinds[&format!("/{env}/tool/database/replicas")],
         "StringList"
     );
     let param = |name: String| {
@@ -1077,4 +1155,48 @@ async fn the_cli_future_is_send_and_runs_on_a_spawned_task() {
         out.starts_with("cost of ToolConfig: 1000 loads a month"),
         "{out}"
     );
+}
+
+#[tokio::test]
+async fn the_clis_env_is_checked_as_the_loader_checks_it() {
+    let sdk = sdk_config(moto());
+    for env in ["prod*", "prod/eu", "aws-prod", ""] {
+        let (code, out, err) = cli(
+            &[
+                "--env",
+                env,
+                "iam-policy",
+                "--account",
+                "123456789012",
+                "--region",
+                "us-east-1",
+            ],
+            &sdk,
+        )
+        .await;
+        assert_eq!(code, awsconf::cli::EXIT_USAGE, "{env}: {out}");
+        assert!(out.is_empty(), "{env}: no policy printed: {out}");
+        assert!(err.starts_with(&format!("error: env `{env}` ")), "{err}");
+    }
+    let (_, _, err) = cli(
+        &["--env", "prod*", "iam-policy", "--account", "123456789012"],
+        &sdk,
+    )
+    .await;
+    assert!(err.contains("contains `*`"), "{err}");
+    // A name SSM allows passes, dots included.
+    let (code, out, _) = cli(
+        &[
+            "--env",
+            "prod.eu",
+            "iam-policy",
+            "--account",
+            "123456789012",
+            "--region",
+            "us-east-1",
+        ],
+        &sdk,
+    )
+    .await;
+    assert_eq!(code, 0, "{out}");
 }

@@ -17,6 +17,7 @@ use figment::Figment;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Problem, ProblemKind};
+use crate::location::Location;
 use crate::origin::{Origin, Source};
 use crate::provider::FetchFacts;
 use crate::schema::{Field, Kind, Schema, Scope};
@@ -95,7 +96,7 @@ impl<'a> Decoder<'a> {
             self.problem(
                 Problem::new(ProblemKind::Limit, message)
                     .field(path)
-                    .location(in_problem),
+                    .at(in_problem),
             );
             return None;
         }
@@ -124,7 +125,7 @@ impl<'a> Decoder<'a> {
                 self.problem(
                     Problem::new(ProblemKind::Invalid, message)
                         .field(path)
-                        .location(in_problem),
+                        .at(in_problem),
                 );
                 None
             }
@@ -165,7 +166,7 @@ impl<'a> Decoder<'a> {
                     self.problem(
                         Problem::new(ProblemKind::Missing, err.0)
                             .field(path)
-                            .location(home.to_string()),
+                            .at(&home),
                     );
                     None
                 }
@@ -188,7 +189,7 @@ impl<'a> Decoder<'a> {
         self.problem(
             Problem::new(ProblemKind::Missing, message)
                 .field(path)
-                .location(home.to_string()),
+                .at(&home),
         );
         None
     }
@@ -207,9 +208,9 @@ impl<'a> Decoder<'a> {
 
     /// The source a present value came from, named through its figment
     /// metadata, and the location a problem with it names.
-    fn origin(&self, value: &Value, field: &Field, home: &Home) -> (Source, String) {
+    fn origin(&self, value: &Value, field: &Field, home: &Home) -> (Source, Location) {
         let Some(md) = self.cx.figment.get_metadata(value.tag()) else {
-            return (Source::Absent, home.to_string());
+            return (Source::Absent, home.into());
         };
         if crate::provider::is_aws(md) {
             let source = match home {
@@ -222,7 +223,7 @@ impl<'a> Decoder<'a> {
                     version_id: self.cx.facts.secret_versions.get(id).cloned(),
                 },
             };
-            return (source, home.to_string());
+            return (source, home.into());
         }
         let keys = self.scope.field_keys(field);
         let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
@@ -246,7 +247,7 @@ impl<'a> Decoder<'a> {
             name: md.name.to_string(),
             location: Some(location),
         };
-        (source, in_problem)
+        (source, Location::layer(in_problem))
     }
 
     /// A secret read into a struct of the user's: if the struct's `Debug`
@@ -286,7 +287,7 @@ impl<'a> Decoder<'a> {
         self.problem(
             Problem::new(ProblemKind::WouldLeak, message)
                 .field(self.scope.field_path(field))
-                .location(home.to_string()),
+                .at(&home),
         );
         None
     }
@@ -356,7 +357,7 @@ impl<'a> Decoder<'a> {
         self.problem(
             Problem::new(ProblemKind::Invalid, message)
                 .field(path)
-                .location(origin),
+                .at(origin),
         );
     }
 }

@@ -4,9 +4,8 @@
 pub(crate) mod pace;
 pub(crate) mod secrets;
 pub(crate) mod ssm;
-mod summary;
 
-pub(crate) use summary::{common_prefix, summarize, summarize_fields};
+pub(crate) use crate::summary::{common_prefix, summarize, summarize_fields};
 
 /// The problem for a field whose service was compiled out.
 #[cfg(any(not(feature = "ssm"), not(feature = "secretsmanager")))]
@@ -157,7 +156,7 @@ impl Fetcher {
         cache: Option<&SecretCache>,
         reuse: Option<&Reuse<'_>>,
     ) -> Fetched {
-        let retry_until = std::time::Instant::now() + self.timeout.mul_f64(pace::RETRY_SHARE);
+        let retry_until = crate::timeouts::deadline(self.timeout.mul_f64(pace::RETRY_SHARE));
         let this = Fetcher {
             retry_until: Some(retry_until),
             ..self.clone()

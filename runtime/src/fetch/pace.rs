@@ -47,13 +47,8 @@ use std::future::Future;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_runtime_api::client::retries::classifiers::{
-    ClassifyRetry, RetryAction, RetryClassifierPriority, RetryReason,
-};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use aws_smithy_types::retry::ErrorKind;
 use tokio::sync::{Notify, Semaphore};
 
 use super::{traced, Fetcher};
@@ -161,50 +156,8 @@ pub(crate) fn unit() -> f64 {
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// The error codes AWS throttles with.
-pub(crate) fn is_throttling_code(code: &str) -> bool {
-    matches!(
-        code,
-        "ThrottlingException"
-            | "Throttling"
-            | "TooManyRequestsException"
-            | "RequestLimitExceeded"
-            | "ThrottledException"
-    )
-}
-
 pub(crate) fn is_throttling<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
-    err.code().is_some_and(is_throttling_code)
-}
-
-/// Tells the SDK not to retry a throttling error itself: awsconf re-issues it,
-/// paced, until the load's deadline. Runs after the SDK's own classifiers and
-/// forbids only what they classified as throttling.
-#[derive(Debug)]
-pub(crate) struct ThrottlingRetriedByAwsconf;
-
-impl ClassifyRetry for ThrottlingRetriedByAwsconf {
-    fn classify_retry(&self, _ctx: &InterceptorContext) -> RetryAction {
-        RetryAction::NoActionIndicated
-    }
-
-    fn classify_retry_v2(&self, _ctx: &InterceptorContext, previous: &RetryAction) -> RetryAction {
-        match previous {
-            RetryAction::RetryIndicated(RetryReason::RetryableError {
-                kind: ErrorKind::ThrottlingError,
-                ..
-            }) => RetryAction::RetryForbidden,
-            _ => RetryAction::NoActionIndicated,
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        "awsconf: throttling is retried by awsconf"
-    }
-
-    fn priority(&self) -> RetryClassifierPriority {
-        RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
-    }
+    err.code().is_some_and(crate::aws_error::is_throttling_code)
 }
 
 /// One service's pacing: a window of calls in flight and, once AWS has
@@ -534,9 +487,9 @@ impl Fetcher {
                 Err(err) if is_throttling(&err) => {
                     let wait = backoff(attempt);
                     let in_time = reissue
-                        && self
-                            .retry_until
-                            .is_some_and(|until| Instant::now() + wait < until);
+                        && self.retry_until.is_some_and(|until| {
+                            Instant::now().checked_add(wait).is_some_and(|t| t < until)
+                        });
                     if !in_time {
                         return Err(err);
                     }

@@ -20,6 +20,7 @@ use super::pace::{is_throttling, SecretReads};
 use super::{Fetcher, SecretCache, SecretPayload, SecretValue};
 use crate::aws_error::{classify, service_problem, Call};
 use crate::error::{Problem, ProblemKind};
+use crate::location::Location;
 use crate::plan::{SecretRef, BATCH_SECRETS_MAX};
 
 /// What the secret calls produced.
@@ -73,7 +74,7 @@ fn no_value(id: &str) -> Problem {
         ProblemKind::Unavailable,
         "the secret has no value (neither SecretString nor SecretBinary); put one with PutSecretValue",
     )
-    .location(format!("secret {id}"))
+    .at(Location::secret(id))
 }
 
 #[cfg(feature = "secretsmanager")]
@@ -319,7 +320,7 @@ impl Fetcher {
                         &Call {
                             action: "secretsmanager:BatchGetSecretValue",
                             resource: "*".to_string(),
-                            what: format!("secrets {}", ids.join(", ")),
+                            what: Some(Location::secrets(ids.clone())),
                             fields: String::new(),
                         },
                     );
@@ -331,7 +332,7 @@ impl Fetcher {
                                 problem.message()
                             ),
                         )
-                        .location(format!("secrets {}", ids.join(", ")));
+                        .at(Location::secrets(ids.clone()));
                     }
                     out.failed.extend(ids.iter().cloned());
                     out.problems.push(problem);
@@ -378,7 +379,7 @@ impl Fetcher {
                 ProblemKind::Aws,
                 "BatchGetSecretValue returned neither a value nor an error for this secret",
             )
-            .location(format!("secret {id}"));
+            .at(Location::secret(&id));
             out.fail(&id, problem);
         }
         out
@@ -432,7 +433,7 @@ impl Fetcher {
                 let call = Call {
                     action: "secretsmanager:GetSecretValue",
                     resource: self.secret_arn(&secret.id),
-                    what: format!("secret {}", secret.id),
+                    what: Some(Location::secret(&secret.id)),
                     fields: String::new(),
                 };
                 out.fail(&secret.id, classify(err, &call));
@@ -443,7 +444,7 @@ impl Fetcher {
 
     /// One secret's error, from the `Errors` list or a `GetSecretValue` failure.
     fn entry_error(&self, out: &mut SecretsResult, secret: &SecretRef, code: &str, msg: &str) {
-        let location = format!("secret {}", secret.id);
+        let location = Location::secret(&secret.id);
         match code {
             "ResourceNotFoundException" => {
                 out.absent.insert(
@@ -456,18 +457,18 @@ impl Fetcher {
                     ProblemKind::Unavailable,
                     "the secret is marked for deletion; restore it with RestoreSecret or point the field at another secret",
                 )
-                .location(location);
+                .at(location);
                 out.fail(&secret.id, problem);
             }
             _ => {
                 let call = Call {
                     action: "secretsmanager:GetSecretValue",
                     resource: self.secret_arn(&secret.id),
-                    what: location.clone(),
+                    what: Some(location.clone()),
                     fields: String::new(),
                 };
                 let (kind, message) = service_problem(code, msg, &call);
-                out.fail(&secret.id, Problem::new(kind, message).location(location));
+                out.fail(&secret.id, Problem::new(kind, message).at(location));
             }
         }
     }
@@ -489,7 +490,7 @@ impl Fetcher {
             .chain(pinned.into_iter().map(|s| s.id));
         for id in ids {
             let problem = super::disabled("secretsmanager", &format!("secret {id}"))
-                .location(format!("secret {id}"));
+                .at(Location::secret(&id));
             out.fail(&id, problem);
         }
         out

@@ -8,6 +8,7 @@ use aws_sdk_ssm::types::{Parameter, ParameterType};
 use super::{common_prefix, summarize, summarize_fields, Fetcher, ParamValue};
 use crate::aws_error::{classify, Call};
 use crate::error::{Problem, ProblemKind};
+use crate::location::Location;
 use crate::plan::{MapTarget, ParamBatch, BY_PATH_MAX_RESULTS, GET_PARAMETERS_MAX};
 
 /// The result of one `GetParameters` batch.
@@ -65,7 +66,7 @@ impl Fetcher {
                     &Call {
                         action: "ssm:GetParameters",
                         resource: self.ssm_arn(&common_prefix(&plain)),
-                        what: summarize(&names),
+                        what: Some(Location::parameters(names.clone())),
                         fields: summarize_fields(&fields),
                     },
                 ))
@@ -84,7 +85,7 @@ impl Fetcher {
         let call = Call {
             action: "ssm:GetParametersByPath",
             resource: self.ssm_arn(&format!("{}*", map.prefix)),
-            what: path.clone(),
+            what: Some(Location::Path { path: path.clone() }),
             fields: map.field_path.clone(),
         };
         let mut values = BTreeMap::new();
@@ -124,7 +125,7 @@ impl Fetcher {
             ),
         )
         .field(map.field_path.clone())
-        .location(path))
+        .at(Location::Path { path }))
     }
 }
 

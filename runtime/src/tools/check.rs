@@ -17,6 +17,8 @@ use aws_config::SdkConfig;
 use aws_sdk_ssm::types::ParameterType;
 use serde::Serialize;
 
+use crate::location::Location;
+
 use super::{leaves, root_scope, table, Home, Leaf};
 use crate::aws_error::{classify, Call};
 use crate::error::{Problem, ProblemKind};
@@ -92,8 +94,9 @@ pub struct Finding {
     pub kind: FindingKind,
     /// The dotted Rust path of the field, when the finding concerns one.
     pub field: Option<String>,
-    /// The SSM name or `secret <id>`.
-    pub location: Option<String>,
+    /// The parameter or secret (in JSON, as its text: the SSM name or
+    /// `secret <id>`).
+    pub location: Option<Location>,
     /// What is wrong, in plain words.
     pub message: String,
 }
@@ -102,7 +105,7 @@ impl Finding {
     fn new(
         kind: FindingKind,
         field: Option<String>,
-        location: Option<String>,
+        location: Option<Location>,
         message: String,
     ) -> Finding {
         Finding {
@@ -123,7 +126,7 @@ impl Finding {
         Finding::new(
             kind,
             p.field_path().map(str::to_string),
-            p.location_name().map(str::to_string),
+            p.location().cloned(),
             p.message().to_string(),
         )
     }
@@ -199,7 +202,9 @@ impl CheckReport {
                     },
                     f.kind.label().to_string(),
                     f.field.clone().unwrap_or_else(|| "-".into()),
-                    f.location.clone().unwrap_or_else(|| "-".into()),
+                    f.location
+                        .as_ref()
+                        .map_or_else(|| "-".into(), Location::to_string),
                     f.message.clone(),
                 ]
             })
@@ -234,7 +239,7 @@ pub async fn check<T: AwsConfig + Root>(env: &str, sdk_config: &SdkConfig) -> Ch
             findings.push(Finding::new(
                 FindingKind::NotListed,
                 None,
-                problem.location_name().map(str::to_string),
+                problem.location().cloned(),
                 format!(
                     "{}; undeclared parameters and parameter types were not checked",
                     problem.message()
@@ -273,7 +278,7 @@ pub async fn check<T: AwsConfig + Root>(env: &str, sdk_config: &SdkConfig) -> Ch
             findings.push(Finding::new(
                 FindingKind::NotSecureString,
                 Some(leaf.field_path.clone()),
-                Some(name.clone()),
+                Some(Location::parameter(name)),
                 format!(
                     "declared as {} but stored as a {} parameter, unencrypted; re-create it as a SecureString",
                     leaf.field.type_name,
@@ -290,7 +295,7 @@ pub async fn check<T: AwsConfig + Root>(env: &str, sdk_config: &SdkConfig) -> Ch
             findings.push(Finding::new(
                 FindingKind::Undeclared,
                 None,
-                Some(name.clone()),
+                Some(Location::parameter(name)),
                 format!(
                     "present in Parameter Store but no field of {} declares it",
                     schema.type_name
@@ -342,7 +347,7 @@ async fn list(
     let call = Call {
         action: "ssm:GetParametersByPath",
         resource: crate::arn::parameter(&region, "{account}", &format!("/{env}/{app}/*")),
-        what: path.clone(),
+        what: Some(Location::Path { path: path.clone() }),
         fields: String::new(),
     };
     let mut out = BTreeMap::new();
@@ -375,5 +380,5 @@ async fn list(
             MAX_LISTING_PAGES * 10
         ),
     )
-    .location(path))
+    .at(Location::Path { path }))
 }

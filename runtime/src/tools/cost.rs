@@ -109,8 +109,14 @@ impl CostEstimate {
             let n = self.inputs.map_entries;
             format!(", {n} entr{} per map", if n == 1 { "y" } else { "ies" })
         };
+        // Say where the default's number comes from.
+        let assumed = if self.inputs.loads_per_month == CostInputs::default().loads_per_month {
+            " (the default: one a minute for 30 days)"
+        } else {
+            ""
+        };
         let mut out = format!(
-            "cost of {}: {} loads a month{per_map}; {} parameters ({}), {} secret{}\n\
+            "cost of {}: {} loads a month{assumed}{per_map}; {} parameters ({}), {} secret{}\n\
              per load: {} Parameter Store call{}, {} Secrets Manager call{}\n",
             self.config,
             self.inputs.loads_per_month,
@@ -539,24 +545,9 @@ pub fn events_comparison<T: AwsConfig + Root>(inputs: &EventsCostInputs) -> Even
     }
 }
 
-/// AWS's default quota, per account and region, on the calls that read
-/// Parameter Store: `GetParameter`, `GetParameters` and `GetParametersByPath`
-/// share 40 transactions per second ("standard throughput"; higher throughput
-/// raises it, at a cost). Source: "AWS Systems Manager endpoints and quotas",
-/// <https://docs.aws.amazon.com/general/latest/gr/ssm.html>, and "Increasing or
-/// resetting Parameter Store throughput",
-/// <https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-throughput.html>.
-pub const PARAMETER_STORE_GET_TPS: f64 = 40.0;
-/// Secrets Manager's `DescribeSecret` quota: 40,000 requests per second per
-/// account and region. Source: "AWS Secrets Manager quotas",
-/// <https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html>.
-pub const DESCRIBE_SECRET_TPS: f64 = 40_000.0;
-/// Secrets Manager's `GetSecretValue` quota: 10,000 requests per second per
-/// account and region (same source as [`DESCRIBE_SECRET_TPS`]).
-pub const GET_SECRET_VALUE_TPS: f64 = 10_000.0;
-/// Secrets Manager's `BatchGetSecretValue` quota: 100 requests per second per
-/// account and region, not adjustable (same source as [`DESCRIBE_SECRET_TPS`]).
-pub const BATCH_GET_SECRET_VALUE_TPS: f64 = 100.0;
+pub use crate::quota::{
+    BATCH_GET_SECRET_VALUE_TPS, DESCRIBE_SECRET_TPS, GET_SECRET_VALUE_TPS, PARAMETER_STORE_GET_TPS,
+};
 /// [`fleet_load`] warns when a fleet's refreshes take more than this share of
 /// a quota: what is left must carry every start, deploy and other client of
 /// the account.
@@ -748,7 +739,7 @@ mod tests {
         let table = estimate.to_table();
         assert!(
             table.starts_with(
-                "cost of Flat: 43200 loads a month; 1 parameters (standard), 0 secrets\n"
+                "cost of Flat: 43200 loads a month (the default: one a minute for 30 days); 1 parameters (standard), 0 secrets\n"
             ),
             "{table}"
         );

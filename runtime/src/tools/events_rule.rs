@@ -36,31 +36,13 @@ use crate::{arn, AwsConfig, Root};
 pub const SECRET_WRITE_EVENTS: [&str; 3] =
     ["PutSecretValue", "UpdateSecret", "UpdateSecretVersionStage"];
 
-/// The name prefix of the queues `Loader::change_topic` creates for `app` in
-/// `env`: `awsconf-<app>-<env>-`, characters SQS refuses as `-`, at most 67
-/// characters (a queue name holds 80; 12 random hex digits follow).
-pub fn topic_queue_prefix(app: &str, env: &str) -> String {
-    let clean = |s: &str| -> String {
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect()
-    };
-    let mut stem = format!("awsconf-{}-{}", clean(app), clean(env));
-    stem.truncate(80 - 13);
-    stem.push('-');
-    stem
-}
-
 /// The statements a `Live` with `Loader::change_topic(topic_arn)` needs beyond
-/// the load policy: its own queues (`awsconf-<app>-<env>-*`: create, set the
-/// policy, receive, delete messages, delete) and the topic (subscribe,
-/// unsubscribe).
+/// the load policy: its own queues (`awsconf__<app>__<env>__*`, a pattern no
+/// other app or env matches: create and tag, set the policy, receive, delete
+/// messages, delete; look up, read the tags and creation time of, the queues
+/// the stale sweep finds), `sqs:ListQueues` (which has no resource), the topic
+/// (unsubscribe, list its subscriptions) and `sns:Subscribe` on it only for
+/// SQS endpoints of that pattern.
 pub fn change_topic_statements<T: AwsConfig + Root>(
     env: &str,
     region: &str,
@@ -68,18 +50,19 @@ pub fn change_topic_statements<T: AwsConfig + Root>(
     topic_arn: &str,
 ) -> Vec<Value> {
     let schema = T::schema();
-    let prefix = topic_queue_prefix(schema.app.unwrap_or("app"), env);
-    let queues = format!(
-        "arn:{}:sqs:{region}:{account}:{prefix}*",
-        arn::partition(region).id
-    );
+    let prefix = crate::topic_queue::prefix(schema.app.unwrap_or("app"), env);
+    let queues = arn::queue(region, account, &format!("{prefix}*"));
     vec![
         json!({
             "Sid": "OwnChangeEventQueues",
             "Effect": "Allow",
             "Action": [
                 "sqs:CreateQueue",
+                "sqs:TagQueue",
                 "sqs:SetQueueAttributes",
+                "sqs:GetQueueUrl",
+                "sqs:GetQueueAttributes",
+                "sqs:ListQueueTags",
                 "sqs:ReceiveMessage",
                 "sqs:DeleteMessage",
                 "sqs:DeleteQueue",
@@ -87,9 +70,25 @@ pub fn change_topic_statements<T: AwsConfig + Root>(
             "Resource": queues,
         }),
         json!({
+            "Sid": "FindStaleChangeEventQueues",
+            "Effect": "Allow",
+            "Action": "sqs:ListQueues",
+            "Resource": "*",
+        }),
+        json!({
             "Sid": "SubscribeToChangeEvents",
             "Effect": "Allow",
-            "Action": ["sns:Subscribe", "sns:Unsubscribe"],
+            "Action": "sns:Subscribe",
+            "Resource": topic_arn,
+            "Condition": {
+                "StringEquals": {"sns:Protocol": "sqs"},
+                "StringLike": {"sns:Endpoint": queues},
+            },
+        }),
+        json!({
+            "Sid": "UnsubscribeFromChangeEvents",
+            "Effect": "Allow",
+            "Action": ["sns:Unsubscribe", "sns:ListSubscriptionsByTopic"],
             "Resource": topic_arn,
         }),
     ]
@@ -132,10 +131,7 @@ impl QueueArn {
     }
 
     fn arn(&self) -> String {
-        format!(
-            "arn:{}:sqs:{}:{}:{}",
-            self.partition, self.region, self.account, self.name
-        )
+        arn::queue_in(&self.partition, &self.region, &self.account, &self.name)
     }
 }
 
@@ -199,12 +195,7 @@ pub fn events_rule<T: AwsConfig + Root>(env: &str, queue: &QueueArn) -> Value {
             }),
         ));
     }
-    let rule_arn = |name: &str| {
-        format!(
-            "arn:{}:events:{}:{}:rule/{name}",
-            queue.partition, queue.region, queue.account
-        )
-    };
+    let rule_arn = |name: &str| arn::rule(&queue.partition, &queue.region, &queue.account, name);
     let source_arns: Vec<String> = rules.iter().map(|(name, _)| rule_arn(name)).collect();
     let queue_arn = queue.arn();
     json!({
@@ -251,12 +242,7 @@ fn secret_matchers(all: &[Leaf], queue: &QueueArn) -> Vec<Value> {
         .collect();
     let mut exact: BTreeSet<String> = BTreeSet::new();
     let mut prefixes: BTreeSet<String> = BTreeSet::new();
-    let arn_prefix = format!(
-        "arn:{}:secretsmanager:{}:{}:secret:",
-        arn::partition(&queue.region).id,
-        queue.region,
-        queue.account
-    );
+    let arn_prefix = arn::secrets_prefix(&queue.region, &queue.account);
     for id in ids {
         if let Some((before, _)) = id.split_once('*') {
             if id.starts_with("arn:") {

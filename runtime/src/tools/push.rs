@@ -11,20 +11,34 @@
 //! - A dry run by default ([`PushOptions::apply`] writes). An existing parameter or
 //!   secret is never replaced without [`PushOptions::overwrite`].
 //! - It never destroys what no field owns:
-//!   - fields that read one key of a JSON secret (`key = "password"`) are merged
+//!   - fields that read one key of a JSON secret (`key = "password"`), and a
+//!     whole-secret field whose value is a table (a struct such as
+//!     `credentials: DbCredentials` with `username` and `password`), are merged
 //!     into the secret's JSON object, and every other key (an RDS secret's
-//!     `engine`, `host`, `port`, `dbname`) is kept; the report lists the kept
-//!     keys ([`PushItem::kept_keys`]). A secret that is not a JSON object is
-//!     [`Refused`](PushStatus::Refused) rather than replaced;
+//!     `engine`, `host`, `port`, `dbname`) is kept; the report, dry run
+//!     included, lists the kept keys ([`PushItem::kept_keys`]). A secret that
+//!     is not a JSON object is [`Refused`](PushStatus::Refused) rather than
+//!     replaced. Only a whole-secret field holding text (`SecretString`) or
+//!     bytes replaces the secret whole: it owns all of it;
+//!   - a secret whose `AWSCURRENT` version moved between push's read and its
+//!     write (a rotation, another writer) is not written: push checks the
+//!     version with `DescribeSecret` right before `PutSecretValue` and reports
+//!     [`Refused`](PushStatus::Refused), so a rotated password is never
+//!     reverted to the file's older one;
 //!   - a `SecureString` is never overwritten by a field that would store it as
-//!     plain text ([`Refused`](PushStatus::Refused));
+//!     plain text ([`Refused`](PushStatus::Refused)), and an overwritten one keeps
+//!     its KMS key: push reads it with `DescribeParameters` and sends it back as
+//!     `KeyId` (without that, AWS would re-encrypt it under `aws/ssm`, readable
+//!     by anyone with `ssm:GetParameter`); when the key cannot be read nothing
+//!     is written;
 //!   - a value that is already there is not written again
 //!     ([`Unchanged`](PushStatus::Unchanged)): a rerun is a no-op.
 //! - Values are never printed or put in an error, only names.
 //!
 //! To compare and merge, a push reads what is there first: it needs
 //! `ssm:GetParameters` (with decryption, so `kms:Decrypt` for customer-managed
-//! keys), `secretsmanager:GetSecretValue` and `secretsmanager:DescribeSecret`,
+//! keys), `ssm:DescribeParameters` (for a SecureString's key),
+//! `secretsmanager:GetSecretValue` and `secretsmanager:DescribeSecret`,
 //! besides the writes (`ssm:PutParameter`, `secretsmanager:PutSecretValue`,
 //! `secretsmanager:CreateSecret`).
 //!
@@ -44,6 +58,7 @@ use serde::Serialize;
 use super::{leaves, root_scope, table, Home, Leaf};
 use crate::aws_error::{classify, Call};
 use crate::error::ProblemKind;
+use crate::location::Location;
 use crate::plan::GET_PARAMETERS_MAX;
 use crate::schema::{Field, Kind, Schema, Scope};
 use crate::{AwsConfig, Root};
@@ -55,6 +70,12 @@ pub struct PushOptions {
     pub apply: bool,
     /// Replace parameters and secrets that exist. Without it they are left alone.
     pub overwrite: bool,
+    /// Push a file with keys that are no field of the config, skipping them
+    /// (listed in [`PushReport::unknown_keys`]). Without it such a file is
+    /// refused ([`PushError::UnknownKeys`]) and nothing is written: a mistyped
+    /// key (`hots` for `host`) would otherwise push everything else and leave
+    /// the env unable to load.
+    pub allow_unknown_keys: bool,
 }
 
 /// What happened, or would happen, to one parameter or secret.
@@ -112,8 +133,9 @@ impl PushStatus {
 /// One parameter or secret of a push.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PushItem {
-    /// The SSM name, or `secret <id>`.
-    pub target: String,
+    /// The parameter or secret (in JSON, as its text: the SSM name or
+    /// `secret <id>`).
+    pub target: Location,
     /// `String`, `StringList`, `SecureString`, `secret` or `secret (binary)`.
     pub kind: String,
     /// The fields whose values it holds.
@@ -187,7 +209,7 @@ impl PushReport {
                     status.push_str(&format!("; keeps keys {}", i.kept_keys.join(", ")));
                 }
                 vec![
-                    i.target.clone(),
+                    i.target.to_string(),
                     i.kind.clone(),
                     i.fields.join(", "),
                     status,
@@ -225,6 +247,19 @@ pub enum PushError {
         /// The offline load's problems (secrets redacted, as always).
         error: crate::Error,
     },
+    /// Keys of the file that are no field of the config, each with the field
+    /// it probably meant; nothing was pushed (see
+    /// [`PushOptions::allow_unknown_keys`]).
+    #[error("{source_name} has keys that are no field of {config}, so nothing was pushed:\n  - {}", unknown_lines(.keys))]
+    UnknownKeys {
+        /// The file's name, for the message.
+        source_name: String,
+        /// The config's type name.
+        config: &'static str,
+        /// Each unknown key (a dotted path) and the nearest field name at
+        /// that level, when one is close.
+        keys: Vec<(String, Option<String>)>,
+    },
     /// Values that Parameter Store or Secrets Manager cannot hold as given.
     #[error("{source_name} holds values that cannot be pushed:\n  - {}", .problems.join("\n  - "))]
     Unpushable {
@@ -253,8 +288,9 @@ enum Payload {
 struct SecretDraft {
     id: String,
     payload: Payload,
-    /// Only `key = "..."` fields set this secret: their keys are merged into the
-    /// secret's JSON object, and every other key of it is kept.
+    /// The fields set keys of a JSON object (`key = "..."` fields, or a
+    /// whole-secret table): they are merged into the secret's JSON object, and
+    /// every other key of it is kept.
     merge: bool,
     fields: Vec<String>,
 }
@@ -275,6 +311,14 @@ pub async fn push<T: AwsConfig + Root>(
     would_load::<T>(env, toml, source_name).await?;
     let mut unknown_keys = Vec::new();
     unknown(schema, &dict, &mut Vec::new(), &mut unknown_keys);
+    if !unknown_keys.is_empty() && !options.allow_unknown_keys {
+        return Err(PushError::UnknownKeys {
+            source_name: source_name.to_string(),
+            config: schema.type_name,
+            keys: unknown_keys,
+        });
+    }
+    let unknown_keys = unknown_keys.into_iter().map(|(key, _)| key).collect();
     let Drafts {
         params,
         secrets,
@@ -290,6 +334,23 @@ pub async fn push<T: AwsConfig + Root>(
 
     let aws = Aws::new(sdk_config);
     let mut current_params = aws.current_params(&params).await;
+    // SecureStrings to overwrite: their KMS keys, to send back.
+    let secure: Vec<String> = params
+        .iter()
+        .filter(|p| {
+            p.kind == ParameterType::SecureString
+                && matches!(
+                    current_params.get(&p.name),
+                    Some(Ok(Some((ParameterType::SecureString, _))))
+                )
+        })
+        .map(|p| p.name.clone())
+        .collect();
+    let mut key_ids = if options.apply && options.overwrite && !secure.is_empty() {
+        aws.key_ids(&secure).await
+    } else {
+        BTreeMap::new()
+    };
     let mut current_secrets = BTreeMap::new();
     for s in &secrets {
         current_secrets.insert(s.id.clone(), aws.current_secret(&s.id).await);
@@ -307,7 +368,8 @@ pub async fn push<T: AwsConfig + Root>(
         let current = current_params
             .remove(&p.name)
             .unwrap_or_else(|| Err("not checked".into()));
-        items.push(writes.param(p, current).await);
+        let key_id = key_ids.remove(&p.name);
+        items.push(writes.param(p, current, key_id).await);
     }
     for s in secrets {
         let current = current_secrets
@@ -379,8 +441,19 @@ enum CurrentSecret {
     Absent,
     /// It exists, with no value in `AWSCURRENT`.
     NoValue,
-    Text(secrecy::SecretString),
-    Binary(secrecy::SecretBox<Vec<u8>>),
+    /// Its `AWSCURRENT` value, and that version's id.
+    Text(secrecy::SecretString, Option<String>),
+    Binary(secrecy::SecretBox<Vec<u8>>, Option<String>),
+}
+
+impl CurrentSecret {
+    /// The `AWSCURRENT` version that was read.
+    fn version(&self) -> Option<&str> {
+        match self {
+            CurrentSecret::Text(_, v) | CurrentSecret::Binary(_, v) => v.as_deref(),
+            CurrentSecret::Absent | CurrentSecret::NoValue => None,
+        }
+    }
 }
 
 /// The clients of a push.
@@ -430,7 +503,7 @@ impl Aws {
                     let call = Call {
                         action: "ssm:GetParameters",
                         resource: crate::arn::parameter(&self.region, "{account}", &batch[0]),
-                        what: String::new(),
+                        what: None,
                         fields: String::new(),
                     };
                     let message = classify(err, &call).message().to_string();
@@ -449,18 +522,22 @@ impl Aws {
         let call = |action| Call {
             action,
             resource: crate::arn::secret(&self.region, "{account}", id),
-            what: String::new(),
+            what: None,
             fields: String::new(),
         };
         let result = self.sm.get_secret_value().secret_id(id).send().await;
         match result {
-            Ok(answer) => Ok(match (answer.secret_string(), answer.secret_binary()) {
-                (Some(text), _) => CurrentSecret::Text(text.to_string().into()),
-                (None, Some(blob)) => {
-                    CurrentSecret::Binary(secrecy::SecretBox::new(Box::new(blob.as_ref().to_vec())))
-                }
-                (None, None) => CurrentSecret::NoValue,
-            }),
+            Ok(answer) => {
+                let version = answer.version_id().map(str::to_string);
+                Ok(match (answer.secret_string(), answer.secret_binary()) {
+                    (Some(text), _) => CurrentSecret::Text(text.to_string().into(), version),
+                    (None, Some(blob)) => CurrentSecret::Binary(
+                        secrecy::SecretBox::new(Box::new(blob.as_ref().to_vec())),
+                        version,
+                    ),
+                    (None, None) => CurrentSecret::NoValue,
+                })
+            }
             Err(err) if err.code() == Some("ResourceNotFoundException") => {
                 // No secret, or a secret with no value in AWSCURRENT yet.
                 match self.sm.describe_secret().secret_id(id).send().await {
@@ -479,13 +556,83 @@ impl Aws {
         }
     }
 
-    async fn put_parameter(&self, p: &ParamDraft, exists: bool) -> PushStatus {
+    /// The KMS key of each SecureString among `names` (`DescribeParameters`);
+    /// `Err` is why it could not be read.
+    async fn key_ids(&self, names: &[String]) -> BTreeMap<String, Result<Option<String>, String>> {
+        use aws_sdk_ssm::types::ParameterStringFilter;
+        let mut out = BTreeMap::new();
+        for batch in names.chunks(GET_PARAMETERS_MAX) {
+            let filter = ParameterStringFilter::builder()
+                .key("Name")
+                .option("Equals")
+                .set_values(Some(batch.to_vec()))
+                .build()
+                .ok();
+            let mut found: BTreeMap<String, Option<String>> = BTreeMap::new();
+            let mut token: Option<String> = None;
+            let mut failed = None;
+            for _ in 0..crate::DEFAULT_MAX_PAGES {
+                let result = match filter.clone() {
+                    Some(filter) => {
+                        self.ssm
+                            .describe_parameters()
+                            .parameter_filters(filter)
+                            .set_next_token(token.take())
+                            .send()
+                            .await
+                    }
+                    // Key and values are set, so the build cannot fail.
+                    None => break,
+                };
+                match result {
+                    Ok(answer) => {
+                        for m in answer.parameters() {
+                            if let Some(name) = m.name() {
+                                found.insert(name.to_string(), m.key_id().map(str::to_string));
+                            }
+                        }
+                        token = answer.next_token().map(str::to_string);
+                        if token.is_none() {
+                            break;
+                        }
+                    }
+                    Err(err) => {
+                        let call = Call {
+                            action: "ssm:DescribeParameters",
+                            resource: "*".into(),
+                            what: None,
+                            fields: String::new(),
+                        };
+                        failed = Some(classify(err, &call).message().to_string());
+                        break;
+                    }
+                }
+            }
+            for n in batch {
+                let key = match (&failed, found.remove(n)) {
+                    (Some(why), _) => Err(format!("its KMS key could not be read ({why}); nothing written, so it is not re-encrypted under aws/ssm")),
+                    (None, Some(key)) => Ok(key),
+                    (None, None) => Err("its KMS key could not be read (DescribeParameters did not list it); nothing written, so it is not re-encrypted under aws/ssm".into()),
+                };
+                out.insert(n.clone(), key);
+            }
+        }
+        out
+    }
+
+    async fn put_parameter(
+        &self,
+        p: &ParamDraft,
+        exists: bool,
+        key_id: Option<&str>,
+    ) -> PushStatus {
         let result = self
             .ssm
             .put_parameter()
             .name(&p.name)
             .value(&p.text)
             .r#type(p.kind.clone())
+            .set_key_id(key_id.map(str::to_string))
             .overwrite(exists)
             .send()
             .await;
@@ -497,13 +644,48 @@ impl Aws {
                 let call = Call {
                     action: "ssm:PutParameter",
                     resource: crate::arn::parameter(&self.region, "{account}", &p.name),
-                    what: String::new(),
+                    what: None,
                     fields: String::new(),
                 };
                 PushStatus::Failed {
                     message: crate::redact::scrub(classify(err, &call).message(), &p.text),
                 }
             }
+        }
+    }
+
+    /// `Some(refusal)` when the secret's `AWSCURRENT` version is no longer
+    /// `read` (the version push read): a rotation or another writer moved it.
+    async fn moved_since_read(&self, id: &str, read: &str) -> Option<PushStatus> {
+        let now = match self.sm.describe_secret().secret_id(id).send().await {
+            Ok(answer) => answer.version_ids_to_stages().and_then(|m| {
+                m.iter()
+                    .find(|(_, stages)| stages.iter().any(|s| s == "AWSCURRENT"))
+                    .map(|(v, _)| v.clone())
+            }),
+            Err(err) => {
+                let call = Call {
+                    action: "secretsmanager:DescribeSecret",
+                    resource: crate::arn::secret(&self.region, "{account}", id),
+                    what: None,
+                    fields: String::new(),
+                };
+                return Some(PushStatus::Failed {
+                    message: format!(
+                        "could not check that the secret is unchanged since it was read, so nothing was written: {}",
+                        classify(err, &call).message()
+                    ),
+                });
+            }
+        };
+        match now {
+            Some(now) if now == read => None,
+            now => Some(PushStatus::Refused {
+                reason: format!(
+                    "the secret changed after push read it (AWSCURRENT moved from version {read} to {}: a rotation or another writer); nothing written, so the newer value stays; run push again",
+                    now.as_deref().unwrap_or("none")
+                ),
+            }),
         }
     }
 
@@ -552,7 +734,7 @@ impl Aws {
                 let call = Call {
                     action,
                     resource: crate::arn::secret(&self.region, "{account}", id),
-                    what: String::new(),
+                    what: None,
                     fields: String::new(),
                 };
                 let (_, text) = crate::aws_error::service_problem(
@@ -631,13 +813,13 @@ fn merged_secret(
     };
     let mut object = match current {
         CurrentSecret::Absent | CurrentSecret::NoValue => serde_json::Map::new(),
-        CurrentSecret::Binary(_) => {
+        CurrentSecret::Binary(..) => {
             return Err(
                 "the secret is SecretBinary, and the file sets keys of a JSON object; writing would replace it whole"
                     .into(),
             )
         }
-        CurrentSecret::Text(text) => {
+        CurrentSecret::Text(text, _) => {
             match serde_json::from_str::<serde_json::Value>(text.expose_secret()) {
                 Ok(serde_json::Value::Object(map)) => map,
                 _ => {
@@ -666,7 +848,7 @@ fn merged_secret(
 fn same_secret(new: &Payload, current: &CurrentSecret) -> bool {
     use secrecy::ExposeSecret as _;
     match (new, current) {
-        (Payload::Text(new), CurrentSecret::Text(old)) => {
+        (Payload::Text(new), CurrentSecret::Text(old, _)) => {
             let old = old.expose_secret();
             new == old
                 || matches!(
@@ -677,7 +859,7 @@ fn same_secret(new: &Payload, current: &CurrentSecret) -> bool {
                     (Ok(a), Ok(b)) if a == b
                 )
         }
-        (Payload::Binary(new), CurrentSecret::Binary(old)) => new == old.expose_secret(),
+        (Payload::Binary(new), CurrentSecret::Binary(old, _)) => new == old.expose_secret(),
         _ => false,
     }
 }
@@ -697,7 +879,12 @@ impl Writes<'_> {
         (self.progress)(self.done, self.total);
     }
 
-    async fn param(&mut self, p: ParamDraft, current: CurrentParam) -> PushItem {
+    async fn param(
+        &mut self,
+        p: ParamDraft,
+        current: CurrentParam,
+        key_id: Option<Result<Option<String>, String>>,
+    ) -> PushItem {
         use secrecy::ExposeSecret as _;
         let decision = match &current {
             Err(message) => Decision::Report(PushStatus::Failed {
@@ -711,14 +898,23 @@ impl Writes<'_> {
         };
         let status = match decision {
             Decision::Report(status) => status,
-            Decision::Write { exists } => {
-                let status = self.aws.put_parameter(&p, exists).await;
-                self.tick();
-                status
-            }
+            Decision::Write { exists } => match key_id {
+                // An overwritten SecureString keeps its KMS key.
+                Some(Err(message)) => PushStatus::Failed { message },
+                Some(Ok(key)) => {
+                    let status = self.aws.put_parameter(&p, exists, key.as_deref()).await;
+                    self.tick();
+                    status
+                }
+                None => {
+                    let status = self.aws.put_parameter(&p, exists, None).await;
+                    self.tick();
+                    status
+                }
+            },
         };
         PushItem {
-            target: p.name,
+            target: Location::parameter(p.name),
             kind: p.kind.as_str().to_string(),
             fields: vec![p.field],
             status,
@@ -744,7 +940,18 @@ impl Writes<'_> {
                         }
                         Decision::Report(status) => status,
                         Decision::Write { exists } => {
-                            let status = self.aws.write_secret(&s.id, &payload, exists).await;
+                            // Right before the write: a secret rotated since
+                            // it was read is not reverted.
+                            let moved = match current.version() {
+                                Some(read) if exists => {
+                                    self.aws.moved_since_read(&s.id, read).await
+                                }
+                                _ => None,
+                            };
+                            let status = match moved {
+                                Some(refused) => refused,
+                                None => self.aws.write_secret(&s.id, &payload, exists).await,
+                            };
                             self.tick();
                             status
                         }
@@ -753,7 +960,7 @@ impl Writes<'_> {
             },
         };
         PushItem {
-            target: format!("secret {}", s.id),
+            target: Location::secret(&s.id),
             kind: match s.payload {
                 Payload::Text(_) => "secret".into(),
                 Payload::Binary(_) => "secret (binary)".into(),
@@ -802,12 +1009,29 @@ fn parse(toml: &str, source_name: &str) -> Result<Dict, PushError> {
     }
 }
 
-/// Keys of `dict` that are no field of `schema`, as dotted paths.
-fn unknown(schema: &'static Schema, dict: &Dict, path: &mut Vec<String>, out: &mut Vec<String>) {
+/// Keys of `dict` that are no field of `schema`, as dotted paths, each with
+/// the nearest field name at its level.
+fn unknown(
+    schema: &'static Schema,
+    dict: &Dict,
+    path: &mut Vec<String>,
+    out: &mut Vec<(String, Option<String>)>,
+) {
     for (key, value) in dict {
         path.push(key.clone());
         match schema.fields.iter().find(|f| f.ident == key) {
-            None => out.push(path.join(".")),
+            None => {
+                let meant = nearest(key, schema.fields.iter().map(|f| f.ident)).map(|m| {
+                    let parents = &path[..path.len() - 1];
+                    parents
+                        .iter()
+                        .map(String::as_str)
+                        .chain([m])
+                        .collect::<Vec<_>>()
+                        .join(".")
+                });
+                out.push((path.join("."), meant));
+            }
             Some(field) => match (&field.kind, value) {
                 (Kind::Component(child), Value::Dict(_, d)) => unknown(child(), d, path, out),
                 (Kind::Map(element), Value::Dict(_, entries)) => {
@@ -824,6 +1048,58 @@ fn unknown(schema: &'static Schema, dict: &Dict, path: &mut Vec<String>, out: &m
         }
         path.pop();
     }
+}
+
+/// The candidate closest to `key` by edit distance, if close enough to be a
+/// typo: at most a third of the longer name's characters differ (and at least
+/// one may), so `hots` finds `host` and `usr_name` finds `username`.
+fn nearest<'a>(key: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let key_lower = key.to_lowercase();
+    candidates
+        .map(|c| (distance(&key_lower, &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= (key.chars().count().max(c.chars().count()) / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance with adjacent transpositions counted as one edit.
+fn distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    // Only short names are compared, but bound the work for a hostile key.
+    if a.len() > 256 || b.len() > 256 {
+        return usize::MAX;
+    }
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// One line per unknown key, with its suggestion.
+fn unknown_lines(keys: &[(String, Option<String>)]) -> String {
+    keys.iter()
+        .map(|(key, meant)| match meant {
+            Some(m) => format!("unknown key `{key}`: did you mean `{m}`?"),
+            None => format!("unknown key `{key}`"),
+        })
+        .collect::<Vec<_>>()
+        .join("\n  - ")
 }
 
 /// The value at a key path.
@@ -874,7 +1150,7 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
             (Home::Param { name }, Kind::Param(_)) => {
                 if let Some(selector) = leaf.field.selector() {
                     skipped.push(PushItem {
-                        target: name.clone(),
+                        target: Location::parameter(name),
                         kind: "-".into(),
                         fields: vec![leaf.field_path.clone()],
                         status: PushStatus::Skipped {
@@ -896,7 +1172,7 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
                 };
                 match ssm_text(value) {
                     Ok(text) if text.is_empty() => skipped.push(PushItem {
-                        target: name.clone(),
+                        target: Location::parameter(name),
                         kind: kind.as_str().to_string(),
                         fields: vec![leaf.field_path.clone()],
                         status: PushStatus::Skipped {
@@ -916,7 +1192,7 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
             (Home::Secret { id }, Kind::Secret(s)) => {
                 if s.stage.is_some() || s.version_id.is_some() {
                     skipped.push(PushItem {
-                        target: format!("secret {id}"),
+                        target: Location::secret(id),
                         kind: "secret".into(),
                         fields: vec![leaf.field_path.clone()],
                         status: PushStatus::Skipped {
@@ -940,7 +1216,12 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
     for (id, SecretFields { whole, keyed }) in secrets {
         let mut fields: Vec<String> = whole.iter().map(|(f, _)| f.clone()).collect();
         fields.extend(keyed.iter().map(|(_, f, _)| f.clone()));
-        let merge = whole.is_none();
+        // A whole-secret field that is a table (a struct) sets keys of a JSON
+        // object, like keyed fields: it is merged too. Text or bytes own the
+        // whole secret.
+        let merge = whole
+            .as_ref()
+            .is_none_or(|(_, v)| matches!(v, Value::Dict(..)));
         match secret_payload(whole.as_ref().map(|(f, v)| (f.as_str(), *v)), &keyed) {
             Ok(payload) => drafts.push(SecretDraft {
                 id,
@@ -1069,6 +1350,20 @@ fn ssm_text(value: &Value) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mistyped_key_finds_the_field_it_meant() {
+        let fields = ["host", "port", "password", "max_connections", "username"];
+        let near = |k: &str| nearest(k, fields.iter().copied());
+        assert_eq!(near("hots"), Some("host"));
+        assert_eq!(near("Host"), Some("host"));
+        assert_eq!(near("pasword"), Some("password"));
+        assert_eq!(near("max_conections"), Some("max_connections"));
+        assert_eq!(near("usr_name"), Some("username"));
+        assert_eq!(near("timeout"), None);
+        assert_eq!(near(""), None);
+        assert_eq!(near(&"x".repeat(10_000)), None);
+    }
 
     #[test]
     fn toml_errors_keep_position_and_kind_but_not_the_line() {
