@@ -302,7 +302,7 @@ fn latency_row(what: &str, mut v: Vec<Duration>) -> String {
 }
 
 /// The fleet part: each size in turn, then its section and plot.
-async fn fleet(sizes: &[usize], out: &PathBuf) -> Result<(), String> {
+async fn fleet(sizes: &[usize], out: &std::path::Path) -> Result<(), String> {
     let moto = Moto::start()?;
     let c = Clients::new(moto.endpoint());
     let mut runs = Vec::new();
