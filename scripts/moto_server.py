@@ -119,6 +119,43 @@ def speed_up_dispatch() -> None:
     backends.list_of_moto_modules = lambda: modules
 
 
+def publish_to_every_subscription() -> None:
+    """Deliver an SNS message to every subscription of its topic, as AWS does.
+
+    moto 5.2.1's `Topic.publish` takes only the first page of
+    `list_subscriptions_by_topic` (100 subscriptions) and ignores its next
+    token, so a topic with more subscribers (a fleet of `change_topic` Lives)
+    reaches only the first 100. This reads every page first; a topic of 100 or
+    fewer is delivered to exactly as before. Skipped if moto's names changed.
+    """
+    from moto.sns import models
+
+    topic = getattr(models, "Topic", None)
+    original = getattr(topic, "publish", None)
+    if original is None:
+        return
+
+    def publish(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        backend = self.sns_backend
+        listing = backend.list_subscriptions_by_topic
+        everyone, token = listing(topic_arn=self.arn)
+        everyone = list(everyone)
+        while token:
+            more, token = listing(topic_arn=self.arn, next_token=token)
+            everyone.extend(more)
+
+        def all_pages(topic_arn, next_token=None):  # type: ignore[no-untyped-def]
+            return (everyone, None) if next_token is None else ([], None)
+
+        backend.list_subscriptions_by_topic = all_pages
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            del backend.list_subscriptions_by_topic
+
+    topic.publish = publish
+
+
 def speed_up_answers() -> None:
     """Memoize two pure lookups moto repeats on every request.
 
@@ -348,8 +385,9 @@ def serve(port: int) -> str:
         port=port,
         # A long poll (see `long_poll`) holds a thread for its whole wait, up
         # to 20 s, even after its client went away: enough threads that the
-        # change-events tests' polls never leave other requests queued.
-        threads=64,
+        # change-events tests' polls never leave other requests queued
+        # ($AWSCONF_MOTO_THREADS: more, for a fleet of long-polling Lives).
+        threads=int(os.environ.get("AWSCONF_MOTO_THREADS") or 64),
         channel_timeout=IDLE_TIMEOUT_S,
         # Every SDK client a test builds keeps its connections open; the
         # default of 100 would stop accepting in a long test binary.
@@ -381,6 +419,7 @@ def main() -> None:
 
     speed_up_dispatch()
     speed_up_answers()
+    publish_to_every_subscription()
     endpoint = serve(port)
     wait_until_answering(endpoint)
     warm_up(endpoint)

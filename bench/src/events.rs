@@ -6,12 +6,16 @@
 //! "Change events" section of `BENCHMARKS.md` (between its markers; appended
 //! when absent). Run by `scripts/bench.sh` after the main benchmark.
 //!
+//! Then change events across a fleet (`events_fleet.rs`): N = 10, 100 and 500
+//! `Live`s on one SNS topic under AWS's quotas and one event; that rewrites its
+//! own section and `bench/events-fleet.svg`.
+//!
 //! With `--stream`, it measures only what a steady stream of relevant events
 //! costs (a `push --apply` of 300 parameters as each instance sees it) and
 //! rewrites only the "Change events under a stream" section.
 //!
 //! ```text
-//! events-bench [--runs N] [--out PATH] [--stream]
+//! events-bench [--runs N] [--out PATH] [--fleet-sizes 10,100,500] [--no-fleet | --fleet-only | --stream]
 //! ```
 
 use std::collections::BTreeMap;
@@ -23,6 +27,8 @@ use aws_config::SdkConfig;
 use awsconf::{AwsConfig, ExposeSecret, Live, SecretString};
 use awsconf_testkit::sdk::Seed;
 use awsconf_testkit::{Moto, Proxy};
+
+mod events_fleet;
 
 const STREAM_START: &str = "<!-- events-stream:start -->";
 const STREAM_END: &str = "<!-- events-stream:end -->";
@@ -295,6 +301,36 @@ fn latency_row(what: &str, mut v: Vec<Duration>) -> String {
     )
 }
 
+/// The fleet part: each size in turn, then its section and plot.
+async fn fleet(sizes: &[usize], out: &std::path::Path) -> Result<(), String> {
+    let moto = Moto::start()?;
+    let c = Clients::new(moto.endpoint());
+    let mut runs = Vec::new();
+    for &n in sizes {
+        eprintln!("events fleet: N = {n} ...");
+        let r = events_fleet::run_one(&c, moto.endpoint(), n).await?;
+        eprintln!(
+            "  N = {n:>3}  served {}/{n}  last {:.2} s  bound {:.2} s  target {:.2} s  publish {:.2} s  last received {:.2} s  reads {:?}  throttled {}  (setup {:.1} s)",
+            r.ready.len(),
+            r.ready.last().copied().unwrap_or_default().as_secs_f64(),
+            r.bound().as_secs_f64(),
+            r.target().as_secs_f64(),
+            r.publish.as_secs_f64(),
+            r.received.last().copied().unwrap_or_default().as_secs_f64(),
+            r.reads,
+            r.throttled,
+            r.setup.as_secs_f64(),
+        );
+        runs.push(r);
+    }
+    let md = events_fleet::section(&runs);
+    print!("{md}");
+    events_fleet::splice(out, &md)?;
+    let svg = awsconf_testkit::moto::repo_root().join("bench/events-fleet.svg");
+    std::fs::write(&svg, events_fleet::plot(&runs))
+        .map_err(|e| format!("writing {}: {e}", svg.display()))
+}
+
 async fn run(runs: usize, out: &PathBuf) -> Result<(), String> {
     let moto = Moto::start()?;
     let c = Clients::new(moto.endpoint());
@@ -546,24 +582,54 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut runs = 30usize;
     let mut out = awsconf_testkit::moto::repo_root().join("BENCHMARKS.md");
-    let only_stream = args.iter().any(|a| a == "--stream");
-    let args: Vec<&String> = args.iter().filter(|a| *a != "--stream").collect();
-    let mut it = args.into_iter();
+    let mut sizes: Vec<usize> = events_fleet::SIZES.to_vec();
+    let (mut single, mut fleet_part, mut only_stream) = (true, true, false);
+    let usage = "usage: events-bench [--runs N] [--out PATH] [--fleet-sizes 10,100,500] [--no-fleet | --fleet-only | --stream]";
+    let mut it = args.iter();
     while let Some(a) = it.next() {
-        match (a.as_str(), it.next().map(String::as_str)) {
-            ("--runs", Some(n)) => match n.parse() {
-                Ok(n) => runs = n,
-                Err(_) => {
+        match a.as_str() {
+            "--no-fleet" => fleet_part = false,
+            "--fleet-only" => single = false,
+            "--stream" => only_stream = true,
+            "--runs" => match it.next().and_then(|n| n.parse().ok()) {
+                Some(n) => runs = n,
+                None => {
                     eprintln!("--runs takes a number");
                     return ExitCode::from(2);
                 }
             },
-            ("--out", Some(p)) => out = PathBuf::from(p),
+            "--out" => match it.next() {
+                Some(p) => out = PathBuf::from(p),
+                None => {
+                    eprintln!("{usage}");
+                    return ExitCode::from(2);
+                }
+            },
+            "--fleet-sizes" => {
+                match it.next().map(|v| {
+                    v.split(',')
+                        .map(str::parse)
+                        .collect::<Result<Vec<usize>, _>>()
+                }) {
+                    Some(Ok(v)) if !v.is_empty() => sizes = v,
+                    _ => {
+                        eprintln!("--fleet-sizes takes numbers separated by commas");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
             _ => {
-                eprintln!("usage: events-bench [--runs N] [--out PATH] [--stream]");
+                eprintln!("{usage}");
                 return ExitCode::from(2);
             }
         }
+    }
+    if fleet_part && !only_stream && std::env::var_os("AWSCONF_MOTO_THREADS").is_none() {
+        // moto's server holds a thread per waiting long poll: one per Live of
+        // the largest fleet, and the 64 the tests use for everything else
+        // (set before any thread of this program starts).
+        let threads = sizes.iter().max().copied().unwrap_or(0) + 64;
+        std::env::set_var("AWSCONF_MOTO_THREADS", threads.to_string());
     }
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -572,11 +638,18 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = if only_stream {
-        rt.block_on(run_stream(&out))
-    } else {
-        rt.block_on(run(runs, &out))
-    };
+    let result = rt.block_on(async {
+        if only_stream {
+            return run_stream(&out).await;
+        }
+        if single {
+            run(runs, &out).await?;
+        }
+        if fleet_part {
+            fleet(&sizes, &out).await?;
+        }
+        Ok::<(), String>(())
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

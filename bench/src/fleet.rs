@@ -476,11 +476,13 @@ fn checks(runs: &[FleetRun]) -> Vec<(String, bool)> {
 pub fn keep_section(path: &Path, markdown: String) -> String {
     let old = std::fs::read_to_string(path).unwrap_or_default();
     match (old.find(BEGIN), old.find(END)) {
+        // The fleet section and the sections other programs append after it
+        // (events-bench's fleet section, the start-up section).
         (Some(b), Some(e)) if e > b => {
             format!(
                 "{}\n{}\n",
                 markdown.trim_end_matches('\n'),
-                &old[b..e + END.len()]
+                old[b..].trim_end_matches('\n')
             )
         }
         _ => markdown,

@@ -18,6 +18,7 @@ mod layouts;
 mod procs;
 mod report;
 mod seed;
+mod startup;
 mod strategies;
 
 use std::collections::BTreeMap;
@@ -63,6 +64,8 @@ pub struct Options {
     pub no_fleet: bool,
     /// Run only the fleet benchmark.
     pub fleet_only: bool,
+    /// Run only the start-up measurement (`startup.rs`).
+    pub startup_only: bool,
 }
 
 impl Options {
@@ -76,6 +79,7 @@ impl Options {
             fleet_sizes: fleet::SIZES.to_vec(),
             no_fleet: false,
             fleet_only: false,
+            startup_only: false,
         };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -116,10 +120,11 @@ impl Options {
                 }
                 "--no-fleet" => o.no_fleet = true,
                 "--fleet-only" => o.fleet_only = true,
+                "--startup-only" => o.startup_only = true,
                 "--out" => o.out = PathBuf::from(value("--out")?),
                 "-h" | "--help" => {
                     return Err(
-                        "usage: awsconf-bench [--runs N] [--only p100s10,..] [--delays 20,0] [--no-quickstart] [--out PATH] [--fleet-sizes 10,50,200] [--no-fleet | --fleet-only]"
+                        "usage: awsconf-bench [--runs N] [--only p100s10,..] [--delays 20,0] [--no-quickstart] [--out PATH] [--fleet-sizes 10,50,200] [--no-fleet | --fleet-only | --startup-only]"
                             .to_string(),
                     )
                 }
@@ -291,8 +296,18 @@ fn main() -> ExitCode {
         _ => Options::parse(&args).and_then(|o| {
             if o.fleet_only {
                 fleet_bench(&o)
+            } else if o.startup_only {
+                startup_bench(&o)
             } else {
-                bench(&o).and_then(|()| if o.no_fleet { Ok(()) } else { fleet_bench(&o) })
+                bench(&o)
+                    .and_then(|()| if o.no_fleet { Ok(()) } else { fleet_bench(&o) })
+                    .and_then(|()| {
+                        if o.no_quickstart {
+                            Ok(())
+                        } else {
+                            startup_bench(&o)
+                        }
+                    })
             }
         }),
     };
@@ -313,6 +328,15 @@ fn fleet_bench(o: &Options) -> Result<(), String> {
         .map_err(|e| format!("starting tokio: {e}"))?;
     let svg = awsconf_testkit::moto::repo_root().join("bench/fleet.svg");
     fleet::run(&runtime, &o.fleet_sizes, &o.out, &svg)
+}
+
+/// The start-up measurement: rewrites its section of the report.
+fn startup_bench(o: &Options) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting tokio: {e}"))?;
+    startup::run(&runtime, &o.out)
 }
 
 /// How many runs a cell gets, from its first run.

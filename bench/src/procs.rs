@@ -20,6 +20,8 @@ pub const LOAD_ONCE: &str = "__load-once";
 
 /// The line of quickstart's output that shows the first config is loaded.
 const CONFIG_READY_LINE: &str = "ApiConfig {";
+/// The line the start-up binaries (`bench/startup`) print once loaded.
+const STARTUP_READY_LINE: &str = "config ready";
 
 /// The directory of this executable (`target/release`), where `quickstart` and
 /// `demo-seed` are built too.
@@ -66,7 +68,8 @@ pub fn helper(args: &[&str], envs: &[(&str, &str)]) -> Result<BTreeMap<String, S
 }
 
 /// Helper mode: runs `args[0]` with the rest as its arguments, reading its
-/// stdout; prints `ready_us=` (when the line `ApiConfig {` appeared, if it did),
+/// stdout; prints `ready_us=` (when the line `ApiConfig {` or `config ready`
+/// appeared, if one did),
 /// `exit_us=` (process start to exit) and `maxrss_kib=` (its peak RSS, from
 /// `getrusage(RUSAGE_CHILDREN)`: this helper has no other child).
 pub fn measure_child(args: &[String]) -> Result<(), String> {
@@ -93,7 +96,9 @@ pub fn measure_child(args: &[String]) -> Result<(), String> {
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
-            if ready.is_none() && line.starts_with(CONFIG_READY_LINE) {
+            if ready.is_none()
+                && (line.starts_with(CONFIG_READY_LINE) || line == STARTUP_READY_LINE)
+            {
                 ready = Some(start.elapsed());
             }
         }

@@ -168,17 +168,20 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// How the load paces its calls to each service (default
     /// [`Pacing::Adaptive`]).
     ///
-    /// Adaptive: a load starts with 4 calls in flight per service and opens one
-    /// more with each answer, up to [`concurrency`](Self::concurrency), so on a
-    /// quiet account it still takes one or two round trips. When AWS first
-    /// throttles, the service's calls are sent at a paced rate: twice the calls
-    /// AWS let through in the last second (at least 1 every 2 s); each further
-    /// throttling multiplies the rate by 0.8 (down to 1 call per 10 s) and halves
-    /// the window (once per round: calls sent before the last slow-down do not
-    /// slow down again), and each answer grows the rate by 20% (at least 0.2
-    /// calls per second) until it passes 1,000 per second and pacing ends. A fleet's processes each do this on their own, and together
-    /// converge on the account's quota instead of hammering it. The pacing is
-    /// shared by the refreshes of a [`Live`](crate::Live).
+    /// Adaptive: a load sends its calls at once, up to
+    /// [`concurrency`](Self::concurrency) in flight per service, so on a quiet
+    /// account it takes one round trip. The first throttling is the sign that
+    /// others share the quota (a fleet starting together): from then on the
+    /// service's calls are sent at a paced rate, at first twice the calls AWS
+    /// let through in the last second (at least 0.8 per second), the first
+    /// paced call at a random point of that interval; each further throttling
+    /// halves the rate (down to 1 call per 5 s) and the window (once per round:
+    /// calls sent before the last slow-down do not slow down again), and each
+    /// answer grows the rate by 30%, more for answers in a row, until it passes
+    /// 1,000 per second and pacing ends. A fleet's processes each do this on
+    /// their own, and together converge on the account's quota instead of
+    /// hammering it. The pacing is shared by the refreshes of a
+    /// [`Live`](crate::Live).
     ///
     /// [`Pacing::Off`] sends every call as soon as the concurrency cap allows;
     /// throttled calls are still retried until the deadline.

@@ -441,6 +441,18 @@ impl Proxy {
         self.shared.lock().requests.clone()
     }
 
+    /// When each request seen arrived, with its operation name, in arrival
+    /// order (the same requests as [`requests`](Self::requests)): for
+    /// benchmarks that break a fleet's time down by what it was doing.
+    pub fn arrivals(&self) -> Vec<(String, std::time::Instant)> {
+        let s = self.shared.lock();
+        s.requests
+            .iter()
+            .zip(&s.arrived)
+            .map(|(r, at)| (r.op.clone(), *at))
+            .collect()
+    }
+
     /// The most requests the proxy held at once: arrived and not yet answered
     /// (waiting out the delay, at the upstream, or stalled). A client that sends
     /// all of its calls together shows all of them here; one that sends them one
@@ -480,6 +492,7 @@ impl Proxy {
         s.throttled.clear();
         s.max_batch.clear();
         s.requests.clear();
+        s.arrived.clear();
         s.total = 0;
         s.in_flight.peak = s.in_flight.now;
         s.in_flight_by_service.retain(|_, g| g.now > 0);
@@ -541,6 +554,8 @@ struct State {
     throttled: BTreeMap<String, u64>,
     max_batch: BTreeMap<String, usize>,
     requests: Vec<Recorded>,
+    /// When each of `requests` arrived.
+    arrived: Vec<std::time::Instant>,
     total: u64,
     rng: XorShift,
     in_flight: Gauge,
@@ -647,6 +662,7 @@ impl State {
             throttled: BTreeMap::new(),
             max_batch: BTreeMap::new(),
             requests: Vec::new(),
+            arrived: Vec::new(),
             total: 0,
             rng: XorShift::from_time(),
             in_flight: Gauge::default(),
@@ -668,6 +684,7 @@ impl State {
             op: op.to_string(),
             body: String::from_utf8_lossy(body).into_owned(),
         });
+        self.arrived.push(std::time::Instant::now());
         let rng = &mut self.rng;
         for r in &mut self.rules {
             if r.rule.op.as_deref().is_some_and(|o| o != op) {

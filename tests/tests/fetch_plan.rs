@@ -213,15 +213,14 @@ async fn the_cap_holds_per_service_so_secrets_never_wait_behind_parameters() {
     proxy.set_delay(HOLD);
     let sdk = sdk_config(&proxy.endpoint());
     // (cap, the range of the most Parameter Store calls at once, the most
-    // Secrets Manager calls at once). Adaptive pacing opens 4 calls per service,
-    // then one more per answer, up to the cap: how far it gets before the 15
-    // calls are out depends on when answers arrive, so the Parameter Store peak
-    // is a range. The secrets' 3 calls go out with the first wave whatever the
-    // parameters do: the cap is per service.
+    // Secrets Manager calls at once). Adaptive pacing sends a load's calls at
+    // once up to the cap (the proxy holds each for HOLD, so all of them are in
+    // flight together). The secrets' 3 calls go out with the first wave
+    // whatever the parameters do: the cap is per service.
     for (cap, ssm, secrets) in [
-        (None, 4..=10, 3),
+        (None, 10..=10, 3),
         (Some(2), 2..=2, 2),
-        (Some(20), 4..=20, 3),
+        (Some(20), 15..=15, 3),
     ] {
         proxy.reset_stats();
         let mut loader = Waves::loader().env(&env).sdk_config(&sdk);

@@ -224,8 +224,8 @@ async fn forty_instances_started_at_once_under_a_small_quota_all_load_with_defau
     );
     assert_eq!(loaded, 40);
     assert_eq!(successes(&proxy), 40 * 4, "every call answered once");
-    // Every instance sends its 3 GetParameters calls and its batch at once (4
-    // in flight per service before AWS has said anything): 100 of the 120 and
+    // Every instance sends its 3 GetParameters calls and its batch at once (a
+    // whole load before AWS has said anything): 100 of the 120 and
     // 30 of the 40 are throttled in that first burst, whatever the pacing, so
     // this fleet of small configs gets more throttling than answers. The pacing
     // after it keeps the rest below the answers.
@@ -265,11 +265,46 @@ async fn sixteen_wide_instances_started_at_once_throttle_less_than_they_are_answ
         proxy.throttled()
     );
     assert_eq!(successes(&proxy), 16 * 10, "every call answered once");
+    // Each instance sends its whole load at once (a quiet account answers in
+    // one round trip), so 140 of the first 160 calls are throttled before any
+    // instance has heard from AWS, whatever the pacing. After that first burst
+    // the pacing keeps throttling below the answers.
+    let after_first_burst = proxy.throttled().saturating_sub(16 * 10 - 20);
     assert!(
-        proxy.throttled() <= successes(&proxy),
-        "throttled {} > successful {}",
-        proxy.throttled(),
+        after_first_burst <= successes(&proxy),
+        "throttled {after_first_burst} after the first burst > successful {}",
         successes(&proxy)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_account_gets_a_whole_load_in_one_round_trip() {
+    // Every GetParameters answer is held until all ten calls of the load have
+    // reached AWS: with any window smaller than the load, the held answers
+    // would stop at the window and the load would never finish.
+    let env = unique_env("quiet");
+    seed(&env, "abcdefghij").await;
+    let proxy = Proxy::start(moto()).expect("proxy");
+    proxy.add_rule(Rule::always(Some("GetParameters"), Fault::HoldAnswer).times(10));
+    let config = sdk_config(&proxy.endpoint());
+    let load =
+        tokio::spawn(async move { Wide::loader().env(&env).sdk_config(&config).load().await });
+    let started = std::time::Instant::now();
+    while proxy.held() < 10 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "only {} of the 10 calls were sent before any answer",
+            proxy.held()
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    proxy.release_held();
+    let config = load.await.expect("joined").expect("loaded");
+    assert!(config.j.ok("j"));
+    assert_eq!(
+        proxy.count("GetParameters"),
+        10,
+        "one call per 10 names, no retry"
     );
 }
 

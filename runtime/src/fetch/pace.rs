@@ -10,16 +10,18 @@
 //!   `SdkConfig`'s `RetryConfig` says) and re-issues the call after a backoff with
 //!   full jitter ([`backoff`]) until 90% of `.timeout(..)` has passed; then the
 //!   throttling error is reported. Other errors keep the SDK's retries.
-//! - **Each process paces itself** ([`Pacer`], one per service): a load starts
-//!   with [`INITIAL_WINDOW`] calls in flight per service, one more with each
-//!   answer (up to the loader's `concurrency`), so a quiet account still answers
-//!   a load in a round trip or two. The first throttling switches to a paced
-//!   rate: twice the calls per second AWS let through in the last second (at
-//!   least [`FIRST_PACED_RATE`]), starting at a random point of the next
-//!   [`PHASE_MAX`]. Each further throttling multiplies the rate by [`DECREASE`] and
-//!   halves the window (once per round: calls sent before the last cut do not
-//!   cut again), never below [`MIN_RATE`]; each answer adds [`GROWTH`] of the
-//!   rate (at least `GROWTH * GROWTH_FLOOR`), and from the [`STREAK`]th answer in
+//! - **Each process paces itself** ([`Pacer`], one per service): a load sends
+//!   its calls at once, up to the loader's `concurrency` in flight per service,
+//!   so a quiet account answers a load in one round trip. Nothing tells a
+//!   process that a fleet is starting beside it until AWS throttles: the first
+//!   throttling is that signal and switches to a paced rate: twice the calls per
+//!   second AWS let through in the last second (at least [`FIRST_PACED_RATE`]),
+//!   the first paced call at a random point of that whole interval (a fleet
+//!   started together was throttled together). Each further throttling
+//!   multiplies the rate by [`DECREASE`] and halves the window (once per round:
+//!   calls sent before the last cut do not cut again; the next call at a random
+//!   point of the next [`PHASE_MAX`]), never below [`MIN_RATE`]; each answer
+//!   adds [`GROWTH`] of the rate, and from the [`STREAK`]th answer in
 //!   a row on, half as much again per further answer, and after an answer the
 //!   rate doubles every [`QUIET_DOUBLING`] until the next call starts: a process
 //!   that stops being throttled (the rest of its fleet has finished) speeds up
@@ -29,13 +31,15 @@
 //!   Growth per answer makes a fleet's total rate grow with what the quota lets
 //!   through rather than with the number of processes, so a fleet converges on
 //!   the quota instead of hammering it; the floor keeps a process that was
-//!   throttled many times from falling far behind its fleet. The constants were
+//!   throttled many times from falling far behind its fleet. The price of one
+//!   round trip on a quiet account is the fleet's first burst: N processes of
+//!   10 calls each send 10 N calls before any answer comes back, and all but the
+//!   quota's burst are throttled. The constants were
 //!   chosen with a simulation of N processes of 10 calls each sharing one token
 //!   bucket of 40 calls per second (`bench/sim/pacing.py`, N from 1 to 300) and
 //!   checked with the fleet benchmark (`scripts/bench.sh --fleet-only`, BENCHMARKS.md): at the fleet
 //!   sizes of up to 200 it measures, the last process is ready within 1.2 times
-//!   the least time the quota allows plus 1 s, with fewer throttled calls than
-//!   answered ones. A larger fleet still loads (each process keeps trying at
+//!   the least time the quota allows plus 1 s. A larger fleet still loads (each process keeps trying at
 //!   [`MIN_RATE`] or faster until the deadline), with more throttling.
 
 use std::collections::VecDeque;
@@ -81,21 +85,17 @@ pub enum SecretReads {
     Individual,
 }
 
-/// Calls in flight per service when a load starts (then one more per success).
-pub(crate) const INITIAL_WINDOW: usize = 4;
-/// The least calls per second of the rate set at the first throttling.
-pub(crate) const FIRST_PACED_RATE: f64 = 0.5;
+/// The least calls per second of the rate set at the first throttling (the
+/// first paced call starts at a random point of the whole interval).
+pub(crate) const FIRST_PACED_RATE: f64 = 0.8;
 /// The least calls per second a process slows down to: at Parameter Store's
 /// default 40 calls per second, 200 processes at this rate ask for the whole
 /// quota (a larger fleet at the floor gets more throttling than answers).
 pub(crate) const MIN_RATE: f64 = 0.2;
 /// What each throttling (once per round) multiplies the paced rate by.
-pub(crate) const DECREASE: f64 = 0.6;
+pub(crate) const DECREASE: f64 = 0.5;
 /// How much each answer grows the paced rate (30%).
 pub(crate) const GROWTH: f64 = 0.3;
-/// Below this rate, each answer adds `GROWTH` times this rate instead (0.3
-/// calls per second), so a process slowed down far recovers in a few answers.
-pub(crate) const GROWTH_FLOOR: f64 = 1.0;
 /// From this many answers in a row (without a throttling) on, each further
 /// answer grows the rate [`STREAK_BOOST`] times as much as the one before.
 pub(crate) const STREAK: u32 = 2;
@@ -107,11 +107,17 @@ pub(crate) const STREAK_BOOST_MAX: u32 = 6;
 /// much time without another answer (until the next call starts): a process
 /// slowed down far, whose fleet has finished meanwhile, need not sit out a
 /// long interval.
-pub(crate) const QUIET_DOUBLING: Duration = Duration::from_millis(500);
+pub(crate) const QUIET_DOUBLING: Duration = Duration::from_secs(1);
 /// The most a throttled process's next call is put off, at random, past the
 /// interval's start (the phase that keeps a fleet slowed down together from
 /// resending together).
 pub(crate) const PHASE_MAX: Duration = Duration::from_millis(250);
+/// After a throttling of a lone call (no other call of the service in flight or
+/// waiting: a `Live`'s narrowed refresh after a change event), its re-issue
+/// starts up to this share of the interval early, at random: a fleet
+/// throttled together otherwise keeps resending in the same cohorts, one
+/// interval apart.
+pub(crate) const LONE_JITTER: f64 = 0.5;
 /// How often a call waiting for its start re-reckons it while the rate grows
 /// with time.
 const RECHECK: Duration = Duration::from_millis(25);
@@ -166,6 +172,8 @@ pub(crate) struct Pacer {
 struct PaceState {
     window: usize,
     in_flight: usize,
+    /// Calls waiting in [`Pacer::slot`].
+    waiting: usize,
     /// Calls per second; `None` until AWS throttles.
     rate: Option<f64>,
     /// The start of the last paced call; the next may start `1 / rate` later
@@ -226,8 +234,10 @@ impl Pacer {
             adaptive: pacing == Pacing::Adaptive,
             max_window,
             state: Mutex::new(PaceState {
-                window: INITIAL_WINDOW.min(max_window),
+                // The whole load at once: a quiet account answers in one round trip.
+                window: max_window,
                 in_flight: 0,
+                waiting: 0,
                 rate: None,
                 last_start: None,
                 last_cut: None,
@@ -267,6 +277,8 @@ impl Pacer {
         if !self.adaptive {
             return Some(self.slot_now());
         }
+        self.lock().waiting += 1;
+        let _waiting = Waiting(self);
         loop {
             let notified = self.wake.notified();
             tokio::pin!(notified);
@@ -317,6 +329,16 @@ impl Pacer {
     }
 }
 
+/// Counts a call as waiting in [`Pacer::slot`] until it returns or is dropped.
+struct Waiting<'a>(&'a Pacer);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let mut s = self.0.lock();
+        s.waiting = s.waiting.saturating_sub(1);
+    }
+}
+
 impl Slot<'_> {
     /// AWS answered (anything but throttling): widen the window, speed up.
     pub(crate) fn succeeded(&self) {
@@ -339,7 +361,7 @@ impl Slot<'_> {
         );
         s.rate = s
             .rate
-            .map(|r| r + GROWTH * r.max(GROWTH_FLOOR) * boost)
+            .map(|r| r + GROWTH * r * boost)
             .filter(|r| *r < UNPACED_RATE);
         s.prune(now);
         s.recent_ok.push_back(now);
@@ -363,22 +385,36 @@ impl Slot<'_> {
         s.prune(now);
         // A rate grown past the pacing's end while quiet (a `Live` whose last
         // refresh was long ago) counts as unpaced: the first cut's rule applies.
-        let rate = match s.rate_at(now).filter(|r| *r < UNPACED_RATE) {
-            Some(r) => r * DECREASE,
-            None => (2.0 * s.recent_ok.len() as f64).max(FIRST_PACED_RATE),
-        }
-        .max(MIN_RATE);
+        let (rate, first) = match s.rate_at(now).filter(|r| *r < UNPACED_RATE) {
+            Some(r) => (r * DECREASE, false),
+            None => ((2.0 * s.recent_ok.len() as f64).max(FIRST_PACED_RATE), true),
+        };
+        let rate = rate.max(MIN_RATE);
         s.rate = Some(rate);
         s.window = (s.window / 2).max(1);
         s.last_cut = Some(now);
         s.streak = 0;
         // The next call starts an interval after the last paced one or, if
-        // later, at a random point of the next PHASE_MAX (at most), so the
-        // processes a throttling slowed down together do not resend together.
+        // later, at a random point of the next PHASE_MAX (at most; of the whole
+        // interval at the first throttling, when a fleet that started together
+        // has all its calls throttled together), so the processes a throttling
+        // slowed down together do not resend together.
         let interval = Duration::from_secs_f64(1.0 / rate);
-        let phase = interval.min(PHASE_MAX).mul_f64(unit());
+        let spread = if first {
+            interval
+        } else {
+            interval.min(PHASE_MAX)
+        };
+        let phase = spread.mul_f64(unit());
         let from_phase = (now + phase).checked_sub(interval);
-        s.last_start = s.last_start.max(from_phase).or(Some(now));
+        let lone = s.in_flight <= 1 && s.waiting == 0;
+        s.last_start = if lone && !first {
+            // One interval from now, less up to LONE_JITTER of it.
+            now.checked_sub(interval.mul_f64(LONE_JITTER * unit()))
+                .or(Some(now))
+        } else {
+            s.last_start.max(from_phase).or(Some(now))
+        };
     }
 }
 
@@ -487,20 +523,29 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_window_opens_with_successes_and_throttling_switches_to_a_shrinking_rate() {
+    async fn a_whole_load_goes_at_once_and_throttling_switches_to_a_shrinking_rate() {
         let pacer = Pacer::new(Pacing::Adaptive, 10);
-        assert_eq!(pacer.lock().window, INITIAL_WINDOW);
-        let first = pacer.slot(None).await.expect("slot");
+        // A quiet account: all ten calls start at once, none waits.
+        let mut first_round = Vec::new();
+        for _ in 0..10 {
+            let slot = tokio::time::timeout(Duration::from_millis(50), pacer.slot(None))
+                .await
+                .expect("no call of the first round waits")
+                .expect("slot");
+            first_round.push(slot);
+        }
+        let first = first_round.pop().expect("a slot");
         first.succeeded();
         drop(first);
-        assert_eq!(pacer.lock().window, INITIAL_WINDOW + 1);
+        drop(first_round);
+        assert_eq!(pacer.lock().window, 10);
         assert_eq!(pacer.rate(), None, "unpaced until AWS throttles");
 
         let s = pacer.slot(None).await.expect("slot");
         s.throttled();
         // One success in the last second: twice that rate.
         assert_eq!(pacer.rate(), Some(2.0));
-        assert_eq!(pacer.lock().window, 2, "a window of 5, halved");
+        assert_eq!(pacer.lock().window, 5, "a window of 10, halved");
         // A call sent before that cut does not cut again.
         s.throttled();
         assert_eq!(pacer.rate(), Some(2.0));
@@ -517,7 +562,7 @@ mod tests {
         let s = pacer.slot_now();
         s.succeeded();
         let r = pacer.rate().unwrap_or_default();
-        assert!((r - (MIN_RATE + GROWTH * GROWTH_FLOOR)).abs() < 1e-9, "{r}");
+        assert!((r - MIN_RATE * (1.0 + GROWTH)).abs() < 1e-9, "{r}");
     }
 
     #[tokio::test]
@@ -587,6 +632,72 @@ mod tests {
         late.throttled();
         // No success in the last second: the first cut's floor, not MIN_RATE * DECREASE.
         assert_eq!(pacer.rate(), Some(FIRST_PACED_RATE));
+    }
+
+    #[test]
+    fn the_first_throttling_spreads_the_next_call_over_the_whole_interval() {
+        // A fleet throttled together on its first burst, nothing answered: each
+        // process's first paced call lands anywhere in the first interval, not
+        // all in its first PHASE_MAX.
+        let interval = Duration::from_secs_f64(1.0 / FIRST_PACED_RATE);
+        let mut waits = Vec::new();
+        for _ in 0..40 {
+            let pacer = Pacer::new(Pacing::Adaptive, 10);
+            let slot = pacer.slot_now();
+            let now = Instant::now();
+            slot.throttled();
+            let s = pacer.lock();
+            assert_eq!(s.rate, Some(FIRST_PACED_RATE));
+            let next = s.next_start(FIRST_PACED_RATE).expect("paced");
+            let wait = next.saturating_duration_since(now);
+            assert!(wait <= interval, "{wait:?}");
+            waits.push(wait);
+        }
+        assert!(waits.iter().any(|w| *w > PHASE_MAX * 2), "{waits:?}");
+        assert!(waits.iter().any(|w| *w < interval / 2), "{waits:?}");
+    }
+
+    #[test]
+    fn a_lone_throttled_call_is_reissued_early_in_its_interval_at_random() {
+        let interval = Duration::from_secs(2);
+        let mut waits = Vec::new();
+        for _ in 0..40 {
+            let pacer = Pacer::new(Pacing::Adaptive, 10);
+            // Paced at 1 call per second; the cut halves it: a 2 s interval.
+            pacer.lock().rate = Some(1.0);
+            let slot = pacer.slot_now();
+            let now = Instant::now();
+            slot.throttled();
+            let s = pacer.lock();
+            let next = s.next_start(0.5).expect("paced");
+            let wait = next.saturating_duration_since(now);
+            assert!(wait <= interval, "{wait:?}");
+            assert!(wait >= interval.mul_f64(1.0 - LONE_JITTER) - Duration::from_millis(50));
+            waits.push(wait);
+        }
+        // Not one cohort an interval apart: spread over the interval's second half.
+        assert!(
+            waits.iter().any(|w| *w < interval.mul_f64(0.8)),
+            "{waits:?}"
+        );
+
+        // A call throttled beside others keeps the interval after the last start.
+        let pacer = Pacer::new(Pacing::Adaptive, 10);
+        let started = Instant::now();
+        {
+            let mut s = pacer.lock();
+            s.rate = Some(1.0);
+            s.last_start = Some(started);
+        }
+        let other = pacer.slot_now();
+        let slot = pacer.slot_now();
+        slot.throttled();
+        assert_eq!(
+            pacer.lock().next_start(0.5),
+            Some(started + interval),
+            "the next start stays one interval after the last"
+        );
+        drop(other);
     }
 
     #[test]
