@@ -20,11 +20,15 @@ use libfuzzer_sys::fuzz_target;
 
 type Token = SecretString;
 
-#[derive(awsconf::serde::Deserialize, Debug)]
+// Every field that may hold text is secret (a plaintext `username` could show
+// any run of the secret's text, which this oracle forbids); a port's digits are
+// too short to count.
+#[derive(awsconf::serde::Deserialize, Debug, awsconf::Secret)]
 #[serde(crate = "awsconf::serde")]
 struct DbAdmin {
-    username: String,
+    username: Option<SecretString>,
     password: SecretString,
+    #[secret(plaintext)]
     port: Option<u16>,
 }
 
