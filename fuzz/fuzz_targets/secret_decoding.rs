@@ -137,7 +137,29 @@ fuzz_target!(|data: &[u8]| {
     }
     for (field, value) in &secrets {
         if let Some(run) = common::leaked(value, &out, vocabulary(), 6) {
+            // On the error path the run may be a parser's own wording that the
+            // vocabulary lacks ("expected `:`"): it is a leak only if the same
+            // values with other letters (ROT13) leak the rotated run too.
+            if !loaded {
+                let rotated: Vec<String> = values.iter().map(|v| rot13(v)).collect();
+                let rotated: Vec<&str> = rotated.iter().map(String::as_str).collect();
+                let rot_run = rot13(run);
+                if rot_run != run && !load(&rotated).0.contains(&rot_run) {
+                    continue;
+                }
+            }
             panic!("{field}'s secret value leaks {run:?}:\n{out}");
         }
     }
 });
+
+/// ROT13 of the ASCII letters: the same shape of text, other words.
+fn rot13(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'a'..='z' => (((c as u8 - b'a') + 13) % 26 + b'a') as char,
+            'A'..='Z' => (((c as u8 - b'A') + 13) % 26 + b'A') as char,
+            _ => c,
+        })
+        .collect()
+}
