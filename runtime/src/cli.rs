@@ -463,17 +463,8 @@ async fn iam_policy<T: AwsConfig + Root>(
     sdk: Sdk<'_>,
     io: &mut Output<'_>,
 ) -> u8 {
-    let region = match region {
-        Some(r) => r,
-        None => match sdk.load().await.region() {
-            Some(r) => r.to_string(),
-            None => {
-                io.note(format_args!(
-                    "error: no region: pass --region or set AWS_REGION"
-                ));
-                return EXIT_USAGE;
-            }
-        },
+    let Some(region) = region_or_note(region, sdk, io).await else {
+        return EXIT_USAGE;
     };
     // A Live with change events also describes its secrets on refresh.
     let options = match iam::PolicyOptions::new(&region, account) {
@@ -561,6 +552,24 @@ async fn prepare<T: AwsConfig + Root>(
     }
 }
 
+/// `--region`, else the SDK's region; without either, a note and `None`.
+async fn region_or_note(
+    region: Option<String>,
+    sdk: Sdk<'_>,
+    io: &mut Output<'_>,
+) -> Option<String> {
+    if region.is_some() {
+        return region;
+    }
+    let region = sdk.load().await.region().map(ToString::to_string);
+    if region.is_none() {
+        io.note(format_args!(
+            "error: no region: pass --region or set AWS_REGION"
+        ));
+    }
+    region
+}
+
 /// `iam-policy --prepare`.
 async fn prepare_policy<T: AwsConfig + Root>(
     env: &str,
@@ -569,17 +578,8 @@ async fn prepare_policy<T: AwsConfig + Root>(
     sdk: Sdk<'_>,
     io: &mut Output<'_>,
 ) -> u8 {
-    let region = match region {
-        Some(r) => r,
-        None => match sdk.load().await.region() {
-            Some(r) => r.to_string(),
-            None => {
-                io.note(format_args!(
-                    "error: no region: pass --region or set AWS_REGION"
-                ));
-                return EXIT_USAGE;
-            }
-        },
+    let Some(region) = region_or_note(region, sdk, io).await else {
+        return EXIT_USAGE;
     };
     if let Err(e) = iam::PolicyOptions::new(&region, account) {
         io.note(format_args!("error: {e}"));
