@@ -219,6 +219,17 @@ fn descriptor(krate: &syn::Path, field: &Field<'_>, default: &TokenStream) -> To
         .replace(' ', "");
     let required = !field.option && field.default.is_none();
     let schema = quote!(#krate::schema);
+    // The type's shape as the compiler resolves it (aliases, paths), for the
+    // tools: `ShapeOf::<T>::SHAPE`, `Other` for a type awsconf does not know.
+    let shape = {
+        let ty = &field.original.ty;
+        let private = quote!(#krate::__private);
+        quote!({
+            #[allow(unused_imports)]
+            use #private::NoShape as _;
+            #private::ShapeOf::<#ty>::SHAPE
+        })
+    };
     let kind = match &field.kind {
         Kind::Param {
             json,
@@ -265,7 +276,7 @@ fn descriptor(krate: &syn::Path, field: &Field<'_>, default: &TokenStream) -> To
         }
     };
     quote! {
-        #schema::Field::__new(#ident, #name, #type_name, #required, #default, #kind)
+        #schema::Field::__new(#ident, #name, #type_name, #shape, #required, #default, #kind)
     }
 }
 

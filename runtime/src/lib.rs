@@ -276,6 +276,7 @@ mod redact;
 pub mod schema;
 mod secret;
 mod session;
+mod shape;
 mod summary;
 mod table;
 mod timeouts;

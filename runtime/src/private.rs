@@ -11,6 +11,8 @@ pub use crate::leaf::{
 pub use crate::limits::{SSM_MAX_LEVELS, SSM_NAME_MAX_CHARS};
 /// `IsSecret::<T>::IS`: `T: awsconf::Secret` as a constant, for the schema.
 pub use crate::secret::{IsSecret, NotSecret};
+/// `ShapeOf::<T>::SHAPE`: the shape of a field's type, for the schema.
+pub use crate::shape::{HasShape, NoShape, ShapeOf};
 
 /// A default's figment form, for display; see [`crate::schema::DefaultFn`].
 pub type DefaultResult = Result<figment::value::Value, Box<figment::Error>>;

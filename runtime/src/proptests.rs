@@ -35,6 +35,7 @@ static JSON: Field = Field {
     ident: "f",
     name: "f",
     type_name: "T",
+    shape: crate::schema::Shape::Other,
     required: true,
     default: None,
     kind: Kind::Param(Param {
@@ -223,6 +224,7 @@ fn leak_field(ident: String, name: String) -> &'static Field {
         ident: Box::leak(ident.into_boxed_str()),
         name: Box::leak(name.into_boxed_str()),
         type_name: "String",
+        shape: crate::schema::Shape::Text,
         required: true,
         default: None,
         kind: Kind::Param(Param {

@@ -30,20 +30,27 @@ pub(crate) fn is_aws(md: &Metadata) -> bool {
 /// (typed: a parameter name or a secret id, never a string to parse back).
 #[derive(Default, Debug)]
 pub(crate) struct FetchFacts {
-    /// SSM names whose parameter is a SecureString (always redacted).
-    pub secure: HashSet<String>,
+    /// Parameters that are SecureStrings (always redacted).
+    pub secure: HashSet<Home>,
     /// Parameters and secrets whose fetch failed: the fetch's problem already
     /// covers them, so no "missing" problem is added.
     pub failed: HashSet<Home>,
     /// Why a field's value is absent, by field path (a secret without the stage, a
     /// JSON secret without the key), for the "missing" message.
     pub absent: HashMap<String, String>,
-    /// The version of each parameter read, by SSM name.
-    pub param_versions: HashMap<String, i64>,
-    /// The version id of each secret read, by secret id.
-    pub secret_versions: HashMap<String, String>,
+    /// The version of each parameter and secret read.
+    pub versions: HashMap<Home, Version>,
     /// Did the load ask AWS at all?
     pub online: bool,
+}
+
+/// The version of a value read from AWS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Version {
+    /// A parameter's version number.
+    Param(i64),
+    /// A secret's version id.
+    Secret(String),
 }
 
 /// Values read from one AWS service, keyed by Rust field path.
@@ -51,8 +58,9 @@ pub(crate) struct FetchFacts {
 pub(crate) struct AwsLayer {
     name: &'static str,
     dict: Dict,
-    /// Dotted key path -> SSM name or `secret <id>`.
-    homes: Arc<BTreeMap<String, String>>,
+    /// Dotted key path -> where the value was read (displayed as the SSM name
+    /// or `secret <id>`).
+    homes: Arc<BTreeMap<String, Home>>,
 }
 
 impl AwsLayer {
@@ -64,7 +72,7 @@ impl AwsLayer {
         }
     }
 
-    fn insert(&mut self, keys: &[String], value: Value, home: String) {
+    fn insert(&mut self, keys: &[String], value: Value, home: Home) {
         Arc::make_mut(&mut self.homes).insert(keys.join("."), home);
         insert(&mut self.dict, keys, value);
     }
@@ -94,7 +102,7 @@ impl Provider for AwsLayer {
         let homes = Arc::clone(&self.homes);
         Metadata::named(self.name).interpolater(move |_: &Profile, keys: &[&str]| {
             let dotted = keys.join(".");
-            homes.get(&dotted).cloned().unwrap_or(dotted)
+            homes.get(&dotted).map_or(dotted, Home::to_string)
         })
     }
 
@@ -157,20 +165,28 @@ impl AwsLayers {
     }
 
     fn place_param(&mut self, t: &ParamTarget, v: &ParamValue) {
+        let home = Home::Param {
+            name: t.name.clone(),
+        };
         if v.secure {
-            self.facts.secure.insert(t.name.clone());
+            self.facts.secure.insert(home.clone());
         }
-        self.facts.param_versions.insert(t.name.clone(), v.version);
+        self.facts
+            .versions
+            .insert(home.clone(), Version::Param(v.version));
         self.params
-            .insert(&t.keys, Value::from(v.value.clone()), t.name.clone());
+            .insert(&t.keys, Value::from(v.value.clone()), home);
     }
 
     /// One secret, read by one or more fields (the whole of it, or a key each).
     fn place_secret(&mut self, secret: &SecretRef, fields: &[&SecretTarget], value: &SecretValue) {
         if let Some(version) = &value.version_id {
-            self.facts
-                .secret_versions
-                .insert(secret.id.clone(), version.clone());
+            self.facts.versions.insert(
+                Home::Secret {
+                    id: secret.id.clone(),
+                },
+                Version::Secret(version.clone()),
+            );
         }
         match &*value.payload {
             SecretPayload::Text(text) => self.place_text(secret, fields, text.expose_secret()),
@@ -181,7 +197,9 @@ impl AwsLayers {
     }
 
     fn place_text(&mut self, secret: &SecretRef, fields: &[&SecretTarget], text: &str) {
-        let home = format!("secret {}", secret.id);
+        let home = Home::Secret {
+            id: secret.id.clone(),
+        };
         if text.len() > SECRET_MAX_BYTES {
             let message = format!(
                 "the secret is {} bytes; Secrets Manager allows at most {SECRET_MAX_BYTES}",
@@ -218,7 +236,9 @@ impl AwsLayers {
     }
 
     fn place_binary(&mut self, secret: &SecretRef, fields: &[&SecretTarget], bytes: &[u8]) {
-        let home = format!("secret {}", secret.id);
+        let home = Home::Secret {
+            id: secret.id.clone(),
+        };
         let bytes: Vec<Value> = bytes.iter().map(|b| Value::from(Num::U8(*b))).collect();
         for f in fields {
             match f.key {

@@ -36,12 +36,45 @@ pub struct Field {
     pub name: &'static str,
     /// The field's type as written, without `Option<..>`, e.g. `"u16"`.
     pub type_name: &'static str,
+    /// The shape of the field's type (without `Option<..>`), as the compiler
+    /// resolved it: a type alias of `u16` is an [`Shape::Integer`].
+    pub shape: Shape,
     /// `false` for `Option<T>` fields and fields with a default.
     pub required: bool,
     /// The `#[param(default = ...)]` value, if any.
     pub default: Option<DefaultFn>,
     /// Where the value comes from.
     pub kind: Kind,
+}
+
+/// The shape of a field's type, for tools that write or describe a value of
+/// it (`template`'s placeholders, the parameter type a field expects). The
+/// derive asks the compiler (through a trait implemented for the standard
+/// types), so it follows type aliases and paths; any type it does not know is
+/// [`Shape::Other`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Shape {
+    /// `bool`.
+    Bool,
+    /// An integer type (`u8` to `u128`, `i8` to `i128`, `usize`, `isize`, and
+    /// their `NonZero` forms).
+    Integer,
+    /// `f32` or `f64`.
+    Float,
+    /// `char`.
+    Char,
+    /// Text: `String`, `PathBuf`, `SecretString`, and `SecretSlice` (a
+    /// secret's text as bytes).
+    Text,
+    /// A sequence: `Vec`, `VecDeque`, `BTreeSet`, `HashSet` (from a
+    /// StringList, or a JSON or TOML array).
+    List,
+    /// `BTreeMap` or `HashMap` (a JSON object or a TOML table).
+    Map,
+    /// Any other type: a struct or enum of the user's (JSON, or a unit
+    /// variant's name), a `Duration` (text such as `30s`), ...
+    Other,
 }
 
 /// Where a field's value comes from.
@@ -155,6 +188,7 @@ impl Field {
         ident: &'static str,
         name: &'static str,
         type_name: &'static str,
+        shape: Shape,
         required: bool,
         default: Option<DefaultFn>,
         kind: Kind,
@@ -163,6 +197,7 @@ impl Field {
             ident,
             name,
             type_name,
+            shape,
             required,
             default,
             kind,

@@ -1,6 +1,8 @@
-//! The one walk over a schema: every parameter and secret field, with every name
-//! derived through [`Scope`]. The fetch plan ([`crate::plan::walk`]), the IAM
-//! policy and the tools are all built on [`leaves`].
+//! The one walk over a schema: every struct, component, map entry and
+//! parameter or secret field, with every name derived through [`Scope`]
+//! ([`visit`], with a [`Visit`]or's callbacks). The fetch plan
+//! ([`crate::plan::walk`]), the IAM policy and `check` use its leaves
+//! ([`leaves`]); `cost`, `template` and `push` are visitors of their own.
 
 use crate::schema::{Field, Kind, Schema, Scope};
 
@@ -41,19 +43,38 @@ pub(crate) struct Leaf {
     pub home: Home,
 }
 
-/// Every parameter and secret field of `schema`, depth first in declaration order.
-/// `entries` is asked once per map component for the keys of its entries (from
-/// names read in an env, from a TOML file, `*` for a wildcard, none to stop at the
-/// map, ...).
-pub(crate) fn leaves(
-    schema: &'static Schema,
-    scope: &Scope,
-    entries: &mut dyn FnMut(&Scope, &'static Field) -> Vec<String>,
-    out: &mut Vec<Leaf>,
-) {
+/// What a walk over a schema does at each struct and field ([`visit`]). Every
+/// method has a default: do nothing, walk into every component, walk no map
+/// entry.
+pub(crate) trait Visit {
+    /// A struct's fields are about to be walked: the root, a component, or a
+    /// map entry (`scope` is its own).
+    fn enter(&mut self, _schema: &'static Schema, _scope: &Scope) {}
+    /// A parameter or secret field.
+    fn leaf(&mut self, _leaf: Leaf) {}
+    /// A component field: walk into it?
+    fn component(&mut self, _scope: &Scope, _field: &'static Field) -> bool {
+        true
+    }
+    /// A map component field: the keys of the entries to walk, in order (from
+    /// names read in an env, from a TOML file, `*` for a wildcard, none to stop
+    /// at the map, ...).
+    fn map(&mut self, _scope: &Scope, _field: &'static Field) -> Vec<String> {
+        Vec::new()
+    }
+    /// The struct last entered is done, its components and map entries too.
+    fn leave(&mut self) {}
+}
+
+/// The one walk over a schema: `enter`, then each field in declaration order
+/// (a leaf, or a component or map entry walked the same way, depth first),
+/// then `leave`. Every name is derived through [`Scope`], the same code the
+/// loader uses.
+pub(crate) fn visit(schema: &'static Schema, scope: &Scope, v: &mut dyn Visit) {
+    v.enter(schema, scope);
     for field in schema.fields {
         match &field.kind {
-            Kind::Param(_) => out.push(Leaf {
+            Kind::Param(_) => v.leaf(Leaf {
                 field,
                 field_path: scope.field_path(field),
                 keys: scope.field_keys(field),
@@ -61,7 +82,7 @@ pub(crate) fn leaves(
                     name: scope.ssm_name(field),
                 },
             }),
-            Kind::Secret(s) => out.push(Leaf {
+            Kind::Secret(s) => v.leaf(Leaf {
                 field,
                 field_path: scope.field_path(field),
                 keys: scope.field_keys(field),
@@ -69,12 +90,42 @@ pub(crate) fn leaves(
                     id: scope.secret_id(field, s),
                 },
             }),
-            Kind::Component(child) => leaves(child(), &scope.child(field), entries, out),
+            Kind::Component(child) => {
+                if v.component(scope, field) {
+                    visit(child(), &scope.child(field), v);
+                }
+            }
             Kind::Map(element) => {
-                for key in entries(scope, field) {
-                    leaves(element(), &scope.entry(field, &key), entries, out);
+                for key in v.map(scope, field) {
+                    visit(element(), &scope.entry(field, &key), v);
                 }
             }
         }
     }
+    v.leave();
+}
+
+/// Every parameter and secret field of `schema`, depth first in declaration order
+/// ([`visit`] with a visitor that collects the leaves). `entries` is asked once
+/// per map component for the keys of its entries (from names read in an env, from
+/// a TOML file, `*` for a wildcard, none to stop at the map, ...).
+pub(crate) fn leaves(
+    schema: &'static Schema,
+    scope: &Scope,
+    entries: &mut dyn FnMut(&Scope, &'static Field) -> Vec<String>,
+    out: &mut Vec<Leaf>,
+) {
+    struct Collect<'a, 'b> {
+        entries: &'a mut dyn FnMut(&Scope, &'static Field) -> Vec<String>,
+        out: &'b mut Vec<Leaf>,
+    }
+    impl Visit for Collect<'_, '_> {
+        fn leaf(&mut self, leaf: Leaf) {
+            self.out.push(leaf);
+        }
+        fn map(&mut self, scope: &Scope, field: &'static Field) -> Vec<String> {
+            (self.entries)(scope, field)
+        }
+    }
+    visit(schema, scope, &mut Collect { entries, out });
 }

@@ -1000,6 +1000,9 @@ struct Login {
     pass: Option<SecretString>,
 }
 
+type Port = u16;
+type Mirrors = std::collections::VecDeque<String>;
+
 /// A field of every kind the template writes a placeholder for.
 #[derive(AwsConfig, Debug)]
 #[aws_config(app = "wide")]
@@ -1019,6 +1022,11 @@ struct Wide {
     hosts: Vec<String>,
     ports: Vec<u16>,
     maybe: Option<u16>,
+    // Through aliases and paths: the compiler resolves the shape, so the
+    // placeholders do not depend on how a type is spelled.
+    port: Port,
+    mirrors: Mirrors,
+    weight: std::primitive::f32,
     token: SecretString,
     #[secret(id = "{env}/login")]
     login: Login,
@@ -1071,6 +1079,9 @@ async fn template_placeholders_parse_and_load_offline_for_every_field_type() {
         "# name = \"\"",
         "# ports = []",
         "# maybe = 0",
+        "# port = 0",
+        "# mirrors = []",
+        "# weight = 0.0",
         "# token = \"<secret>\"",
         "# login = '{}'",
         "# db_port = 0",
@@ -1102,6 +1113,10 @@ async fn template_placeholders_parse_and_load_offline_for_every_field_type() {
     assert_eq!(config.rollout, Rollout::default());
     assert_eq!(config.db_port, 0);
     assert_eq!(config.maybe, Some(0));
+    assert_eq!(
+        (config.port, config.mirrors.len(), config.weight),
+        (0, 0, 0.0)
+    );
     assert_eq!(config.tenants["example"].plan, "");
     assert!(config.login.user.is_none());
 
@@ -1200,4 +1215,37 @@ async fn the_clis_env_is_checked_as_the_loader_checks_it() {
     )
     .await;
     assert_eq!(code, 0, "{out}");
+}
+
+/// Unknown keys are found at every level the file has: the root, a
+/// component's table, and each map entry's table, in the file's order, each
+/// with the field it probably meant at its own level.
+#[tokio::test]
+async fn push_finds_unknown_keys_in_map_entries_and_components() {
+    let env = unique_env("unknown");
+    let toml = "small = 1\nsmal = 2\n\n[tenants.a]\nplan = \"p\"\nplann = \"x\"\n\n\
+                [tenants.a.quotas]\nreads = 5\n\n[tenants.b]\nplam = \"y\"\nextra = 1\n";
+    let err = tools::push::<Wide>(
+        &env,
+        &sdk_config(moto()),
+        toml,
+        "local.toml",
+        PushOptions::default(),
+        &mut |_, _| {},
+    )
+    .await
+    .err();
+    let Some(PushError::UnknownKeys { keys, .. }) = err else {
+        panic!("expected unknown keys, got {err:?}");
+    };
+    let meant = |k: &str, m: Option<&str>| (k.to_string(), m.map(str::to_string));
+    assert_eq!(
+        keys,
+        vec![
+            meant("smal", Some("small")),
+            meant("tenants.a.plann", Some("tenants.a.plan")),
+            meant("tenants.b.extra", None),
+            meant("tenants.b.plam", Some("tenants.b.plan")),
+        ]
+    );
 }

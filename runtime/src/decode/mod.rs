@@ -100,7 +100,7 @@ impl<'a> Decoder<'a> {
             );
             return None;
         }
-        let secure = matches!(&home, Home::Param { name } if self.cx.facts.secure.contains(name));
+        let secure = self.cx.facts.secure.contains(&home);
         if secure && !field.takes_secure_string() {
             // A SecureString is secret by its owner's word; a type that is not an
             // `awsconf::Secret` could print it. Refused, whatever the value is.
@@ -231,14 +231,22 @@ impl<'a> Decoder<'a> {
             return (Source::Absent, home.into());
         };
         if crate::provider::is_aws(md) {
+            use crate::provider::Version;
+            let version = self.cx.facts.versions.get(home);
             let source = match home {
                 Home::Param { name } => Source::Parameter {
                     name: name.clone(),
-                    version: self.cx.facts.param_versions.get(name).copied(),
+                    version: match version {
+                        Some(Version::Param(v)) => Some(*v),
+                        _ => None,
+                    },
                 },
                 Home::Secret { id } => Source::Secret {
                     id: id.clone(),
-                    version_id: self.cx.facts.secret_versions.get(id).cloned(),
+                    version_id: match version {
+                        Some(Version::Secret(v)) => Some(v.clone()),
+                        _ => None,
+                    },
                 },
             };
             return (source, home.into());

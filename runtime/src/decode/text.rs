@@ -435,6 +435,7 @@ pub(crate) mod tests {
         ident: "f",
         name: "f",
         type_name: "T",
+        shape: crate::schema::Shape::Other,
         required: true,
         default: None,
         kind: Kind::Param(Param {

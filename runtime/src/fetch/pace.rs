@@ -58,7 +58,7 @@ use super::{traced, Fetcher};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Pacing {
-    /// Start with a few calls in flight, add one per success, and once AWS
+    /// Send a load's calls at once (up to the `concurrency` cap), and once AWS
     /// throttles, send at a rate that shrinks on each throttling and grows with
     /// each success (the default).
     #[default]

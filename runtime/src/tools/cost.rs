@@ -24,6 +24,7 @@ use serde::Serialize;
 use super::{root_scope, table};
 use crate::plan::{self, Plan, Targets, BATCH_SECRETS_MAX, BY_PATH_MAX_RESULTS};
 use crate::schema::{Kind, Scope};
+use crate::walk::{Home, Leaf, Visit};
 use crate::{AwsConfig, Root};
 
 /// Secrets Manager: per secret per month.
@@ -164,51 +165,73 @@ impl CostEstimate {
 }
 
 /// What the entries of map components hold, counted over the schema with each
-/// map's entries multiplied in (saturating), never enumerated.
-struct EntryCount<'a> {
+/// map's entries multiplied in (saturating), never enumerated: a visitor of the
+/// one walk ([`crate::walk::visit`]) that walks one entry of each map and
+/// counts it `map_entries` times.
+struct EntryCount {
     /// Entries in each map.
     map_entries: u64,
-    /// The root scope, to expand a shared id's `{env}` and `{app}`.
-    scope: &'a Scope,
+    /// How many times each struct being walked occurs (the innermost last).
+    times: Vec<u64>,
+    /// The count of the struct the next `enter` opens.
+    next: Option<u64>,
     /// Parameters under map prefixes.
     params: u64,
     /// Secrets whose id has `{key}`: one per entry.
     keyed_unpinned: u64,
     keyed_pinned: u64,
-    /// Secret id templates without `{key}`: the same secret for every entry.
+    /// Secret ids without `{key}`: the same secret for every entry.
     shared_unpinned: BTreeSet<String>,
     shared_pinned: BTreeSet<String>,
 }
 
-impl EntryCount<'_> {
-    /// Counts one struct that occurs `times` times.
-    fn walk(&mut self, schema: &'static crate::schema::Schema, times: u64) {
-        for field in schema.fields {
-            match &field.kind {
-                Kind::Param(_) => self.params = self.params.saturating_add(times),
-                Kind::Secret(s) => {
-                    let pinned = s.stage.is_some() || s.version_id.is_some();
-                    let template = s.id.unwrap_or_default();
-                    // A default id (no template) holds the entry's path.
-                    if s.id.is_none() || template.contains("{key}") {
-                        let n = if pinned {
-                            &mut self.keyed_pinned
-                        } else {
-                            &mut self.keyed_unpinned
-                        };
-                        *n = n.saturating_add(times);
-                    } else if pinned {
-                        self.shared_pinned.insert(self.scope.secret_id(field, s));
-                    } else {
-                        self.shared_unpinned.insert(self.scope.secret_id(field, s));
-                    }
-                }
-                Kind::Component(child) => self.walk(child(), times),
-                Kind::Map(element) => self.walk(element(), times.saturating_mul(self.map_entries)),
-            }
-        }
+impl EntryCount {
+    fn times(&self) -> u64 {
+        self.times.last().copied().unwrap_or(0)
     }
 }
+
+impl Visit for EntryCount {
+    fn enter(&mut self, _schema: &'static crate::schema::Schema, _scope: &Scope) {
+        let times = self.next.take().unwrap_or_else(|| self.times());
+        self.times.push(times);
+    }
+
+    fn leaf(&mut self, leaf: Leaf) {
+        let times = self.times();
+        match (&leaf.field.kind, leaf.home) {
+            (Kind::Secret(s), Home::Secret { id }) => {
+                let pinned = s.stage.is_some() || s.version_id.is_some();
+                // A default id (no template) holds the entry's path.
+                if s.id.is_none_or(|template| template.contains("{key}")) {
+                    let n = if pinned {
+                        &mut self.keyed_pinned
+                    } else {
+                        &mut self.keyed_unpinned
+                    };
+                    *n = n.saturating_add(times);
+                } else if pinned {
+                    self.shared_pinned.insert(id);
+                } else {
+                    self.shared_unpinned.insert(id);
+                }
+            }
+            _ => self.params = self.params.saturating_add(times),
+        }
+    }
+
+    fn map(&mut self, _scope: &Scope, _field: &'static crate::schema::Field) -> Vec<String> {
+        self.next = Some(self.times().saturating_mul(self.map_entries));
+        vec![WILDCARD.to_string()]
+    }
+
+    fn leave(&mut self) {
+        self.times.pop();
+    }
+}
+
+/// The one entry of each map that stands for all of them.
+const WILDCARD: &str = "*";
 
 fn plural(n: u64) -> &'static str {
     if n == 1 {
@@ -249,7 +272,8 @@ fn load_calls<T: AwsConfig + Root>(map_entries: u64) -> LoadCalls {
     // in the millions, and a map may hold maps.
     let mut entries = EntryCount {
         map_entries,
-        scope: &scope,
+        times: Vec::new(),
+        next: None,
         params: 0,
         keyed_unpinned: 0,
         keyed_pinned: 0,
@@ -262,7 +286,9 @@ fn load_calls<T: AwsConfig + Root>(map_entries: u64) -> LoadCalls {
             continue;
         };
         let before = entries.params;
-        entries.walk(element(), map_entries);
+        entries.next = Some(map_entries);
+        let entry = map.scope.entry(map.field, WILDCARD);
+        crate::walk::visit(element(), &entry, &mut entries);
         let under = entries.params - before;
         pages = pages.saturating_add(under.div_ceil(BY_PATH_MAX_RESULTS as u64).max(1));
     }

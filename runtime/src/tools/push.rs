@@ -63,6 +63,7 @@ use crate::limits::{PARAM_ADVANCED_MAX_BYTES, SECRET_MAX_BYTES};
 use crate::location::Location;
 use crate::plan::GET_PARAMETERS_MAX;
 use crate::schema::{Field, Kind, Schema, Scope};
+use crate::walk::Visit;
 use crate::{AwsConfig, Root};
 
 /// What a push may do.
@@ -429,8 +430,7 @@ pub(crate) async fn prepare<T: AwsConfig + Root>(
     let schema = T::schema();
     let dict = parse(toml, source_name)?;
     would_load::<T>(env, toml, source_name).await?;
-    let mut unknown_keys = Vec::new();
-    unknown(schema, &dict, &mut Vec::new(), &mut unknown_keys);
+    let unknown_keys = unknown(schema, env, &dict);
     if !unknown_keys.is_empty() && !allow_unknown_keys {
         return Err(PushError::UnknownKeys {
             source_name: source_name.to_string(),
@@ -1088,44 +1088,96 @@ fn parse(toml: &str, source_name: &str) -> Result<Dict, PushError> {
 
 /// Keys of `dict` that are no field of `schema`, as dotted paths, each with
 /// the nearest field name at its level.
-fn unknown(
-    schema: &'static Schema,
-    dict: &Dict,
-    path: &mut Vec<String>,
-    out: &mut Vec<(String, Option<String>)>,
-) {
-    for (key, value) in dict {
-        path.push(key.clone());
-        match schema.fields.iter().find(|f| f.ident == key) {
-            None => {
-                let meant = nearest(key, schema.fields.iter().map(|f| f.ident)).map(|m| {
-                    let parents = &path[..path.len() - 1];
-                    parents
-                        .iter()
-                        .map(String::as_str)
-                        .chain([m])
-                        .collect::<Vec<_>>()
-                        .join(".")
-                });
-                out.push((path.join("."), meant));
-            }
-            Some(field) => match (&field.kind, value) {
-                (Kind::Component(child), Value::Dict(_, d)) => unknown(child(), d, path, out),
-                (Kind::Map(element), Value::Dict(_, entries)) => {
-                    for (entry, v) in entries {
-                        if let Value::Dict(_, d) = v {
-                            path.push(entry.clone());
-                            unknown(element(), d, path, out);
-                            path.pop();
-                        }
-                    }
-                }
-                _ => {}
-            },
-        }
-        path.pop();
+fn unknown(schema: &'static Schema, env: &str, dict: &Dict) -> Vec<(String, Option<String>)> {
+    let mut finder = Unknown {
+        tables: Vec::new(),
+        next: vec![(dict, Vec::new())],
+        found: Vec::new(),
+    };
+    crate::walk::visit(schema, &root_scope(schema, env), &mut finder);
+    finder.found
+}
+
+/// A visitor of the one walk ([`crate::walk::visit`]) that follows the TOML
+/// tables the file has, and reports each key no field declares.
+struct Unknown<'d> {
+    /// The tables of the structs being walked, with their key paths.
+    tables: Vec<(&'d Dict, Vec<String>)>,
+    /// The tables the next `enter`s open, the next one last (the walk enters
+    /// a map's entries in order, each fully before the next).
+    next: Vec<(&'d Dict, Vec<String>)>,
+    /// Unknown keys and the field each probably meant.
+    found: Vec<(String, Option<String>)>,
+}
+
+impl<'d> Unknown<'d> {
+    /// The value the current table holds for `field`, and its key path.
+    fn child(&self, field: &'static Field) -> Option<(&'d Value, Vec<String>)> {
+        let (table, path) = self.tables.last()?;
+        let value = table.get(field.ident)?;
+        let mut path = path.clone();
+        path.push(field.ident.to_string());
+        Some((value, path))
     }
 }
+
+impl Visit for Unknown<'_> {
+    fn enter(&mut self, schema: &'static Schema, _scope: &Scope) {
+        // `component` and `map` queue a table for each struct they let the
+        // walk enter, in the walk's order.
+        let (table, path) = self.next.pop().unwrap_or((&EMPTY, Vec::new()));
+        for key in table.keys() {
+            if schema.fields.iter().any(|f| f.ident == key) {
+                continue;
+            }
+            let meant = nearest(key, schema.fields.iter().map(|f| f.ident)).map(|m| {
+                path.iter()
+                    .map(String::as_str)
+                    .chain([m])
+                    .collect::<Vec<_>>()
+                    .join(".")
+            });
+            let mut at = path.clone();
+            at.push(key.clone());
+            self.found.push((at.join("."), meant));
+        }
+        self.tables.push((table, path));
+    }
+
+    fn component(&mut self, _scope: &Scope, field: &'static Field) -> bool {
+        match self.child(field) {
+            Some((Value::Dict(_, table), path)) => {
+                self.next.push((table, path));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn map(&mut self, _scope: &Scope, field: &'static Field) -> Vec<String> {
+        let Some((Value::Dict(_, entries), path)) = self.child(field) else {
+            return Vec::new();
+        };
+        let mut keys = Vec::new();
+        for (key, value) in entries.iter().rev() {
+            if let Value::Dict(_, table) = value {
+                let mut at = path.clone();
+                at.push(key.clone());
+                self.next.push((table, at));
+                keys.push(key.clone());
+            }
+        }
+        keys.reverse();
+        keys
+    }
+
+    fn leave(&mut self) {
+        self.tables.pop();
+    }
+}
+
+/// The table of a struct the file has no table for.
+static EMPTY: Dict = Dict::new();
 
 /// The candidate closest to `key` by edit distance, if close enough to be a
 /// typo: at most a third of the longer name's characters differ (and at least

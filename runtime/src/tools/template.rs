@@ -18,7 +18,8 @@
 
 use figment::value::Value;
 
-use crate::schema::{Field, Kind, Schema, Scope};
+use crate::schema::{Field, Kind, Schema, Scope, Shape};
+use crate::walk::{Home, Leaf, Visit};
 use crate::{AwsConfig, Root};
 
 /// The TOML template for `T`, with the AWS names of `env` in its comments.
@@ -34,51 +35,107 @@ pub fn template<T: AwsConfig + Root>(env: &str) -> String {
         schema.type_name
     );
     let scope = Scope::root(env, app);
-    write_struct(schema, &scope, &[], false, &mut out);
+    let mut writer = Writer::default();
+    crate::walk::visit(schema, &scope, &mut writer);
+    out.push_str(&writer.done);
     out
 }
 
-/// Writes a struct's own fields, then one table per component.
-fn write_struct(
-    schema: &'static Schema,
-    scope: &Scope,
-    table_path: &[String],
+/// One struct being written: the root, a component or a map's example entry.
+#[derive(Default)]
+struct Frame {
+    /// Its `[table]` line(s), empty for the root.
+    header: String,
+    /// Its TOML key path.
+    path: Vec<String>,
+    /// Written commented out (a map's example entry and everything in it).
     commented: bool,
-    out: &mut String,
-) {
-    let hash = if commented { "# " } else { "" };
-    for field in schema.fields {
-        if matches!(field.kind, Kind::Component(_) | Kind::Map(_)) {
-            continue;
-        }
-        out.push('\n');
-        out.push_str(&format!("# {}\n", describe(field, scope)));
+    /// Its own fields.
+    lines: String,
+    /// Its components' and map entries' tables, in declaration order.
+    tables: String,
+}
+
+/// Writes each struct's own fields, then one table per component: a visitor of
+/// the one walk ([`crate::walk::visit`]).
+#[derive(Default)]
+struct Writer {
+    frames: Vec<Frame>,
+    /// The frame the next `enter` opens (set by `component` and `map`).
+    next: Option<Frame>,
+    /// The root's text, once it is left.
+    done: String,
+}
+
+impl Visit for Writer {
+    fn enter(&mut self, _schema: &'static Schema, _scope: &Scope) {
+        let frame = self.next.take().unwrap_or_default();
+        self.frames.push(frame);
+    }
+
+    fn leaf(&mut self, leaf: Leaf) {
+        let Some(frame) = self.frames.last_mut() else {
+            return;
+        };
+        let field = leaf.field;
+        frame.lines.push('\n');
+        frame
+            .lines
+            .push_str(&format!("# {}\n", describe(field, &leaf.home)));
         if let Some(hint) = json_hint(field) {
-            out.push_str(&format!("# {hint}\n"));
+            frame.lines.push_str(&format!("# {hint}\n"));
         }
         let (line, active) = field_line(field);
-        let hash = if active && !commented { "" } else { "# " };
-        out.push_str(&format!("{hash}{line}\n"));
+        let hash = if active && !frame.commented { "" } else { "# " };
+        frame.lines.push_str(&format!("{hash}{line}\n"));
     }
-    for field in schema.fields {
-        let mut path = table_path.to_vec();
+
+    fn component(&mut self, _scope: &Scope, field: &'static Field) -> bool {
+        let Some(parent) = self.frames.last() else {
+            return false;
+        };
+        let mut path = parent.path.clone();
         path.push(key(field.ident));
-        match &field.kind {
-            Kind::Component(child) => {
-                out.push_str(&format!("\n{hash}[{}]\n", path.join(".")));
-                write_struct(child(), &scope.child(field), &path, commented, out);
-            }
-            Kind::Map(element) => {
-                let prefix = scope.map_prefix(field);
-                out.push_str(&format!(
-                    "\n# {}: one table per entry, from {prefix}/<key>/... (`{MAP_KEY}` stands for a key)\n",
-                    field.ident
-                ));
-                path.push(MAP_KEY.to_string());
-                out.push_str(&format!("# [{}]\n", path.join(".")));
-                write_struct(element(), &scope.entry(field, "<key>"), &path, true, out);
-            }
-            Kind::Param(_) | Kind::Secret(_) => {}
+        let hash = if parent.commented { "# " } else { "" };
+        self.next = Some(Frame {
+            header: format!("\n{hash}[{}]\n", path.join(".")),
+            path,
+            commented: parent.commented,
+            ..Frame::default()
+        });
+        true
+    }
+
+    fn map(&mut self, scope: &Scope, field: &'static Field) -> Vec<String> {
+        let Some(parent) = self.frames.last() else {
+            return Vec::new();
+        };
+        let mut path = parent.path.clone();
+        path.push(key(field.ident));
+        path.push(MAP_KEY.to_string());
+        let prefix = scope.map_prefix(field);
+        self.next = Some(Frame {
+            header: format!(
+                "\n# {}: one table per entry, from {prefix}/<key>/... (`{MAP_KEY}` stands for a key)\n# [{}]\n",
+                field.ident,
+                path.join(".")
+            ),
+            path,
+            commented: true,
+            ..Frame::default()
+        });
+        // One example entry, its names shown with `<key>`.
+        vec!["<key>".to_string()]
+    }
+
+    fn leave(&mut self) {
+        let Some(frame) = self.frames.pop() else {
+            return;
+        };
+        let text = frame.header + &frame.lines + &frame.tables;
+        match self.frames.last_mut() {
+            Some(parent) => parent.tables.push_str(&text),
+            None => self.done = text,
         }
     }
 }
@@ -88,16 +145,12 @@ const MAP_KEY: &str = "example";
 
 /// For a JSON value: both spellings a local layer accepts.
 fn json_hint(field: &Field) -> Option<&'static str> {
-    let (head, _) = split_type(field.type_name);
     match &field.kind {
         Kind::Param(p) if p.json => {
             Some("JSON: a TOML value ({ key = 1 }, [1, 2]) or a JSON string ('{\"key\": 1}'); both work")
         }
         Kind::Secret(_)
-            if !matches!(
-                head,
-                "String" | "SecretString" | "SecretBox" | "SecretSlice" | "str"
-            ) && scalar_placeholder(head).is_none() =>
+            if field.shape != Shape::Text && scalar_placeholder(field.shape).is_none() =>
         {
             Some("JSON: a JSON string ('{\"key\": \"...\"}') or a TOML table ({ key = \"...\" }); both work")
         }
@@ -120,21 +173,15 @@ fn field_line(field: &Field) -> (String, bool) {
         }
     }
     let json = matches!(&field.kind, Kind::Param(p) if p.json);
-    (
-        format!("{k} = {}", placeholder(field.type_name, json)),
-        false,
-    )
+    (format!("{k} = {}", placeholder(field.shape, json)), false)
 }
 
 /// A secret's placeholder: `"<secret>"` for text, the type's placeholder for a
 /// number or bool read from a JSON key, `'{}'` (JSON text) for a struct or map.
 fn secret_placeholder(field: &Field) -> String {
-    let (head, _) = split_type(field.type_name);
-    match head {
-        "String" | "SecretString" | "SecretBox" | "SecretSlice" | "str" => {
-            "\"<secret>\"".to_string()
-        }
-        _ => match scalar_placeholder(head) {
+    match field.shape {
+        Shape::Text => "\"<secret>\"".to_string(),
+        shape => match scalar_placeholder(shape) {
             Some(p) => p.to_string(),
             None => "'{}'".to_string(),
         },
@@ -142,7 +189,7 @@ fn secret_placeholder(field: &Field) -> String {
 }
 
 /// The comment above a field: its type, how it is required, and where it lives.
-fn describe(field: &Field, scope: &Scope) -> String {
+fn describe(field: &Field, home: &Home) -> String {
     let need = if field.default.is_some() {
         "default"
     } else if field.required {
@@ -150,9 +197,9 @@ fn describe(field: &Field, scope: &Scope) -> String {
     } else {
         "optional"
     };
-    let home = match &field.kind {
-        Kind::Secret(s) => {
-            let mut home = format!("Secrets Manager {}", scope.secret_id(field, s));
+    let home = match (&field.kind, home) {
+        (Kind::Secret(s), Home::Secret { id }) => {
+            let mut home = format!("Secrets Manager {id}");
             if let Some(key) = s.key {
                 home.push_str(&format!(", key `{key}`"));
             }
@@ -161,61 +208,50 @@ fn describe(field: &Field, scope: &Scope) -> String {
             }
             home
         }
-        Kind::Param(p) => {
+        (Kind::Param(p), Home::Param { name }) => {
             let kind = if p.secret {
                 "SecureString"
-            } else if field.type_name.starts_with("Vec<") {
+            } else if field.shape == Shape::List {
                 "StringList"
             } else {
                 "String"
             };
             let json = if p.json { ", JSON" } else { "" };
             format!(
-                "{kind}{json} {}{}",
-                scope.ssm_name(field),
+                "{kind}{json} {name}{}",
                 field.selector().unwrap_or_default()
             )
         }
-        Kind::Component(_) | Kind::Map(_) => String::new(),
+        _ => String::new(),
     };
     format!("{} ({need}): {home}", field.type_name)
 }
 
 /// A placeholder of the field's type that TOML parses and the loader accepts:
 /// `0`, `0.0`, `false`, `""`, `[]` for a list, `{}` for a map or a JSON value.
-fn placeholder(type_name: &str, json: bool) -> &'static str {
-    let (head, _) = split_type(type_name);
-    if let Some(p) = scalar_placeholder(head) {
+/// The shape is the compiler's ([`Field::shape`]), so an alias of `u16` gets `0`.
+fn placeholder(shape: Shape, json: bool) -> &'static str {
+    if let Some(p) = scalar_placeholder(shape) {
         return p;
     }
-    match head {
-        "Vec" | "VecDeque" | "BTreeSet" | "HashSet" => "[]",
-        "BTreeMap" | "HashMap" => "{}",
+    match shape {
+        Shape::List => "[]",
+        Shape::Map => "{}",
         // A JSON struct: an inline table (a JSON string works too).
         _ if json => "{}",
         _ => "\"\"",
     }
 }
 
-/// Numbers and bools.
-fn scalar_placeholder(head: &str) -> Option<&'static str> {
-    Some(match head {
-        "bool" => "false",
-        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
-        | "isize" => "0",
-        "f32" | "f64" => "0.0",
-        "char" => "\"?\"",
+/// Numbers, bools and chars.
+fn scalar_placeholder(shape: Shape) -> Option<&'static str> {
+    Some(match shape {
+        Shape::Bool => "false",
+        Shape::Integer => "0",
+        Shape::Float => "0.0",
+        Shape::Char => "\"?\"",
         _ => return None,
     })
-}
-
-/// `std::collections::BTreeMap<String,u32>` -> (`BTreeMap`, `<String,u32>`).
-fn split_type(type_name: &str) -> (&str, &str) {
-    let (path, generics) = match type_name.find('<') {
-        Some(i) => type_name.split_at(i),
-        None => (type_name, ""),
-    };
-    (path.rsplit("::").next().unwrap_or(path), generics)
 }
 
 /// A bare TOML key, or a quoted one.
@@ -296,16 +332,14 @@ mod tests {
     }
 
     #[test]
-    fn placeholders_follow_the_type() {
-        assert_eq!(placeholder("u16", false), "0");
-        assert_eq!(placeholder("Vec<String>", false), "[]");
-        assert_eq!(placeholder("String", false), "\"\"");
-        assert_eq!(placeholder("bool", false), "false");
-        assert_eq!(
-            placeholder("std::collections::BTreeMap<String,u32>", false),
-            "{}"
-        );
-        assert_eq!(placeholder("Rollout", true), "{}");
-        assert_eq!(placeholder("Vec<Rollout>", true), "[]");
+    fn placeholders_follow_the_shape() {
+        assert_eq!(placeholder(Shape::Integer, false), "0");
+        assert_eq!(placeholder(Shape::List, false), "[]");
+        assert_eq!(placeholder(Shape::Text, false), "\"\"");
+        assert_eq!(placeholder(Shape::Bool, false), "false");
+        assert_eq!(placeholder(Shape::Map, false), "{}");
+        assert_eq!(placeholder(Shape::Other, true), "{}");
+        assert_eq!(placeholder(Shape::List, true), "[]");
+        assert_eq!(placeholder(Shape::Other, false), "\"\"");
     }
 }
