@@ -11,7 +11,8 @@
 #   loader-only  awsconf with its default features (no tools, no clap)
 #   cli          awsconf with `cli` (the tools as subcommands of the binary)
 # For each: a cold debug build, the stripped release binary's size, and a debug
-# rebuild after one field is added to the config struct.
+# rebuild after one field is added to the config struct. The cold builds each
+# have their own target dir; the release builds (sizes only) share one.
 #
 # Prints a markdown table, and with --write replaces the "Compile cost" section of
 # BENCHMARKS.md. Run it on a quiet machine: builds compete for the cores.
@@ -200,9 +201,11 @@ for c in baseline loader-only cli; do
   echo "$c: rebuild after adding a field..." >&2
   rebuild[$c]=$(seconds cargo build --offline)
   if $release; then
+    # Size only (not timed): the three release builds share one target dir,
+    # so the SDK's crates compile once.
     echo "$c: release build..." >&2
-    cargo build --offline --release -q
-    size[$c]=$(stat -c %s "target/release/$c")
+    CARGO_TARGET_DIR="$work/release-target" cargo build --offline --release -q
+    size[$c]=$(stat -c %s "$work/release-target/release/$c")
   else
     size[$c]=0
   fi

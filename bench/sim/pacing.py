@@ -39,6 +39,28 @@ up the load fleets' calls and N = 50 misses its target (1.02-1.09).
 No rule that sends a 10-call load at once keeps N = 50's throttled calls below its answered
 ones (550 with the secrets): the first burst already costs 460, and the best pacing after it
 another 90 or more.
+
+Tried again in the next session (seeds 1 and 2; last ready / target at N = 10, 50, 200;
+throttled Parameter Store calls at N = 50 and 200 against 550 and 2,200 answered with the
+secrets):
+
+- the first paced rate from the answers alone, floor MIN_RATE (FIRST_OK_FACTOR=1
+  FIRST_PACED_RATE=0.2): 2.63-2.72, 0.85-1.01, 0.84-0.90; 528-536, 3263-3329. A fleet started
+  together is throttled before most answers arrive, so most processes see none and start at
+  the floor: N = 10 takes 7.5 s.
+- the same without quiet doubling (QUIET_DOUBLING=1e6): 5.5, 1.7-1.8, 0.96-0.99; 494-499,
+  2644-2682. The fewest throttled calls of any rule, and still above N = 200's answered ones.
+- QUIET_DOUBLING=2, FIRST_PACED_RATE=0.5, GROWTH=0.2, STREAK_BOOST=1.2, one at a time: none
+  below 520 at N = 50 or 3,300 at N = 200; all but the last miss N = 10's time.
+- wait for the whole first burst to come back, then pace at K times its answers (K = 1 or
+  0.5, floor MIN_RATE): 2.5-2.9, 0.93-1.06, 0.88-0.91; 520-537, 3163-3299. Processes that
+  start a few ms apart are answered all or nothing (the first four take the 40 tokens), so
+  a process's own answers say nothing about the fleet's size.
+
+So the chosen rule stays: the first burst costs 10 N - 40 throttled calls, which is below
+the answered ones only up to N of about 50; after it, the pacing adds 90 to 1,500 more. The
+only way to fewer is a smaller first window, which costs a quiet account its one round trip
+(the old rule: 2 round trips, 335-353 and 2365-2453 throttled).
 """
 import argparse
 import math

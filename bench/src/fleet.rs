@@ -25,6 +25,9 @@ use crate::strategies::{self, Strategy};
 
 /// Fleet sizes measured by default.
 pub const SIZES: [usize; 3] = [10, 50, 200];
+/// Fleet starts of awsconf per size (the others once each): the table reports
+/// each and the spread.
+pub const AWSCONF_RUNS: usize = 3;
 /// Marks the start of the fleet section in `BENCHMARKS.md`.
 pub const BEGIN: &str = "<!-- fleet:begin (written by awsconf-bench --fleet) -->";
 /// Marks its end.
@@ -162,7 +165,8 @@ pub fn run(
             FleetStrategy::Serial,
             FleetStrategy::ByPath,
         ];
-        for strategy in strategies {
+        let repeated = std::iter::repeat_n(FleetStrategy::Awsconf, AWSCONF_RUNS.saturating_sub(1));
+        for strategy in strategies.into_iter().chain(repeated) {
             let r = runtime.block_on(fleet_start(moto.endpoint(), &layout, n, strategy))?;
             eprintln!(
                 "  N = {n:>3}  {:<50} loaded {:>3}  last ready {:>6}  bound {:>5.1} s  calls {:>5}  throttled {:>5}",
@@ -185,6 +189,8 @@ pub fn run(
             runs.push(r);
         }
     }
+    // Each size's awsconf runs together, first.
+    runs.sort_by_key(|r| (r.n, r.strategy != FleetStrategy::Awsconf));
     eprintln!("fleet: the 500-tenant SaaS ...");
     let saas = runtime.block_on(saas(moto.endpoint(), &direct))?;
     drop(moto);
@@ -392,6 +398,37 @@ pub fn section(runs: &[FleetRun], saas: &SaasRun) -> String {
         );
     }
     out.push('\n');
+    let _ = writeln!(
+        out,
+        "awsconf started {AWSCONF_RUNS} times per size (the table has each start); the spread over those starts:\n"
+    );
+    out.push_str("| N | last ready min – max | last ready / bound min – max | throttled min – max | answered min – max |\n|---:|---:|---:|---:|---:|\n");
+    let mut sizes: Vec<usize> = runs.iter().map(|r| r.n).collect();
+    sizes.dedup();
+    for n in sizes {
+        let ours: Vec<&FleetRun> = runs
+            .iter()
+            .filter(|r| r.n == n && r.strategy == FleetStrategy::Awsconf)
+            .collect();
+        let span = |f: &dyn Fn(&FleetRun) -> f64, fmt: &dyn Fn(f64) -> String| {
+            let v: Vec<f64> = ours.iter().map(|r| f(r)).collect();
+            let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            format!("{} – {}", fmt(lo), fmt(hi))
+        };
+        let last = |r: &FleetRun| r.last_ready().map_or(f64::NAN, |d| d.as_secs_f64());
+        let _ = writeln!(
+            out,
+            "| {n} | {} | {} | {} | {} |",
+            span(&last, &|x| format!("{x:.1} s")),
+            span(&|r| last(r) / r.bound().as_secs_f64(), &|x| format!(
+                "{x:.2}"
+            )),
+            span(&|r| r.throttled as f64, &|x| format!("{x:.0}")),
+            span(&|r| r.answered() as f64, &|x| format!("{x:.0}")),
+        );
+    }
+    out.push('\n');
     let errors: Vec<&FleetRun> = runs.iter().filter(|r| r.first_error.is_some()).collect();
     if !errors.is_empty() {
         out.push_str("Why instances failed (the first failure of each run):\n\n");
@@ -528,7 +565,14 @@ pub fn plot(runs: &[FleetRun]) -> String {
     for (i, &n) in sizes.iter().enumerate() {
         let x0 = ml + i as f64 * (pw + 40.0);
         let y0 = mt;
-        let panel: Vec<&FleetRun> = runs.iter().filter(|r| r.n == n).collect();
+        // The first start of each strategy (awsconf's others are in the table).
+        let mut panel: Vec<&FleetRun> = runs.iter().filter(|r| r.n == n).collect();
+        let mut seen = Vec::new();
+        panel.retain(|r| {
+            let first = !seen.contains(&r.strategy);
+            seen.push(r.strategy);
+            first
+        });
         let t_max = panel
             .iter()
             .map(|r| r.wall.max(r.bound()).as_secs_f64())

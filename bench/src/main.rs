@@ -506,6 +506,18 @@ fn bench(o: &Options) -> Result<(), String> {
     let markdown = fleet::keep_section(&o.out, report::markdown(&results));
     std::fs::write(&o.out, markdown).map_err(|e| format!("writing {}: {e}", o.out.display()))?;
     eprintln!("wrote {}", o.out.display());
+    // The README's comparison, from this same run (only a run of the default
+    // report, which measures every strategy on p100s10 and p1000s0).
+    if let Some(block) = report::readme_comparison(&results) {
+        let readme = o
+            .out
+            .parent()
+            .unwrap_or_else(|| std::path::Path::new("."))
+            .join("README.md");
+        if report::splice_readme(&readme, &block)? {
+            eprintln!("wrote the comparison in {}", readme.display());
+        }
+    }
     let failed: Vec<&Check> = results.checks.iter().filter(|c| !c.ok).collect();
     if failed.is_empty() {
         Ok(())

@@ -49,7 +49,7 @@ async fn seed(moto: &str) -> Result<(), String> {
         ("port".into(), "8080".into()),
         ("workers".into(), "16".into()),
         ("debug".into(), "false".into()),
-        ("region_name".into(), "eu-west-1".into()),
+        ("region-name".into(), "eu-west-1".into()),
     ];
     params.extend((1..=16).map(|i| (format!("p{i}"), format!("value-{i}"))));
     for (name, value) in params {

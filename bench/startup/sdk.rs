@@ -21,7 +21,7 @@ const NAMES: [&str; 20] = [
     "port",
     "workers",
     "debug",
-    "region_name",
+    "region-name",
     "p1",
     "p2",
     "p3",
@@ -90,7 +90,7 @@ async fn load(env: &str) -> Result<Service, String> {
         .parse()
         .map_err(|e| format!("workers: {e}"))?;
     let debug = get("debug")?.parse().map_err(|e| format!("debug: {e}"))?;
-    let region_name = get("region_name")?;
+    let region_name = get("region-name")?;
     let rest = NAMES[4..]
         .iter()
         .map(|n| get(n))
