@@ -87,7 +87,7 @@ pub enum SecretReads {
 
 /// The least calls per second of the rate set at the first throttling (the
 /// first paced call starts at a random point of the whole interval).
-pub(crate) const FIRST_PACED_RATE: f64 = 0.8;
+pub(crate) const FIRST_PACED_RATE: f64 = 1.6;
 /// The least calls per second a process slows down to: at Parameter Store's
 /// default 40 calls per second, 200 processes at this rate ask for the whole
 /// quota (a larger fleet at the floor gets more throttling than answers).
