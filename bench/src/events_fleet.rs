@@ -194,8 +194,17 @@ pub async fn run_one(c: &Clients, moto: &str, n: usize) -> Result<Run, String> {
         }
         if t0.elapsed() > Duration::from_secs(120) {
             let done = ready.iter().filter(|r| r.is_some()).count();
+            // What the others were doing: their calls, and the first error.
+            let error = lives
+                .iter()
+                .zip(&ready)
+                .filter(|(_, r)| r.is_none())
+                .find_map(|(live, _)| live.last_error())
+                .map_or("none".to_string(), |e| e.to_string());
             return Err(format!(
-                "N = {n}: {done} of {n} served the new value within 120 s"
+                "N = {n}: {done} of {n} served the new value within 120 s; calls since the publish {:?}, throttled {}; the first error of one that did not: {error}",
+                proxy.counts(),
+                proxy.throttled()
             ));
         }
         tokio::time::sleep(Duration::from_millis(1)).await;

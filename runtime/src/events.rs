@@ -46,6 +46,12 @@ const MALFORMED_WARN_EVERY: Duration = Duration::from_secs(60);
 pub(crate) const MIN_STALENESS: Duration = Duration::from_secs(2);
 /// The longest staleness period: 7 days.
 pub(crate) const MAX_STALENESS: Duration = Duration::from_secs(7 * 24 * 3600);
+/// The most other queues one sweep reads the heartbeat of, picked at random
+/// among those `ListQueues` returns: a fleet of N instances sweeping once per
+/// staleness period each then costs N times this many `ListQueueTags`, not N²
+/// (500 instances starting at once made 125,000), and a dead instance's queue
+/// is still checked by about this many instances per period.
+pub(crate) const SWEEP_SAMPLE: usize = 4;
 /// The queue tag a live instance refreshes: unix seconds.
 pub(crate) const HEARTBEAT_TAG: &str = "awsconf-heartbeat";
 /// The most a teardown that outlives the tokio runtime (from `Drop`) takes.
@@ -675,6 +681,22 @@ pub(crate) struct Beat {
     staleness: Duration,
 }
 
+/// Up to `n` of `items`, picked uniformly at random without replacement (all
+/// of them, in order, when there are no more than `n`).
+fn sample(mut items: Vec<String>, n: usize) -> Vec<String> {
+    if items.len() <= n {
+        return items;
+    }
+    // A partial Fisher-Yates shuffle: the first `n` places.
+    for i in 0..n {
+        let span = items.len() - i;
+        let j = i + ((crate::fetch::pace::unit() * span as f64) as usize).min(span - 1);
+        items.swap(i, j);
+    }
+    items.truncate(n);
+    items
+}
+
 impl Beat {
     /// The time between heartbeats: a quarter of the staleness period.
     pub(crate) fn every(&self) -> Duration {
@@ -697,10 +719,13 @@ impl Beat {
 
     /// With `change_topic`: deletes the queues of this app and env (and their
     /// subscriptions) whose heartbeat is older than the staleness period:
-    /// those of killed processes. Failures are logged at `debug`; the next
-    /// sweep tries again.
+    /// those of killed processes. Each sweep reads the heartbeats of at most
+    /// [`SWEEP_SAMPLE`] other queues, picked at random, so a fleet's sweeps
+    /// cost calls in proportion to its size, not its square. Failures are
+    /// logged at `debug`; the next sweep tries again.
     pub(crate) async fn sweep_stale(&self) {
         let mut token = None;
+        let mut others = Vec::new();
         let mut stale = Vec::new();
         for _ in 0..100 {
             let out = match self
@@ -719,14 +744,15 @@ impl Beat {
                     return;
                 }
             };
-            for url in out.queue_urls() {
-                if *url != self.url && self.is_stale(url, self.staleness).await {
-                    stale.push(url.clone());
-                }
-            }
+            others.extend(out.queue_urls().iter().filter(|u| **u != self.url).cloned());
             token = out.next_token;
             if token.is_none() {
                 break;
+            }
+        }
+        for url in sample(others, SWEEP_SAMPLE) {
+            if self.is_stale(&url, self.staleness).await {
+                stale.push(url);
             }
         }
         for url in stale {
@@ -1314,6 +1340,26 @@ async fn refresh<S: Refreshes>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_sweep_samples_a_few_distinct_queues() {
+        let all: Vec<String> = (0..500).map(|i| format!("q{i}")).collect();
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..200 {
+            let picked = super::sample(all.clone(), super::SWEEP_SAMPLE);
+            assert_eq!(picked.len(), super::SWEEP_SAMPLE);
+            let distinct: std::collections::BTreeSet<_> = picked.iter().collect();
+            assert_eq!(distinct.len(), picked.len(), "{picked:?}");
+            assert!(picked.iter().all(|q| all.contains(q)));
+            seen.extend(picked);
+        }
+        // 800 picks reach far more than a few of the 500.
+        assert!(seen.len() > 300, "{}", seen.len());
+        // No more queues than the sample: all of them, in order.
+        let few = vec!["a".to_string(), "b".to_string()];
+        assert_eq!(super::sample(few.clone(), super::SWEEP_SAMPLE), few);
+        assert!(super::sample(Vec::new(), 4).is_empty());
+    }
+
     use super::*;
 
     fn watched() -> Watched {
