@@ -173,7 +173,7 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// account it takes one round trip. The first throttling is the sign that
     /// others share the quota (a fleet starting together): from then on the
     /// service's calls are sent at a paced rate, at first twice the calls AWS
-    /// let through in the last second (at least 0.8 per second), the first
+    /// let through in the last second (at least 1.6 per second), the first
     /// paced call at a random point of that interval; each further throttling
     /// halves the rate (down to 1 call per 5 s) and the window (once per round:
     /// calls sent before the last slow-down do not slow down again), and each
