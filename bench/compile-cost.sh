@@ -253,7 +253,8 @@ loader-only: cold ≤ 1.1x, rebuild ≤ 1.3x, binary ≤ 1.15x.
 {table}
 """
 text = open("BENCHMARKS.md").read()
-pattern = re.compile(r"## Compile cost to a user's crate\n.*?(?=\n## |\Z)", re.S)
+# Up to the next section or the hand-written "###" notes after the table.
+pattern = re.compile(r"## Compile cost to a user's crate\n.*?(?=\n##+ |\Z)", re.S)
 text = pattern.sub(section.rstrip() + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
 open("BENCHMARKS.md", "w").write(text)
 EOF
