@@ -141,7 +141,13 @@ write("secret_decoding", [
         ["x", '{"password":"CANARY-missing-user-4444"}', "r", "k", "p", "null"],
         ["x", "not json CANARY-raw-5555", "r", "k", "p", '{"eu": {"x": "CANARY-nested-6666"}}'],
         ["x", '{"username":"u","password":"p","port":"CANARY-port-7777"}', "r", "k", "p", '{"eu":1}'],
+        # The oracle's false alarm found by the fuzzer: a pin that spells the
+        # Debug of the map beside it (`{"eu":`), which shows its keys by design.
+        ["x", '{"username":"u","password":"p"}', "r", "k", '{"eu":"x"}', '{"eu":"CANARY-eu-2222"}'],
     ]
+] + [
+    # The fuzzer's input, as it found it (crash-49351f91...).
+    open(os.path.join(HERE, "regressions", "secret_decoding-map-key-beside-pin"), "rb").read(),
 ])
 
 toml_layers = [
