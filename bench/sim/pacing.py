@@ -62,6 +62,17 @@ secrets):
   N = 10 0.54-0.94 (seeds 1-6), N = 50 0.83-0.97 (seeds 1-7), N = 200 0.85-0.90; 614-629 and
   3517-3564 throttled (about 5% more than at 0.8).
 
+Tried in a third session: TCP's congestion avoidance after the second throttling (CA_AFTER=2:
+the first is the fleet signal, the second says the paced rate is too high), seed 1, N = 50 and
+200, last ready / target and throttled:
+- additive growth per answer (CA_GROWTH=0.01 or 0.03, cut x0.5): 1.63-1.65 and 1.22-1.28 of
+  the target; 537-540 and 2,815-2,870 throttled (N = 50 below its 550 answered, N = 200 not).
+- a small multiplicative growth (CA_MULT=0.05; 0.1 with a x0.7 cut): 1.50 and 1.00; 598 and
+  3,214 / 3.03 and 1.17; 541 and 2,780.
+  Processes cut to the floor early stay there (one answer every 5 s grows them by almost
+  nothing) while others finish: fewer throttled calls, and the last process misses the time
+  target. The time target wants fast growth, and fast growth overshoots the quota.
+
 So the rule keeps its shape: the first burst costs 10 N - 40 throttled calls, which is below
 the answered ones only up to N of about 50; after it, the pacing adds 90 to 1,500 more. The
 only way to fewer is a smaller first window, which costs a quiet account its one round trip
@@ -105,6 +116,13 @@ FIRST_PHASE_FULL = True
 # interval after the last paced call, or a random point of PHASE_MAX if later).
 CUT_JITTER = 0.5  # pace.rs's LONE_JITTER
 CUT_JITTER_LONE = True  # only for a lone call (none other in flight or waiting)
+# Congestion avoidance (TCP's, after a loss): from the CA_AFTER-th throttling on, each
+# answer adds CA_GROWTH calls per second, with no streak boost and no quiet doubling
+# (0: off, the multiplicative growth above throughout).
+CA_GROWTH = 0.0
+CA_MULT = 0.0  # or a share of the rate per answer
+CA_DECREASE = 0.5  # the cut while avoiding
+CA_AFTER = 2
 
 
 class Bucket:
@@ -136,6 +154,7 @@ class Pacer:
         self.last_cut = None
         self.streak = 0
         self.last_answer = None
+        self.cuts = 0
         self.recent_ok = []
         self.wake = env.event()
         self.waiting = 0
@@ -144,8 +163,11 @@ class Pacer:
         wake, self.wake = self.wake, self.env.event()
         wake.succeed()
 
+    def avoiding(self):
+        return (CA_GROWTH > 0 or CA_MULT > 0) and self.cuts >= CA_AFTER
+
     def rate_at(self, now):
-        if self.rate is None or self.streak == 0 or self.last_answer is None:
+        if self.rate is None or self.streak == 0 or self.last_answer is None or self.avoiding():
             return self.rate
         return self.rate * 2 ** min((now - self.last_answer) / QUIET_DOUBLING, 30)
 
@@ -187,7 +209,9 @@ class Pacer:
         self.last_answer = now
         self.streak += 1
         boost = STREAK_BOOST ** min(max(self.streak - STREAK, 0), STREAK_BOOST_MAX)
-        if self.rate is not None:
+        if self.rate is not None and self.avoiding():
+            self.rate = self.rate + CA_GROWTH + CA_MULT * self.rate
+        elif self.rate is not None:
             rate = self.rate + GROWTH * max(self.rate, GROWTH_FLOOR) * boost
             self.rate = rate if rate < UNPACED_RATE else None
         self.recent_ok = [t for t in self.recent_ok if now - t <= 1.0] + [now]
@@ -199,10 +223,11 @@ class Pacer:
             return
         self.recent_ok = [t for t in self.recent_ok if now - t <= 1.0]
         first = self.rate is None
+        self.cuts += 1
         if first:
             rate = max(FIRST_OK_FACTOR * len(self.recent_ok), FIRST_PACED_RATE)
         else:
-            rate = self.rate * DECREASE
+            rate = self.rate * (CA_DECREASE if self.avoiding() else DECREASE)
         self.rate = max(rate, MIN_RATE)
         self.window = max(self.window // 2, 1)
         self.last_cut = now
