@@ -62,6 +62,34 @@ async fn a_stringlist_of_secrets_is_never_quoted_in_an_error() {
     assert!(report.contains(&format!("/{env}/st/keys")), "{report}");
 }
 
+/// The `secret_decoding` fuzz target's false alarm (SECURITY.md, "What fuzzing
+/// found"): a token that spells the Debug of the map beside it. The map shows
+/// its keys by design; the token's text shows nowhere: the config's Debug is
+/// the same whatever the token and the map's values are.
+#[tokio::test]
+async fn a_secret_that_spells_a_shown_map_key_is_not_shown() {
+    async fn debug_of(token: &str, value: &str) -> String {
+        let local =
+            format!("keys = []\ntoken = '{token}'\nhost = \"h\"\n[by_region]\neu = \"{value}\"\n");
+        let config = Nested::loader()
+            .env("dev")
+            .offline()
+            .merge(Toml::string(&local))
+            .load()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.token.expose_secret(), token);
+        format!("{config:?}\n{config:#?}")
+    }
+    let spelled = debug_of(&format!("{{\"eu\":\"{CANARY}\"}}"), CANARY).await;
+    assert!(
+        spelled.contains("\"eu\""),
+        "the map's key is shown: {spelled}"
+    );
+    assert!(!leaks(&spelled), "{spelled}");
+    assert_eq!(spelled, debug_of("other", "other-value").await);
+}
+
 #[tokio::test]
 async fn explain_redacts_secrets_inside_containers_and_aliases() {
     let env = unique_env("st-explain");
