@@ -148,6 +148,8 @@ write("secret_decoding", [
 ] + [
     # The fuzzer's input, as it found it (crash-49351f91...).
     open(os.path.join(HERE, "regressions", "secret_decoding-map-key-beside-pin"), "rb").read(),
+    # serde_json's own "(\u0000-\u001F)" beside a secret holding "0000-\" (crash-0f674441...).
+    open(os.path.join(HERE, "regressions", "secret_decoding-serde-json-control-character"), "rb").read(),
 ])
 
 toml_layers = [
