@@ -104,9 +104,82 @@ impl<T: AwsConfig> Session<T> {
         reuse: Option<&Reuse<'_>>,
     ) -> Result<Loaded<T>, Error> {
         let schema = T::schema();
+        let parts = Parts {
+            schema,
+            scope: &self.scope,
+            fetcher: self.fetcher.as_ref(),
+            layers: &self.layers,
+            env: &self.env,
+        };
+        let Gathered {
+            root,
+            mut cx,
+            fingerprint,
+            secrets_cache,
+            params_read,
+        } = gather(parts, cache, reuse).await?;
+        let dict = match &root {
+            Value::Dict(_, d) => Some(d),
+            _ => None,
+        };
+        let config = decode_root::<T>(self.scope.clone(), dict, &mut cx);
+        match config {
+            Some(config) if cx.problems.is_empty() => Ok(Loaded {
+                config,
+                origins: cx.origins,
+                fingerprint,
+                secrets: secrets_cache,
+                params: params_read,
+            }),
+            _ => Err(Error::new(
+                schema.type_name,
+                Some(self.env.clone()),
+                cx.problems,
+            )),
+        }
+    }
+}
+
+/// What [`gather`] needs of a session: none of it depends on the config's type.
+struct Parts<'a> {
+    schema: &'static crate::schema::Schema,
+    scope: &'a Scope,
+    fetcher: Option<&'a Fetcher>,
+    layers: &'a Figment,
+    env: &'a str,
+}
+
+/// The merged tree of every layer, ready to decode.
+struct Gathered {
+    root: Value,
+    /// Holds the problems found so far; decoding adds its own.
+    cx: DecodeCx,
+    fingerprint: u64,
+    secrets_cache: SecretCache,
+    params_read: ParamCache,
+}
+
+/// A run's part that does not depend on the config's type: fetch, build the
+/// AWS layers, merge them under the local ones. It is compiled once, in this
+/// crate, and boxed, so a user's crate that derives `AwsConfig` does not
+/// compile the fetch pipeline again for its own config type (the generic
+/// `run` only decodes).
+fn gather<'a>(
+    parts: Parts<'a>,
+    cache: Option<&'a SecretCache>,
+    reuse: Option<&'a Reuse<'a>>,
+) -> futures_util::future::BoxFuture<'a, Result<Gathered, Error>> {
+    Box::pin(async move {
+        let Parts {
+            schema,
+            scope,
+            fetcher,
+            layers,
+            env,
+        } = parts;
         let mut targets = Targets::default();
-        plan::walk(schema, &self.scope, None, &mut targets);
-        let aws = match &self.fetcher {
+        plan::walk(schema, scope, None, &mut targets);
+        let aws = match fetcher {
             None => AwsLayers::offline(),
             Some(fetcher) => {
                 tracing::debug!(
@@ -119,7 +192,6 @@ impl<T: AwsConfig> Session<T> {
                 AwsLayers::build(&targets, fetched)
             }
         };
-        let env = Some(self.env.clone());
         let AwsLayers {
             params,
             secrets,
@@ -131,7 +203,7 @@ impl<T: AwsConfig> Session<T> {
         let figment = Figment::new()
             .merge(params)
             .merge(secrets)
-            .merge(self.layers.clone());
+            .merge(layers.clone());
         let root: Value = match figment.extract() {
             Ok(v) => v,
             Err(err) => {
@@ -147,33 +219,27 @@ impl<T: AwsConfig> Session<T> {
                         ),
                     ));
                 }
-                return Err(Error::new(schema.type_name, env, problems));
+                return Err(Error::new(
+                    schema.type_name,
+                    Some(env.to_string()),
+                    problems,
+                ));
             }
         };
         let fingerprint = fingerprint(&root);
-        let dict = match &root {
-            Value::Dict(_, d) => Some(d),
-            _ => None,
-        };
-        let mut cx = DecodeCx {
-            figment,
-            facts,
-            problems: Vec::new(),
-            origins: Vec::new(),
-        };
-        let config = decode_root::<T>(self.scope.clone(), dict, &mut cx);
-        problems.extend(cx.problems);
-        match config {
-            Some(config) if problems.is_empty() => Ok(Loaded {
-                config,
-                origins: cx.origins,
-                fingerprint,
-                secrets: secrets_cache,
-                params: params_read,
-            }),
-            _ => Err(Error::new(schema.type_name, env, problems)),
-        }
-    }
+        Ok(Gathered {
+            root,
+            cx: DecodeCx {
+                figment,
+                facts,
+                problems,
+                origins: Vec::new(),
+            },
+            fingerprint,
+            secrets_cache,
+            params_read,
+        })
+    })
 }
 
 /// Hashes a value tree through its serde form, streamed into the hasher.
