@@ -155,11 +155,10 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// The cap is per service because AWS throttles per service: Parameter Store's
     /// `GetParameters`, `GetParametersByPath` and `GetParameter` share one
     /// per-account rate, and Secrets Manager's APIs have rates of their own, so a
-    /// Secrets Manager call never waits behind Parameter Store calls. Within the
-    /// cap, [`pacing`](Self::pacing) opens 4 calls per service and one more per
-    /// answer: a load of 100 parameters and 10 secrets sends 4 `GetParameters`
-    /// and its `BatchGetSecretValue`, then the other 6 `GetParameters` as the
-    /// first answers arrive.
+    /// Secrets Manager call never waits behind Parameter Store calls. Until AWS
+    /// throttles, [`pacing`](Self::pacing) sends up to the cap at once: a load
+    /// of 100 parameters and 10 secrets sends its 10 `GetParameters` and its
+    /// `BatchGetSecretValue` together, one round trip on a quiet account.
     pub fn concurrency(mut self, calls: usize) -> Self {
         self.concurrency = calls.clamp(1, MAX_CONCURRENCY);
         self
