@@ -38,6 +38,9 @@ pub const END: &str = "<!-- fleet:end -->";
 pub enum FleetStrategy {
     /// `P100S10::loader().env(..).sdk_config(&cfg).load()`, default settings.
     Awsconf,
+    /// The same with `.start_jitter(..)` set to what `cost --instances N`
+    /// suggests: the time the quota needs for the whole fleet's start.
+    AwsconfSpread,
     /// `GetParameters` with 10 names per call one after another, then
     /// `GetSecretValue` per secret, the SDK's standard 3 attempts.
     Serial,
@@ -50,14 +53,31 @@ impl FleetStrategy {
     fn label(self) -> &'static str {
         match self {
             FleetStrategy::Awsconf => "awsconf, default settings",
+            FleetStrategy::AwsconfSpread => "awsconf, .start_jitter(cost's start time)",
             FleetStrategy::Serial => "GetParameters x10 one after another, 3 attempts",
             FleetStrategy::ByPath => "by-path pages one after another, 3 attempts",
         }
     }
 
+    /// The table's order within a fleet size: awsconf's runs first.
+    fn rank(self) -> u8 {
+        match self {
+            FleetStrategy::Awsconf => 0,
+            FleetStrategy::AwsconfSpread => 1,
+            FleetStrategy::Serial => 2,
+            FleetStrategy::ByPath => 3,
+        }
+    }
+
+    /// awsconf's own runs, which the checks and the spread table cover.
+    fn ours(self) -> bool {
+        matches!(self, FleetStrategy::Awsconf | FleetStrategy::AwsconfSpread)
+    }
+
     fn color(self) -> &'static str {
         match self {
             FleetStrategy::Awsconf => "#1b7837",
+            FleetStrategy::AwsconfSpread => "#b8860b",
             FleetStrategy::Serial => "#c51b7d",
             FleetStrategy::ByPath => "#2166ac",
         }
@@ -162,10 +182,13 @@ pub fn run(
     for &n in sizes {
         let strategies = [
             FleetStrategy::Awsconf,
+            FleetStrategy::AwsconfSpread,
             FleetStrategy::Serial,
             FleetStrategy::ByPath,
         ];
-        let repeated = std::iter::repeat_n(FleetStrategy::Awsconf, AWSCONF_RUNS.saturating_sub(1));
+        let again = AWSCONF_RUNS.saturating_sub(1);
+        let repeated = std::iter::repeat_n(FleetStrategy::Awsconf, again)
+            .chain(std::iter::repeat_n(FleetStrategy::AwsconfSpread, again));
         for strategy in strategies.into_iter().chain(repeated) {
             let r = runtime.block_on(fleet_start(moto.endpoint(), &layout, n, strategy))?;
             eprintln!(
@@ -190,7 +213,7 @@ pub fn run(
         }
     }
     // Each size's awsconf runs together, first.
-    runs.sort_by_key(|r| (r.n, r.strategy != FleetStrategy::Awsconf));
+    runs.sort_by_key(|r| (r.n, r.strategy.rank()));
     eprintln!("fleet: the 500-tenant SaaS ...");
     let saas = runtime.block_on(saas(moto.endpoint(), &direct))?;
     drop(moto);
@@ -224,7 +247,7 @@ async fn fleet_start(
             let sdk = sdk.clone();
             let layout = *layout;
             tokio::spawn(async move {
-                let result = instance(strategy, &layout, &sdk).await;
+                let result = instance(strategy, &layout, n, &sdk).await;
                 result.map(|()| start.elapsed())
             })
         })
@@ -260,15 +283,30 @@ async fn fleet_start(
     })
 }
 
+/// What `cost --instances n` suggests for `.start_jitter(..)`.
+fn suggested_spread(n: usize) -> Duration {
+    let load = awsconf::tools::fleet_load::<P100S10>(&awsconf::tools::FleetInputs {
+        instances: n as u64,
+        ..Default::default()
+    });
+    Duration::from_secs(load.start_jitter_seconds)
+}
+
 /// One instance's load, checked.
 async fn instance(
     strategy: FleetStrategy,
     layout: &LayoutSpec,
+    n: usize,
     sdk: &SdkConfig,
 ) -> Result<(), String> {
+    let loader = || P100S10::loader().env(layout.env()).sdk_config(sdk);
     match strategy {
-        FleetStrategy::Awsconf => {
-            let loader = P100S10::loader().env(layout.env()).sdk_config(sdk);
+        FleetStrategy::Awsconf | FleetStrategy::AwsconfSpread => {
+            let loader = if strategy == FleetStrategy::AwsconfSpread {
+                loader().start_jitter(suggested_spread(n))
+            } else {
+                loader()
+            };
             let loaded = layouts::load_p100s10(loader)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -374,6 +412,11 @@ pub fn section(runs: &[FleetRun], saas: &SaasRun) -> String {
         "The **quota bound** is the least time the quota allows for the Parameter Store calls the instances made and AWS answered: (calls − 40 burst) / 40 per second. \
          *Throttled* counts every request answered with `ThrottlingException`; *answered* every other one.\n\n",
     );
+    out.push_str(
+        "*awsconf, .start_jitter(cost's start time)* is awsconf with `.start_jitter(..)` set to what `cost --instances N` suggests for the fleet \
+         (`start_jitter_seconds`: the time the quota needs for the whole start, (10 N − 40) / 40 s rounded up): each instance waits a random time \
+         up to it before its first call, so the fleet's first calls no longer arrive together.\n\n",
+    );
     out.push_str("| N | strategy | loaded | last ready | quota bound | last ready / bound | answered calls | throttled calls |\n|---:|---|---:|---:|---:|---:|---:|---:|\n");
     for r in runs {
         let bound = r.bound();
@@ -400,33 +443,39 @@ pub fn section(runs: &[FleetRun], saas: &SaasRun) -> String {
     out.push('\n');
     let _ = writeln!(
         out,
-        "awsconf started {AWSCONF_RUNS} times per size (the table has each start); the spread over those starts:\n"
+        "awsconf started {AWSCONF_RUNS} times per size and setting (the table has each start); the spread over those starts:\n"
     );
-    out.push_str("| N | last ready min – max | last ready / bound min – max | throttled min – max | answered min – max |\n|---:|---:|---:|---:|---:|\n");
+    out.push_str("| N | setting | last ready min – max | last ready / bound min – max | throttled min – max | answered min – max |\n|---:|---|---:|---:|---:|---:|\n");
     let mut sizes: Vec<usize> = runs.iter().map(|r| r.n).collect();
     sizes.dedup();
     for n in sizes {
-        let ours: Vec<&FleetRun> = runs
-            .iter()
-            .filter(|r| r.n == n && r.strategy == FleetStrategy::Awsconf)
-            .collect();
-        let span = |f: &dyn Fn(&FleetRun) -> f64, fmt: &dyn Fn(f64) -> String| {
-            let v: Vec<f64> = ours.iter().map(|r| f(r)).collect();
-            let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
-            let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            format!("{} – {}", fmt(lo), fmt(hi))
-        };
-        let last = |r: &FleetRun| r.last_ready().map_or(f64::NAN, |d| d.as_secs_f64());
-        let _ = writeln!(
-            out,
-            "| {n} | {} | {} | {} | {} |",
-            span(&last, &|x| format!("{x:.1} s")),
-            span(&|r| last(r) / r.bound().as_secs_f64(), &|x| format!(
-                "{x:.2}"
-            )),
-            span(&|r| r.throttled as f64, &|x| format!("{x:.0}")),
-            span(&|r| r.answered() as f64, &|x| format!("{x:.0}")),
-        );
+        for strategy in [FleetStrategy::Awsconf, FleetStrategy::AwsconfSpread] {
+            let ours: Vec<&FleetRun> = runs
+                .iter()
+                .filter(|r| r.n == n && r.strategy == strategy)
+                .collect();
+            if ours.is_empty() {
+                continue;
+            }
+            let span = |f: &dyn Fn(&FleetRun) -> f64, fmt: &dyn Fn(f64) -> String| {
+                let v: Vec<f64> = ours.iter().map(|r| f(r)).collect();
+                let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                format!("{} – {}", fmt(lo), fmt(hi))
+            };
+            let last = |r: &FleetRun| r.last_ready().map_or(f64::NAN, |d| d.as_secs_f64());
+            let _ = writeln!(
+                out,
+                "| {n} | {} | {} | {} | {} | {} |",
+                strategy.label(),
+                span(&last, &|x| format!("{x:.1} s")),
+                span(&|r| last(r) / r.bound().as_secs_f64(), &|x| format!(
+                    "{x:.2}"
+                )),
+                span(&|r| r.throttled as f64, &|x| format!("{x:.0}")),
+                span(&|r| r.answered() as f64, &|x| format!("{x:.0}")),
+            );
+        }
     }
     out.push('\n');
     let errors: Vec<&FleetRun> = runs.iter().filter(|r| r.first_error.is_some()).collect();
@@ -479,7 +528,7 @@ pub fn section(runs: &[FleetRun], saas: &SaasRun) -> String {
 /// The done-when targets of issue #15, checked on the awsconf runs.
 fn checks(runs: &[FleetRun]) -> Vec<(String, bool)> {
     let mut out = Vec::new();
-    for r in runs.iter().filter(|r| r.strategy == FleetStrategy::Awsconf) {
+    for r in runs.iter().filter(|r| r.strategy.ours()) {
         let who = format!("N = {}, {}", r.n, r.strategy.label());
         out.push((
             format!("{who}: all {} instances load ({} did)", r.n, r.loaded()),

@@ -764,8 +764,10 @@ fn cost_for_a_fleet_shows_its_refresh_calls_as_a_share_of_each_quota() {
          Parameter Store reads  40     2              10.000               25.0%  600           14.0\n\
          DescribeSecret         40000  3              15.000               0.0%   0             0.0\n\
          GetSecretValue         10000  0              0.000                0.0%   0             0.0\n\
-         BatchGetSecretValue    100    0              0.000                0.0%   600           5.0\n"
+         BatchGetSecretValue    100    0              0.000                0.0%   600           5.0\n\
+         A start of all 300 at once takes the quotas 14 s however it is paced: .start_jitter(Duration::from_secs(14)) spreads the starts over that time, and AWS throttles far fewer of their calls\n"
     );
+    assert_eq!(load.start_jitter_seconds, 14);
 
     // One more instance: above a quarter of Parameter Store's quota.
     let load = tools::fleet_load::<ToolConfig>(&FleetInputs {
@@ -788,6 +790,20 @@ fn cost_for_a_fleet_shows_its_refresh_calls_as_a_share_of_each_quota() {
         map_entries: u64::MAX,
     });
     assert!(huge.quotas.iter().all(|q| q.share.is_finite()), "{huge:?}");
+    assert_eq!(
+        huge.start_jitter_seconds,
+        awsconf::MAX_START_JITTER.as_secs(),
+        "clamped to what start_jitter takes"
+    );
+
+    // A start that fits in the burst suggests no spread, and says nothing.
+    let one = tools::fleet_load::<ToolConfig>(&FleetInputs::default());
+    assert_eq!(one.start_jitter_seconds, 0);
+    assert!(
+        !one.to_table().contains("start_jitter"),
+        "{}",
+        one.to_table()
+    );
 }
 
 #[tokio::test]
@@ -822,6 +838,8 @@ async fn cli_cost_for_a_fleet_warns_on_stderr_above_a_quarter_of_a_quota() {
     assert_eq!(json["quotas"][0]["start_calls"], 2000);
     assert_eq!(json["quotas"][3]["quota"], "BatchGetSecretValue");
     assert_eq!(json["quotas"][3]["start_seconds"], 19.0);
+    // Parameter Store's (2000 - 40) / 40 = 49 s is the longest.
+    assert_eq!(json["start_jitter_seconds"], 49);
     assert_eq!(json["warnings"], serde_json::json!([]));
     assert!(err.is_empty(), "{err}");
 }

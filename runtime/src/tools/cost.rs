@@ -18,6 +18,7 @@
 //! [`GET_SECRET_VALUE_TPS`], [`BATCH_GET_SECRET_VALUE_TPS`]).
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -635,6 +636,15 @@ pub struct FleetLoad {
     pub quotas: Vec<QuotaShare>,
     /// One warning per quota whose share is above [`QUOTA_SHARE_WARNING`].
     pub warnings: Vec<String>,
+    /// The longest of the quotas' `start_seconds`, in whole seconds: the least
+    /// time the whole fleet's start takes however it is paced, and so the
+    /// [`Loader::start_jitter`](crate::Loader::start_jitter) that spreads the
+    /// instances' starts over that time at no cost to the last one (0 when the
+    /// start fits in the quotas' burst; at most
+    /// [`MAX_START_JITTER`](crate::MAX_START_JITTER)). Spread so, a fleet's first calls no
+    /// longer arrive together, and AWS throttles far fewer of them
+    /// (BENCHMARKS.md, "Fleet start under AWS's quotas").
+    pub start_jitter_seconds: u64,
 }
 
 impl FleetLoad {
@@ -675,6 +685,26 @@ impl FleetLoad {
             ],
             &rows,
         ));
+        let start = self
+            .quotas
+            .iter()
+            .map(|q| q.start_seconds)
+            .fold(0.0, f64::max);
+        if self.start_jitter_seconds > 0 {
+            let _ = writeln!(
+                out,
+                "A start of all {} at once takes the quotas {start:.0} s however it is paced: \
+                 .start_jitter(Duration::from_secs({})) spreads the starts over {}, \
+                 and AWS throttles far fewer of their calls",
+                i.instances,
+                self.start_jitter_seconds,
+                if (self.start_jitter_seconds as f64) < start.ceil() {
+                    "as much of that time as it takes"
+                } else {
+                    "that time"
+                },
+            );
+        }
         out
     }
 }
@@ -738,11 +768,14 @@ pub fn fleet_load<T: AwsConfig + Root>(inputs: &FleetInputs) -> FleetLoad {
             )
         })
         .collect();
+    let start = quotas.iter().map(|q| q.start_seconds).fold(0.0, f64::max);
     FleetLoad {
         config: T::schema().type_name,
         inputs: *inputs,
         quotas,
         warnings,
+        // `as` saturates: an absurd fleet's seconds are not a panic.
+        start_jitter_seconds: (start.ceil() as u64).min(crate::MAX_START_JITTER.as_secs()),
     }
 }
 
