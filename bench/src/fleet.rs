@@ -241,13 +241,15 @@ async fn fleet_start(
 ) -> Result<FleetRun, String> {
     let proxy = quota_proxy(moto)?;
     let sdk = seed::sdk_config(&proxy.endpoint());
+    // Worked out once per start, as the fleet's operator would.
+    let spread = (strategy == FleetStrategy::AwsconfSpread).then(|| suggested_spread(n));
     let start = Instant::now();
     let tasks: Vec<_> = (0..n)
         .map(|_| {
             let sdk = sdk.clone();
             let layout = *layout;
             tokio::spawn(async move {
-                let result = instance(strategy, &layout, n, &sdk).await;
+                let result = instance(strategy, &layout, spread, &sdk).await;
                 result.map(|()| start.elapsed())
             })
         })
@@ -296,16 +298,15 @@ fn suggested_spread(n: usize) -> Duration {
 async fn instance(
     strategy: FleetStrategy,
     layout: &LayoutSpec,
-    n: usize,
+    spread: Option<Duration>,
     sdk: &SdkConfig,
 ) -> Result<(), String> {
-    let loader = || P100S10::loader().env(layout.env()).sdk_config(sdk);
     match strategy {
         FleetStrategy::Awsconf | FleetStrategy::AwsconfSpread => {
-            let loader = if strategy == FleetStrategy::AwsconfSpread {
-                loader().start_jitter(suggested_spread(n))
-            } else {
-                loader()
+            let loader = P100S10::loader().env(layout.env()).sdk_config(sdk);
+            let loader = match spread {
+                Some(spread) => loader.start_jitter(spread),
+                None => loader,
             };
             let loaded = layouts::load_p100s10(loader)
                 .await

@@ -795,6 +795,12 @@ fn cost_for_a_fleet_shows_its_refresh_calls_as_a_share_of_each_quota() {
         awsconf::MAX_START_JITTER.as_secs(),
         "clamped to what start_jitter takes"
     );
+    assert!(
+        huge.to_table()
+            .contains(".start_jitter(Duration::from_secs(300)) spreads the starts over its first 300 s (start_jitter's most)"),
+        "{}",
+        huge.to_table()
+    );
 
     // A start that fits in the burst suggests no spread, and says nothing.
     let one = tools::fleet_load::<ToolConfig>(&FleetInputs::default());

@@ -636,14 +636,16 @@ pub struct FleetLoad {
     pub quotas: Vec<QuotaShare>,
     /// One warning per quota whose share is above [`QUOTA_SHARE_WARNING`].
     pub warnings: Vec<String>,
-    /// The longest of the quotas' `start_seconds`, in whole seconds: the least
-    /// time the whole fleet's start takes however it is paced, and so the
-    /// [`Loader::start_jitter`](crate::Loader::start_jitter) that spreads the
-    /// instances' starts over that time at no cost to the last one (0 when the
-    /// start fits in the quotas' burst; at most
-    /// [`MAX_START_JITTER`](crate::MAX_START_JITTER)). Spread so, a fleet's first calls no
-    /// longer arrive together, and AWS throttles far fewer of them
-    /// (BENCHMARKS.md, "Fleet start under AWS's quotas").
+    /// The longest of the quotas' `start_seconds`, rounded up to whole
+    /// seconds: the least time the whole fleet's start takes however it is
+    /// paced, and so the [`Loader::start_jitter`](crate::Loader::start_jitter)
+    /// that spreads the instances' starts over that time (0 when the start fits
+    /// in the quotas' burst; at most
+    /// [`MAX_START_JITTER`](crate::MAX_START_JITTER)). Spread so, a fleet's
+    /// first calls no longer arrive together and AWS throttles far fewer of
+    /// them; the last instance is ready a little later than without (at 200
+    /// instances of 100 parameters, 53-58 s against 49.5-50.5 s: BENCHMARKS.md,
+    /// "Fleet start under AWS's quotas").
     pub start_jitter_seconds: u64,
 }
 
@@ -685,28 +687,29 @@ impl FleetLoad {
             ],
             &rows,
         ));
-        let start = self
-            .quotas
-            .iter()
-            .map(|q| q.start_seconds)
-            .fold(0.0, f64::max);
         if self.start_jitter_seconds > 0 {
+            let start = longest_start(&self.quotas).ceil();
+            let spread = self.start_jitter_seconds;
+            let over = if (spread as f64) < start {
+                format!("its first {spread} s (start_jitter's most)")
+            } else {
+                "that time".to_string()
+            };
             let _ = writeln!(
                 out,
                 "A start of all {} at once takes the quotas {start:.0} s however it is paced: \
-                 .start_jitter(Duration::from_secs({})) spreads the starts over {}, \
+                 .start_jitter(Duration::from_secs({spread})) spreads the starts over {over}, \
                  and AWS throttles far fewer of their calls",
                 i.instances,
-                self.start_jitter_seconds,
-                if (self.start_jitter_seconds as f64) < start.ceil() {
-                    "as much of that time as it takes"
-                } else {
-                    "that time"
-                },
             );
         }
         out
     }
+}
+
+/// The longest of `quotas`' `start_seconds` (0 for none).
+fn longest_start(quotas: &[QuotaShare]) -> f64 {
+    quotas.iter().map(|q| q.start_seconds).fold(0.0, f64::max)
 }
 
 /// A fleet of `T`, each instance with a `Live` refreshing on an interval,
@@ -768,7 +771,7 @@ pub fn fleet_load<T: AwsConfig + Root>(inputs: &FleetInputs) -> FleetLoad {
             )
         })
         .collect();
-    let start = quotas.iter().map(|q| q.start_seconds).fold(0.0, f64::max);
+    let start = longest_start(&quotas);
     FleetLoad {
         config: T::schema().type_name,
         inputs: *inputs,
