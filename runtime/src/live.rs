@@ -305,7 +305,7 @@ impl<T> Live<T> {
     }
 
     /// Stops this `Live` for every handle, and returns once it has cleaned up:
-    /// with [`change_topic`](crate::Loader::change_topic), its queue is
+    /// with `Loader::change_topic` (feature `events`), its queue is
     /// unsubscribed and deleted (2 calls) before this returns. Handles that
     /// remain keep serving the last config, and refresh no more.
     ///
