@@ -78,6 +78,25 @@ the answered ones only up to N of about 50; after it, the pacing adds 90 to 1,50
 only way to fewer is a smaller first window, which costs a quiet account its one round trip
 (the old rule: 2 round trips, 335-353 and 2365-2453 throttled).
 
+Tried in a fourth session (seeds 1 and 2; last ready / target at N = 10, 50, 200; throttled
+Parameter Store calls at N = 50 and 200):
+- growth in time rather than per answer once paced (the rate x e^(g t) between cuts, so a
+  process cut to the floor grows as fast as the others; g = 0.05-0.2 per second, plus 0-0.3 per
+  second for each answer of the streak): 0.84-1.92, 0.89-1.75, 0.85-1.00; 522-630 and
+  2,924-4,599. The fewest throttled calls come with N = 10 at 1.9 of its target.
+- the first paced rate at or near the floor (0.2-0.4 per second; N = 200 needs 0.2) with the first paced
+  call within 0.25-1 s: N = 10 at 1.08-3.29 of its target; 565-615 and 3,233-3,545.
+- slower quiet doubling (every 2 or 4 s) or slower growth per answer (0.15): 568-607 and
+  3,172-3,469, with N = 50 at 0.90-1.13 of its target.
+Why no rule can do much better: after the first burst a process knows only that it is in a
+fleet, not its size. The rate each needs spans 33x (6.7 calls per second at N = 10, 0.2 at
+N = 200), and a throttled call is the only answer that says "too fast". Finding the rate
+within 20% by halving the range costs about 4 answers, half of them throttled: some 2 throttled
+calls per process, 400 at N = 200, while the simulation's budget after the burst is 240
+(2,200 answered with the secrets - 1,960) and the benchmark's about 790 (its answered count
+also has the secrets read with GetSecretValue after a throttled batch). Starting low costs
+N = 10 its time target instead, since a process can only speed up one answer at a time.
+
 A fleet that knows it is one can spread its starts instead (`--jitter`, the loader's
 `.start_jitter(..)`), over the quota bound that `cost --instances N` prints: seeds 1 and 2,
 --jitter 11.5 at N = 50 and 49 at N = 200: 0.84-0.91 and 0.89-0.96 of the time target,
