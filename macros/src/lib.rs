@@ -30,7 +30,9 @@ pub fn derive_aws_config(input: TokenStream) -> TokenStream {
 /// for a struct or enum. It compiles only if every field is itself an
 /// `awsconf::Secret` (`SecretString`, a container of it, another type deriving
 /// `Secret`) or is marked `#[secret(plaintext)]`; the error points at the
-/// field's type.
+/// field's type. An enum compiles only with `#[secret(plaintext_variant)]`: its
+/// `Debug` shows which variant the secret picked (for a unit variant, the
+/// value itself), so the enum says that is not secret.
 ///
 /// Use it through the `awsconf` crate: `#[derive(awsconf::Secret)]`.
 #[proc_macro_derive(Secret, attributes(secret))]

@@ -1,8 +1,10 @@
 //! `#[derive(Secret)]`: a struct or enum whose every field is an `awsconf::Secret`
-//! or says `#[secret(plaintext)]`. The check is the compiler's: each field that is
-//! not plaintext becomes an assertion `FieldType: Secret` spanned at its type, so
-//! the error points at the type and names it (the trait's `on_unimplemented`
-//! says how to fix it).
+//! or says `#[secret(plaintext)]`; an enum must also say its variant is not
+//! secret (`#[secret(plaintext_variant)]`), since its `Debug` prints the
+//! variant. The check is the compiler's: each field that is not plaintext
+//! becomes an assertion `FieldType: Secret` spanned at its type, so the error
+//! points at the type and names it (the trait's `on_unimplemented` says how to
+//! fix it).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
@@ -12,10 +14,33 @@ use crate::ctxt::Ctxt;
 
 pub fn derive(input: &syn::DeriveInput) -> TokenStream {
     let mut cx = Ctxt::default();
-    let krate = container_crate(&mut cx, &input.attrs).unwrap_or_else(default_crate);
+    let container = container_attrs(&mut cx, &input.attrs);
+    let krate = container.krate.unwrap_or_else(default_crate);
     let fields: Vec<&syn::Field> = match &input.data {
+        syn::Data::Struct(_) if container.plaintext_variant => {
+            cx.error_spanned_by(
+                &input.ident,
+                "#[secret(plaintext_variant)] is for an enum; a struct has no variant to show",
+            );
+            Vec::new()
+        }
         syn::Data::Struct(data) => data.fields.iter().collect(),
-        syn::Data::Enum(data) => data.variants.iter().flat_map(|v| v.fields.iter()).collect(),
+        syn::Data::Enum(data) => {
+            // The derived `Debug` prints the variant, and the secret's value picks
+            // it: for a unit variant, the variant's name is the value itself.
+            if !data.variants.is_empty() && !container.plaintext_variant {
+                cx.error_spanned_by(
+                    &input.ident,
+                    format!(
+                        "`{}`'s Debug shows its variant, and the secret's value picks it (a unit variant's \
+                         name is the value itself); if which variant it is is not secret, say \
+                         #[secret(plaintext_variant)] on the enum, otherwise read the value into a SecretString",
+                        input.ident
+                    ),
+                );
+            }
+            data.variants.iter().flat_map(|v| v.fields.iter()).collect()
+        }
         syn::Data::Union(_) => {
             cx.error_spanned_by(
                 &input.ident,
@@ -76,19 +101,30 @@ pub fn derive(input: &syn::DeriveInput) -> TokenStream {
     }
 }
 
-/// `#[secret(crate = "...")]` on the container: the path of the awsconf crate.
-fn container_crate(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> Option<syn::Path> {
-    let mut out = None;
+/// What `#[secret(..)]` on the container says.
+#[derive(Default)]
+struct Container {
+    /// `crate = "..."`: the path of the awsconf crate.
+    krate: Option<syn::Path>,
+    /// `plaintext_variant`: an enum's variant is not secret (its `Debug` shows it).
+    plaintext_variant: bool,
+}
+
+fn container_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> Container {
+    let mut out = Container::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("secret")) {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("crate") {
                 let lit: syn::LitStr = meta.value()?.parse()?;
-                out = Some(lit.parse::<syn::Path>()?);
+                out.krate = Some(lit.parse::<syn::Path>()?);
+                Ok(())
+            } else if meta.path.is_ident("plaintext_variant") {
+                out.plaintext_variant = true;
                 Ok(())
             } else {
                 Err(meta.error(
-                    "on a type deriving awsconf::Secret, #[secret(..)] takes `crate = \"...\"`; \
-                     mark a field that is not secret `#[secret(plaintext)]`",
+                    "on a type deriving awsconf::Secret, #[secret(..)] takes `crate = \"...\"` or, on an \
+                     enum, `plaintext_variant`; mark a field that is not secret `#[secret(plaintext)]`",
                 ))
             }
         });

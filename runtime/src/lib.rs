@@ -77,7 +77,9 @@
 //! `SecretSlice<_>` and `Option`/`Vec`/arrays/`Box`/`Arc`/maps of them are
 //! `Secret`; a struct or enum of yours is one with `#[derive(awsconf::Secret)]`,
 //! which compiles only if every field is a `Secret` or is marked
-//! `#[secret(plaintext)]`.
+//! `#[secret(plaintext)]`, and, on an enum, only with
+//! `#[secret(plaintext_variant)]`: an enum's `Debug` shows which variant the
+//! secret picked (a unit variant's name is the value itself).
 //!
 //! - A `#[secret]` field's type must be a `Secret` (except one key that is not
 //!   secret: `#[secret(key = "port", plaintext)]`); so must a `#[param(secret)]`
@@ -294,7 +296,9 @@ mod walk;
 pub use aws_config;
 pub use awsconf_macros::AwsConfig;
 /// Derives [`Secret`](trait@Secret) for a struct or enum whose every field is a
-/// `Secret` or is marked `#[secret(plaintext)]`.
+/// `Secret` or is marked `#[secret(plaintext)]`. An enum also says
+/// `#[secret(plaintext_variant)]`: its `Debug` shows which variant the secret
+/// picked (for a unit variant, the value itself), so that must not be secret.
 pub use awsconf_macros::Secret;
 pub use error::{Error, Problem, ProblemKind};
 pub use fetch::pace::{Pacing, SecretReads};

@@ -50,7 +50,7 @@ static JSON: Field = Field {
 use crate::decode::tests::{text, TEXT};
 
 fn json<T: DeserializeOwned>(s: &str) -> Result<T, String> {
-    decode_value::<T>(&Value::from(s.to_string()), &JSON).map_err(|e| e.0)
+    decode_value::<T>(&Value::from(s.to_string()), &JSON).map_err(|e| e.message)
 }
 
 #[derive(serde::Deserialize, Debug, PartialEq)]
@@ -350,7 +350,7 @@ mod regressions {
     #[test]
     fn a_struct_is_never_filled_from_a_list() {
         let bytes = Value::from(vec![Value::from(255u8), Value::from(254u8)]);
-        let r = decode_value::<Creds>(&bytes, &TEXT).map_err(|e| e.0);
+        let r = decode_value::<Creds>(&bytes, &TEXT).map_err(|e| e.message);
         assert_eq!(
             r,
             Err("invalid type: sequence, expected struct Creds".into())

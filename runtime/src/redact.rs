@@ -77,7 +77,7 @@ pub(crate) fn parse_message(message: &str) -> String {
             .filter(|_| lines.len() == 1)
             .map(
                 |l| match l.starts_with("invalid type: ") || l.starts_with("invalid value: ") {
-                    true => serde_reason(l).unwrap_or_default(),
+                    true => serde_reason(l, false).unwrap_or_default(),
                     false => l.to_string(),
                 },
             )
@@ -115,13 +115,19 @@ fn quotes_nothing(line: &str) -> bool {
 }
 
 /// serde's reason why a secret did not convert, when it names keys and types
-/// only: `missing field `username``, `invalid type: a string, expected u16`,
-/// a JSON syntax error's position. `None` when the reason would quote a value.
-pub(crate) fn serde_reason(message: &str) -> Option<String> {
-    let (message, json) = match message.strip_prefix("not valid JSON for this type: ") {
-        Some(rest) => (rest, true),
-        None => (message, false),
-    };
+/// only: `missing field `username``, `invalid type: a string, expected u16`.
+/// `json_syntax` says `message` is serde_json's own syntax error (a fixed
+/// description and a position, see `DeError::json_syntax`), shown as it is.
+/// `None` for anything else: serde's `unknown variant` quotes the value, and a
+/// message from the field type's own `Deserialize` (a `TryFrom` error) may
+/// quote it in any form, so no reading of the text can say it is safe.
+pub(crate) fn serde_reason(message: &str, json_syntax: bool) -> Option<String> {
+    if json_syntax {
+        return Some(message.to_string());
+    }
+    let message = message
+        .strip_prefix("not valid JSON for this type: ")
+        .unwrap_or(message);
     let keeps_keys = [
         "missing field `",
         "unknown field `",
@@ -150,9 +156,7 @@ pub(crate) fn serde_reason(message: &str) -> Option<String> {
             return Some(format!("{prefix}{what}, expected {expected}"));
         }
     }
-    // serde_json's syntax errors give a position and quote short tokens only.
-    (json && message.contains(" at line ") && quotes_nothing(message))
-        .then(|| format!("not valid JSON: {message}"))
+    None
 }
 
 /// `message` with every occurrence of `value` replaced, for messages from a
@@ -267,17 +271,25 @@ mod tests {
                 Some("invalid type: a string, expected u16 at line 1 column 9"),
             ),
             ("invalid value: integer `-1`, expected u8", Some("invalid value: an integer, expected u8")),
-            (
-                "not valid JSON for this type: expected value at line 1 column 1",
-                Some("not valid JSON: expected value at line 1 column 1"),
-            ),
             ("unknown variant `hunter2`, expected `a` or `b`", None),
+            // Backticks in the value cut it into short quotes: still not shown.
+            (
+                "not valid JSON for this type: unknown variant `a` correct horse battery staple `b`, expected `eu` or `us` at line 1 column 60",
+                None,
+            ),
+            // A field type's own error (a `TryFrom`) that quotes the value bare.
+            ("not valid JSON for this type: API key Tr0ub4dor&3 does not start with sk_ at line 1 column 44", None),
             ("\"hunter2\" is not a valid u16", None),
             ("not valid JSON for this type: unexpected hunter2-long-token-here-1234 at line 1", None),
         ];
         for (message, want) in cases {
-            assert_eq!(serde_reason(message).as_deref(), want, "{message}");
+            assert_eq!(serde_reason(message, false).as_deref(), want, "{message}");
         }
+        // serde_json's own syntax error is shown as it is.
+        assert_eq!(
+            serde_reason("not valid JSON: expected value at line 1 column 1", true).as_deref(),
+            Some("not valid JSON: expected value at line 1 column 1")
+        );
     }
 
     #[test]

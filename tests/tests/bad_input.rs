@@ -63,7 +63,7 @@ async fn every_bad_value_and_missing_parameter_is_reported_at_once() {
         format!("enabled ({p}/enabled): \"yes\" is not a valid bool (expected true or false)"),
         format!("small ({p}/small): 300 is out of range for u8"),
         format!("hosts ({p}/hosts): StringList item 2 (\" b\") has spaces around it; write the list as a,b,c (field type Vec<String>)"),
-        format!("limits ({p}/limits): not valid JSON for this type: key must be a string at line 1 column 2 (field type Limits)"),
+        format!("limits ({p}/limits): not valid JSON: key must be a string at line 1 column 2 (field type Limits)"),
         format!("name ({p}/name): required parameter not found in Parameter Store, and no local layer sets it"),
         format!("db.host ({p}/db/host): required parameter not found in Parameter Store, and no local layer sets it"),
     ];

@@ -256,7 +256,7 @@ async fn json_nested_200_deep_is_a_clear_problem_not_a_crash() {
         got,
         vec![
             format!("creds (secret {env}/deep/creds): the secret is not a valid Creds: not valid JSON: recursion limit exceeded at line 1 column 139 (the value is not shown)"),
-            format!("tree ({p}/tree): not valid JSON for this type: recursion limit exceeded at line 1 column 128 (field type serde_json::Value)"),
+            format!("tree ({p}/tree): not valid JSON: recursion limit exceeded at line 1 column 128 (field type serde_json::Value)"),
         ]
     );
 }

@@ -359,3 +359,202 @@ fn a_plaintext_field_that_may_be_a_securestring_gets_kms_decrypt() {
     let policy = awsconf::iam::policy::<PlainUrl>("prod", "us-east-1", "123456789012");
     assert!(!policy.to_string().contains("kms:Decrypt"));
 }
+
+/// A newtype of `SecretString` that validates itself, as teams do: its
+/// `TryFrom` error names the value it refused, bare (no quotes, no long word).
+#[derive(serde::Deserialize, Debug, awsconf::Secret)]
+#[serde(try_from = "String")]
+struct ApiKey(SecretString);
+
+impl TryFrom<String> for ApiKey {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        match s.starts_with("sk_") {
+            true => Ok(ApiKey(SecretString::from(s))),
+            false => Err(format!("API key {s} does not start with sk_")),
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Debug, awsconf::Secret)]
+struct Stripe {
+    #[secret(plaintext)]
+    account: String,
+    key: ApiKey,
+}
+
+#[derive(serde::Deserialize, Debug, awsconf::Secret)]
+#[secret(plaintext_variant)]
+enum Zone {
+    #[serde(rename = "eu")]
+    Eu,
+    #[serde(rename = "us")]
+    Us,
+}
+
+#[derive(serde::Deserialize, Debug, awsconf::Secret)]
+struct Routed {
+    zone: Zone,
+    token: SecretString,
+}
+
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "stjson")]
+struct JsonSecrets {
+    #[param(json)]
+    stripe: Stripe,
+    #[secret(id = "{env}/stjson/stripe")]
+    stripe_secret: Stripe,
+    #[param(json)]
+    bare: ApiKey,
+    #[param(json)]
+    routed: Routed,
+}
+
+/// Found by a red-team pass: a JSON value read with `#[param(json)]` kept any
+/// serde_json error with a position and no long quote, which let through the
+/// field type's own error (a `TryFrom` message that names the value) and
+/// serde's `unknown variant` with backticks in the value cutting its quote into
+/// short pieces. Now only serde_json's own syntax errors keep their text; the
+/// same type read from Secrets Manager was already redacted. Both routes, and a
+/// local layer, say which field and where, and never the value.
+#[tokio::test]
+async fn a_json_value_whose_own_deserialize_quotes_it_is_never_shown() {
+    let env = unique_env("st-json");
+    let seed = Seed::new();
+    let p = format!("/{env}/stjson");
+    let stripe = format!(r#"{{"account":"acct_1","key":"Tr0ub4dor&3{CANARY}"}}"#);
+    seed.secure(&format!("{p}/stripe"), &stripe).await;
+    seed.secret(&format!("{env}/stjson/stripe"), &stripe).await;
+    seed.secure(&format!("{p}/bare"), &format!(r#""Tr0ub4dor&3{CANARY}""#))
+        .await;
+    let zone = format!("a` correct horse {CANARY} `b");
+    seed.secure(
+        &format!("{p}/routed"),
+        &serde_json::json!({"zone": zone, "token": "t"}).to_string(),
+    )
+    .await;
+    let err = JsonSecrets::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(moto()))
+        .load()
+        .await
+        .expect_err("no key starts with sk_, no such zone");
+    let mut report = format!("{err}\n{err:?}\n{err:#?}\n");
+    for problem in err.problems() {
+        report.push_str(&format!("{problem}\n{problem:?}\n{}\n", problem.message()));
+    }
+    assert!(!leaks(&report), "{report}");
+    assert!(!report.contains("correct horse"), "{report}");
+    let fields: Vec<_> = err.problems().iter().map(|p| p.field_path()).collect();
+    assert_eq!(
+        fields,
+        [
+            Some("stripe"),
+            Some("stripe_secret"),
+            Some("bare"),
+            Some("routed")
+        ],
+        "{report}"
+    );
+    assert!(report.contains(&format!("{p}/stripe")), "{report}");
+    assert!(
+        report.contains(&format!("secret {env}/stjson/stripe")),
+        "{report}"
+    );
+
+    // A local layer holding the same JSON: also refused without the value.
+    let err = JsonSecrets::loader()
+        .env("dev")
+        .offline()
+        .merge(Serialized::defaults(serde_json::json!({
+            "stripe": stripe,
+            "bare": format!(r#""Tr0ub4dor&3{CANARY}""#),
+        })))
+        .load()
+        .await
+        .expect_err("bad keys");
+    let report = format!("{err}\n{err:?}");
+    assert!(!leaks(&report), "{report}");
+    assert!(report.contains("stripe"), "{report}");
+
+    // serde_json's own syntax error still says where the JSON broke.
+    let err = JsonSecrets::loader()
+        .env("dev")
+        .offline()
+        .merge(Serialized::defaults(serde_json::json!({
+            "stripe": format!(r#"{{"account": {CANARY}"#),
+        })))
+        .load()
+        .await
+        .expect_err("not JSON");
+    let report = format!("{err}");
+    assert!(!leaks(&report), "{report}");
+    assert!(
+        report.contains("not valid JSON: expected value at line 1 column 13"),
+        "{report}"
+    );
+}
+
+#[derive(serde::Deserialize, Debug, awsconf::Secret)]
+#[secret(plaintext_variant)]
+enum Cred {
+    Password(SecretString),
+    Token {
+        #[secret(plaintext)]
+        issuer: String,
+        token: SecretString,
+    },
+}
+
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "stenum")]
+struct EnumSecret {
+    #[secret(id = "{env}/stenum/cred")]
+    cred: Cred,
+    #[secret(id = "{env}/stenum/password")]
+    password: Option<SecretString>,
+}
+
+/// Also from the red-team pass: an enum with data read from a JSON secret took
+/// the whole JSON text for a variant's name (and failed), and a list from a
+/// local layer for a `#[secret]` field was called a SecretBinary.
+#[tokio::test]
+async fn an_enum_with_data_reads_from_a_json_secret_and_a_local_list_is_only_a_list() {
+    let env = unique_env("st-enum");
+    let seed = Seed::new();
+    seed.secret(
+        &format!("{env}/stenum/cred"),
+        &format!(r#"{{"Token": {{"issuer": "idp", "token": "{CANARY}"}}}}"#),
+    )
+    .await;
+    let cfg = EnumSecret::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(moto()))
+        .load()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    match &cfg.cred {
+        Cred::Token { issuer, token } => {
+            assert_eq!(issuer, "idp");
+            assert_eq!(token.expose_secret(), CANARY);
+        }
+        other => panic!("{other:?}"),
+    }
+    let shown = format!("{cfg:?}");
+    assert!(!leaks(&shown), "{shown}");
+
+    let err = EnumSecret::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(moto()))
+        .merge(Serialized::defaults(serde_json::json!({
+            "password": [CANARY, 1],
+        })))
+        .load()
+        .await
+        .expect_err("a list is not a SecretString");
+    let report = format!("{err}\n{err:?}");
+    assert!(!leaks(&report), "{report}");
+    assert!(!report.contains("SecretBinary"), "{report}");
+    assert!(report.contains("password"), "{report}");
+}

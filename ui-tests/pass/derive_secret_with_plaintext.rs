@@ -32,6 +32,7 @@ pub struct Nested {
 
 #[derive(awsconf::serde::Deserialize, Debug, Secret)]
 #[serde(crate = "awsconf::serde")]
+#[secret(plaintext_variant)]
 pub enum Auth {
     None,
     Bearer(SecretString),

@@ -1,6 +1,7 @@
 use awsconf::SecretString;
 
 #[derive(Debug, awsconf::Secret)]
+#[secret(plaintext_variant)]
 enum Auth {
     None,
     Bearer(String),

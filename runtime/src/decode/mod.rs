@@ -132,11 +132,14 @@ impl<'a> Decoder<'a> {
             }
             Err(err) => {
                 let message = if redact {
-                    let binary =
-                        matches!(field.kind, Kind::Secret(_)) && matches!(value, Value::Array(..));
+                    // A SecretBinary arrives from Secrets Manager as a list of
+                    // bytes; a list from a local layer is only a list.
+                    let binary = matches!(field.kind, Kind::Secret(_))
+                        && matches!(source, Source::Secret { .. })
+                        && matches!(value, Value::Array(..));
                     redacted_message(field, binary, &err)
-                } else if err.0.contains(field.type_name) {
-                    err.0
+                } else if err.message.contains(field.type_name) {
+                    err.message
                 } else {
                     format!("{err} (field type {})", field.type_name)
                 };
@@ -182,7 +185,7 @@ impl<'a> Decoder<'a> {
                 }
                 Err(err) => {
                     self.problem(
-                        Problem::new(ProblemKind::Missing, err.0)
+                        Problem::new(ProblemKind::Missing, err.message)
                             .field(path)
                             .at(&home),
                     );
@@ -385,7 +388,7 @@ fn redacted_message(field: &Field, binary: bool, err: &DeError) -> String {
         _ if field.is_secret() => "the secret value",
         _ => "the SecureString value",
     };
-    match crate::redact::serde_reason(&err.0) {
+    match crate::redact::serde_reason(&err.message, err.json_syntax) {
         Some(reason) => format!("{what} is not a valid {ty}: {reason} (the value is not shown)"),
         None => format!("{what} is not a valid {ty} (the value is not shown)"),
     }

@@ -28,17 +28,43 @@ pub(crate) fn decode_value<T: DeserializeOwned>(
 
 /// A decoding error; its text may quote the value, so callers redact secrets.
 #[derive(Debug)]
-pub(crate) struct DeError(pub String);
+pub(crate) struct DeError {
+    /// The whole message, which may quote the value.
+    pub(crate) message: String,
+    /// Set only for serde_json's syntax and end-of-input errors (`expected
+    /// value at line 1 column 1`): serde_json writes their text itself, a fixed
+    /// description and a position, never the input, so a secret's may be shown.
+    /// Any other error (serde's, or a message from the field type's own
+    /// `Deserialize`) is shown for a secret only if `redact::serde_reason`
+    /// recognises it.
+    pub(crate) json_syntax: bool,
+}
 
 impl DeError {
+    pub(crate) fn new(message: impl Into<String>) -> DeError {
+        DeError {
+            message: message.into(),
+            json_syntax: false,
+        }
+    }
+
     fn json(err: serde_json::Error) -> DeError {
-        DeError(format!("not valid JSON for this type: {err}"))
+        use serde_json::error::Category;
+        match err.classify() {
+            Category::Syntax | Category::Eof => DeError {
+                message: format!("not valid JSON: {err}"),
+                json_syntax: true,
+            },
+            Category::Data | Category::Io => {
+                DeError::new(format!("not valid JSON for this type: {err}"))
+            }
+        }
     }
 }
 
 impl fmt::Display for DeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
@@ -46,7 +72,7 @@ impl std::error::Error for DeError {}
 
 impl de::Error for DeError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        DeError(msg.to_string())
+        DeError::new(msg.to_string())
     }
 }
 
@@ -57,7 +83,7 @@ impl<'de> Deserializer<'de> for Absent {
     type Error = DeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, DeError> {
-        Err(DeError("missing".into()))
+        Err(DeError::new("missing"))
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
@@ -79,7 +105,7 @@ macro_rules! parse_text {
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
             match self.0 {
                 Value::String(_, s) => match s.parse::<$ty>() {
-                    Ok(n) if float_overflow(&n, s) => Err(DeError(format!(
+                    Ok(n) if float_overflow(&n, s) => Err(DeError::new(format!(
                         "{} is out of range for {}",
                         s.escape_debug(),
                         stringify!($ty)
@@ -111,16 +137,16 @@ fn number_error(text: &str, ty: &str) -> DeError {
         !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())
     };
     if text.is_empty() {
-        DeError(format!("empty value is not a valid {ty}"))
+        DeError::new(format!("empty value is not a valid {ty}"))
     } else if text.trim() != text {
-        DeError(format!(
+        DeError::new(format!(
             "\"{}\" is not a valid {ty}: remove the spaces around it",
             text.escape_debug()
         ))
     } else if looks_integer && !ty.starts_with('f') {
-        DeError(format!("{text} is out of range for {ty}"))
+        DeError::new(format!("{text} is out of range for {ty}"))
     } else {
-        DeError(format!("\"{}\" is not a valid {ty}", text.escape_debug()))
+        DeError::new(format!("\"{}\" is not a valid {ty}", text.escape_debug()))
     }
 }
 
@@ -161,7 +187,7 @@ fn string_list(text: &str) -> Result<Vec<Value>, DeError> {
     let mut items = Vec::new();
     for (i, item) in text.split(',').enumerate() {
         if item.trim() != item {
-            return Err(DeError(format!(
+            return Err(DeError::new(format!(
                 "StringList item {} (\"{}\") has spaces around it; write the list as a,b,c",
                 i + 1,
                 item.escape_debug()
@@ -195,7 +221,7 @@ impl<'de> Deserializer<'de> for LeafDe<'_> {
             Value::String(_, s) => match s.as_str() {
                 "true" | "True" | "TRUE" => visitor.visit_bool(true),
                 "false" | "False" | "FALSE" => visitor.visit_bool(false),
-                _ => Err(DeError(format!(
+                _ => Err(DeError::new(format!(
                     "\"{}\" is not a valid bool (expected true or false)",
                     s.escape_debug()
                 ))),
@@ -219,7 +245,7 @@ impl<'de> Deserializer<'de> for LeafDe<'_> {
                 let mut chars = s.chars();
                 match (chars.next(), chars.next()) {
                     (Some(c), None) => visitor.visit_char(c),
-                    _ => Err(DeError(format!(
+                    _ => Err(DeError::new(format!(
                         "\"{}\" is not a single character",
                         s.escape_debug()
                     ))),
@@ -308,7 +334,7 @@ impl<'de> Deserializer<'de> for LeafDe<'_> {
             Value::String(_, s) => {
                 let json: serde_json::Value = serde_json::from_str(s).map_err(DeError::json)?;
                 json.deserialize_map(visitor)
-                    .map_err(|e| DeError(e.to_string()))
+                    .map_err(|e| DeError::new(e.to_string()))
             }
             _ => self.deserialize_any(visitor),
         }
@@ -336,14 +362,21 @@ impl<'de> Deserializer<'de> for LeafDe<'_> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         match self.0 {
+            // A JSON secret or value holding a variant with data:
+            // `{"Token": {"issuer": "i", "token": "..."}}`.
+            Value::String(_, s) if s.trim_start().starts_with('{') => {
+                let json: serde_json::Value = serde_json::from_str(s).map_err(DeError::json)?;
+                json.deserialize_enum(name, variants, visitor)
+                    .map_err(|e| DeError::new(e.to_string()))
+            }
             Value::String(_, s) => {
                 let de: de::value::StrDeserializer<'_, DeError> = s.as_str().into_deserializer();
                 visitor.visit_enum(de)
             }
             Value::Dict(..) => {
-                let json = serde_json::to_value(self.0).map_err(|e| DeError(e.to_string()))?;
+                let json = serde_json::to_value(self.0).map_err(|e| DeError::new(e.to_string()))?;
                 json.deserialize_enum(name, variants, visitor)
-                    .map_err(|e| DeError(e.to_string()))
+                    .map_err(|e| DeError::new(e.to_string()))
             }
             _ => self.deserialize_any(visitor),
         }
@@ -365,7 +398,7 @@ fn visit_all<'de, V: Visitor<'de>>(items: &[Value], visitor: V) -> Result<V::Val
     let value = visitor.visit_seq(&mut seq)?;
     match seq.0.len() {
         0 => Ok(value),
-        rest => Err(DeError(format!(
+        rest => Err(DeError::new(format!(
             "the list has {} items, {rest} more than the field takes",
             items.len()
         ))),
@@ -420,7 +453,7 @@ impl<'de> de::MapAccess<'de> for MapDe<'_> {
     ) -> Result<T::Value, DeError> {
         match self.value.take() {
             Some(v) => seed.deserialize(LeafDe(v)),
-            None => Err(DeError("a map value was asked for before its key".into())),
+            None => Err(DeError::new("a map value was asked for before its key")),
         }
     }
 }
@@ -449,7 +482,7 @@ pub(crate) mod tests {
 
     /// Decodes text as the loader does for a parameter value.
     pub(crate) fn text<T: DeserializeOwned>(s: &str) -> Result<T, String> {
-        decode_value::<T>(&Value::from(s.to_string()), &TEXT).map_err(|e| e.0)
+        decode_value::<T>(&Value::from(s.to_string()), &TEXT).map_err(|e| e.message)
     }
 
     #[test]
@@ -503,6 +536,27 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn json_text_becomes_an_enum_variant_with_data_and_a_name_a_unit_variant() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        enum Cred {
+            Password(String),
+            Token { issuer: String },
+            Off,
+        }
+        assert_eq!(
+            text::<Cred>(r#"{"Token": {"issuer": "i"}}"#),
+            Ok(Cred::Token { issuer: "i".into() })
+        );
+        assert_eq!(
+            text::<Cred>(r#" {"Password": "p"}"#),
+            Ok(Cred::Password("p".into()))
+        );
+        assert_eq!(text::<Cred>("Off"), Ok(Cred::Off));
+        assert!(text::<Cred>(r#"{"Token": 5}"#).is_err());
+        assert!(text::<Cred>("{nope").is_err());
+    }
+
+    #[test]
     fn deeply_nested_json_is_an_error_not_a_crash() {
         let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
         let r = text::<std::collections::BTreeMap<String, String>>(&deep);
@@ -512,14 +566,14 @@ pub(crate) mod tests {
     #[test]
     fn typed_local_values_pass_through_and_numbers_read_as_strings() {
         let n = Value::from(5u32);
-        assert_eq!(decode_value::<u64>(&n, &TEXT).map_err(|e| e.0), Ok(5));
+        assert_eq!(decode_value::<u64>(&n, &TEXT).map_err(|e| e.message), Ok(5));
         assert_eq!(
-            decode_value::<String>(&n, &TEXT).map_err(|e| e.0),
+            decode_value::<String>(&n, &TEXT).map_err(|e| e.message),
             Ok("5".into())
         );
         let b = Value::from(true);
         assert_eq!(
-            decode_value::<String>(&b, &TEXT).map_err(|e| e.0),
+            decode_value::<String>(&b, &TEXT).map_err(|e| e.message),
             Ok("true".into())
         );
     }
