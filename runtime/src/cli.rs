@@ -486,9 +486,17 @@ async fn iam_policy<T: AwsConfig + Root>(
             vec![iam::events_statement(&queue_arn)]
         }
         Some(EventsGrant::Topic(topic_arn)) => {
-            if !topic_arn.starts_with("arn:") || !topic_arn.contains(":sns:") {
+            // One topic: six parts, `sns` the service, and no wildcard (a policy
+            // for `arn:aws:sns:*:*:*` would reach every topic of the account).
+            let parts: Vec<&str> = topic_arn.split(':').collect();
+            let one_topic = parts.len() == 6
+                && parts[0] == "arn"
+                && parts[2] == "sns"
+                && parts.iter().all(|p| !p.is_empty())
+                && !topic_arn.contains(['*', '?']);
+            if !one_topic {
                 io.note(format_args!(
-                    "error: --events-topic must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"
+                    "error: --events-topic must be one SNS topic's ARN, without wildcards (arn:aws:sns:REGION:ACCOUNT:NAME)"
                 ));
                 return EXIT_USAGE;
             }

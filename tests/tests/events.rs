@@ -1259,6 +1259,31 @@ async fn iam_policy_with_events_topic_grants_the_lives_own_queues_and_the_topic(
     ])
     .await;
     assert_eq!(code, 2, "one or the other: {err}");
+    // One topic only: a wildcard ARN would grant every topic of the account.
+    for wide in [
+        "arn:aws:sns:*:*:*",
+        "arn:*:sns:*",
+        "arn:aws:sns:us-east-1:123456789012:*",
+        "arn:aws:sns:us-east-1:123456789012:top?c",
+        "arn:aws:sqs:us-east-1:123456789012:topic",
+        "arn:aws:sns:us-east-1::topic",
+    ] {
+        let (code, out, err) = shop_cli(&[
+            "--env",
+            "prod",
+            "iam-policy",
+            "--account",
+            "123456789012",
+            "--region",
+            "us-east-1",
+            "--events-topic",
+            wide,
+        ])
+        .await;
+        assert_eq!(code, 2, "{wide}: {out}{err}");
+        assert!(out.is_empty(), "{wide}: no policy printed: {out}");
+        assert!(err.contains("one SNS topic's ARN"), "{wide}: {err}");
+    }
 }
 
 #[tokio::test]
