@@ -259,13 +259,22 @@ fn descriptor(krate: &syn::Path, field: &Field<'_>, default: &TokenStream) -> To
             stage,
             version_id,
         } => {
+            // A field that holds the whole secret: what tells `push` the keys
+            // of a table its type does not read.
+            let unknown_keys = match key {
+                None => {
+                    let ty = &field.original.ty;
+                    quote!(#krate::__private::unknown_keys_of::<#ty>())
+                }
+                Some(_) => quote!(::core::option::Option::None),
+            };
             let (id, key, stage, version_id) = (
                 opt_str(id),
                 opt_str(key),
                 opt_str(stage),
                 opt_str(version_id),
             );
-            quote!(#schema::Kind::Secret(#schema::Secret::__new(#id, #key, #stage, #version_id)))
+            quote!(#schema::Kind::Secret(#schema::Secret::__new(#id, #key, #stage, #version_id, #unknown_keys)))
         }
         Kind::Component => {
             let ty = &field.original.ty;

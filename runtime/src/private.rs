@@ -154,3 +154,18 @@ pub trait SnapshotNode {
     /// The struct's node.
     const NODE: &'static Node;
 }
+
+/// `T`'s [`UnknownKeysFn`](crate::schema::UnknownKeysFn) for a whole-secret
+/// field: with the `tools` feature only, so a loader-only build compiles none.
+/// Used by generated code only.
+#[cfg(feature = "tools")]
+pub const fn unknown_keys_of<T: serde::de::DeserializeOwned>(
+) -> Option<crate::schema::UnknownKeysFn> {
+    Some(crate::decode::ignored_keys::<T>)
+}
+
+/// Without the `tools` feature: none. Used by generated code only.
+#[cfg(not(feature = "tools"))]
+pub const fn unknown_keys_of<T>() -> Option<crate::schema::UnknownKeysFn> {
+    None
+}

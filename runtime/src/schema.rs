@@ -125,7 +125,17 @@ pub struct Secret {
     pub stage: Option<&'static str>,
     /// A pinned version id.
     pub version_id: Option<&'static str>,
+    /// For a field that holds the whole secret: the keys of a table its type
+    /// does not read (`push` refuses them rather than write them). `None`
+    /// without the `tools` feature.
+    #[cfg_attr(not(feature = "tools"), allow(dead_code))]
+    pub(crate) unknown_keys: Option<UnknownKeysFn>,
 }
+
+/// The keys of a value that a field's type does not read, each as a path of
+/// keys. Used by generated code only.
+#[doc(hidden)]
+pub type UnknownKeysFn = fn(&figment::value::Value) -> Vec<Vec<String>>;
 
 impl Schema {
     #[doc(hidden)]
@@ -171,13 +181,22 @@ impl Secret {
         key: Option<&'static str>,
         stage: Option<&'static str>,
         version_id: Option<&'static str>,
+        unknown_keys: Option<UnknownKeysFn>,
     ) -> Secret {
         Secret {
             id,
             key,
             stage,
             version_id,
+            unknown_keys,
         }
+    }
+
+    /// The keys of `value` this field's type does not read (see
+    /// [`UnknownKeysFn`]); none when that is not known.
+    #[cfg(feature = "tools")]
+    pub(crate) fn unknown_keys(&self, value: &figment::value::Value) -> Vec<Vec<String>> {
+        self.unknown_keys.map(|f| f(value)).unwrap_or_default()
     }
 }
 

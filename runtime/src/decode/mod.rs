@@ -8,6 +8,8 @@
 
 mod text;
 
+#[cfg(feature = "tools")]
+pub(crate) use text::ignored_keys;
 #[cfg(test)]
 pub(crate) use text::tests;
 pub(crate) use text::{decode_value, num_text, Absent, DeError};

@@ -26,6 +26,39 @@ pub(crate) fn decode_value<T: DeserializeOwned>(
     }
 }
 
+/// The keys of `value` (a table, or JSON text) that decoding it as `T` does not
+/// read, each as its path of keys (`["replica", "zone"]`; a list's item is its
+/// index). Never a value: only key names, which the file's author wrote.
+#[cfg(feature = "tools")]
+pub(crate) fn ignored_keys<T: DeserializeOwned>(value: &Value) -> Vec<Vec<String>> {
+    fn segments(path: &serde_ignored::Path<'_>, out: &mut Vec<String>) {
+        use serde_ignored::Path;
+        match path {
+            Path::Root => {}
+            Path::Seq { parent, index } => {
+                segments(parent, out);
+                out.push(index.to_string());
+            }
+            Path::Map { parent, key } => {
+                segments(parent, out);
+                out.push(key.clone());
+            }
+            Path::Some { parent }
+            | Path::NewtypeStruct { parent }
+            | Path::NewtypeVariant { parent } => segments(parent, out),
+        }
+    }
+    let mut found = Vec::new();
+    // A value that does not decode is the loader's problem, not this one's:
+    // the keys seen before the error are still reported.
+    let _ = serde_ignored::deserialize::<_, _, T>(LeafDe(value), |path| {
+        let mut keys = Vec::new();
+        segments(&path, &mut keys);
+        found.push(keys);
+    });
+    found
+}
+
 /// A decoding error; its text may quote the value, so callers redact secrets.
 #[derive(Debug)]
 pub(crate) struct DeError {

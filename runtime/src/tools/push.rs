@@ -8,7 +8,15 @@
 //!   Secrets Manager (`CreateSecret`, or `PutSecretValue` for an existing one).
 //! - Before anything is written the file is loaded offline as `T`: a value that
 //!   would not convert to its field's type stops the push. Keys that are no field
-//!   of `T` are reported and not pushed.
+//!   of `T`, and keys of a whole-secret table that its type does not read
+//!   (`host` in a `[credentials]` of `username` and `password`), stop it too
+//!   ([`PushError::UnknownKeys`]); with [`PushOptions::allow_unknown_keys`] they
+//!   are reported and not pushed. So does a name AWS would refuse: a map key
+//!   that is no SSM name segment (a space, a `/` that would make `a/b` an entry
+//!   `a`), two fields that would write one parameter, a value holding a
+//!   parameter reference (`{{ssm:...}}`, which AWS refuses in a value). A value
+//!   over the Standard tier's 4 KB is written with the Intelligent-Tiering tier
+//!   (AWS makes it Advanced).
 //! - A dry run by default ([`PushOptions::apply`] writes). An existing parameter or
 //!   secret is never replaced without [`PushOptions::overwrite`].
 //! - It never destroys what no field owns:
@@ -16,8 +24,10 @@
 //!     whole-secret field whose value is a table (a struct such as
 //!     `credentials: DbCredentials` with `username` and `password`), are merged
 //!     into the secret's JSON object, and every other key (an RDS secret's
-//!     `engine`, `host`, `port`, `dbname`) is kept; the report, dry run
-//!     included, lists the kept keys ([`PushItem::kept_keys`]). A secret that
+//!     `engine`, `host`, `port`, `dbname`) is kept, byte for byte (a number is
+//!     not rounded) and at any depth (a nested object's other keys too); the
+//!     report, dry run included, lists the kept keys ([`PushItem::kept_keys`],
+//!     `replica.zone` for a nested one). A secret that
 //!     is not a JSON object is [`Refused`](PushStatus::Refused) rather than
 //!     replaced. Only a whole-secret field holding text (`SecretString`) or
 //!     bytes replaces the secret whole: it owns all of it;
@@ -27,7 +37,9 @@
 //!     [`Refused`](PushStatus::Refused), so a rotated password is never
 //!     reverted to the file's older one;
 //!   - a `SecureString` is never overwritten by a field that would store it as
-//!     plain text ([`Refused`](PushStatus::Refused)), and an overwritten one keeps
+//!     plain text ([`Refused`](PushStatus::Refused)), also when another writer
+//!     made it one after push read it (checked right before the write), and an
+//!     overwritten one keeps
 //!     its KMS key: push reads it with `DescribeParameters` and sends it back as
 //!     `KeyId` (without that, AWS would re-encrypt it under `aws/ssm`, readable
 //!     by anyone with `ssm:GetParameter`); when the key cannot be read nothing
@@ -59,7 +71,7 @@ use serde::Serialize;
 use super::{leaves, root_scope, table, Home, Leaf};
 use crate::aws_error::{classify, Call};
 use crate::error::ProblemKind;
-use crate::limits::{PARAM_ADVANCED_MAX_BYTES, SECRET_MAX_BYTES};
+use crate::limits::{PARAM_ADVANCED_MAX_BYTES, PARAM_STANDARD_MAX_BYTES, SECRET_MAX_BYTES};
 use crate::location::Location;
 use crate::plan::GET_PARAMETERS_MAX;
 use crate::schema::{Field, Kind, Schema, Scope};
@@ -499,14 +511,35 @@ async fn would_load<T: AwsConfig + Root>(
 fn drafts_of(schema: &'static Schema, env: &str, dict: &Dict) -> Drafts {
     let scope = root_scope(schema, env);
     let mut found = Vec::new();
+    // A map key becomes a segment of its entry's SSM names: one SSM would
+    // refuse, or a `/` that would make `a/b` an entry `a` when loaded (and
+    // alias another entry's names), stops the push before any call.
+    let mut bad_keys = Vec::new();
     let mut entries = |scope: &Scope, field: &'static Field| -> Vec<String> {
-        match lookup(dict, &scope.field_keys(field)) {
-            Some(Value::Dict(_, d)) => d.keys().cloned().collect(),
-            _ => Vec::new(),
-        }
+        let Some(Value::Dict(_, d)) = lookup(dict, &scope.field_keys(field)) else {
+            return Vec::new();
+        };
+        d.keys()
+            .filter(|key| match awsconf_names::ssm_segment(key) {
+                // Only a name's first segment is reserved (`aws...`, `ssm...`).
+                Ok(()) | Err(awsconf_names::SsmNameError::Reserved) => true,
+                Err(_) => {
+                    let why = crate::limits::ssm_segment(key).err().unwrap_or_default();
+                    bad_keys.push(format!(
+                        "{}: map key \"{}\" {why}; it would be a segment of the entry's SSM names",
+                        scope.field_keys(field).join("."),
+                        key.escape_debug()
+                    ));
+                    false
+                }
+            })
+            .cloned()
+            .collect()
     };
     leaves(schema, &scope, &mut entries, &mut found);
-    drafts(&found, dict)
+    let mut drafts = drafts(&found, dict);
+    drafts.problems.splice(0..0, bad_keys);
+    drafts
 }
 
 /// A parameter as it is now: its type and (decrypted) value, or `None` when
@@ -709,6 +742,13 @@ impl Aws {
             .name(&p.name)
             .value(&p.text)
             .r#type(p.kind.clone())
+            // Over the Standard tier's 4 KB: Intelligent-Tiering lets AWS make
+            // it Advanced (without a tier, the account's default, Standard,
+            // refuses it).
+            .set_tier(
+                (p.text.len() > PARAM_STANDARD_MAX_BYTES)
+                    .then_some(aws_sdk_ssm::types::ParameterTier::IntelligentTiering),
+            )
             .set_key_id(key_id.map(str::to_string))
             .overwrite(exists)
             .send()
@@ -733,6 +773,42 @@ impl Aws {
 
     /// `Some(refusal)` when the secret's `AWSCURRENT` version is no longer
     /// `read` (the version push read): a rotation or another writer moved it.
+    /// Is the parameter a SecureString now? Asked right before a plain value
+    /// overwrites it: another writer may have made it one since push read it.
+    /// (SSM has no conditional put; this shrinks the window to one call.)
+    async fn became_secure(&self, name: &str) -> Option<PushStatus> {
+        let answer = self
+            .ssm
+            .get_parameters()
+            .names(name)
+            .with_decryption(false)
+            .send()
+            .await;
+        match answer {
+            Ok(answer) => answer
+                .parameters()
+                .iter()
+                .any(|p| p.r#type() == Some(&ParameterType::SecureString))
+                .then(|| PushStatus::Refused {
+                    reason: "it became a SecureString after push read it (another writer); storing a plain value would leave it unencrypted, so nothing was written".into(),
+                }),
+            Err(err) => {
+                let call = Call {
+                    action: "ssm:GetParameters",
+                    resource: crate::arn::parameter(&self.region, "{account}", name),
+                    what: None,
+                    fields: String::new(),
+                };
+                Some(PushStatus::Failed {
+                    message: format!(
+                        "could not check that the parameter is still not a SecureString, so nothing was written: {}",
+                        classify(err, &call).message()
+                    ),
+                })
+            }
+        }
+    }
+
     async fn moved_since_read(&self, id: &str, read: &str) -> Option<PushStatus> {
         let now = match self.sm.describe_secret().secret_id(id).send().await {
             Ok(answer) => answer.version_ids_to_stages().and_then(|m| {
@@ -888,36 +964,69 @@ fn merged_secret(
             .map_err(|_| "the declared keys are not a JSON object".to_string())?,
         Payload::Binary(_) => return Ok((draft.payload.clone(), Vec::new())),
     };
-    let mut object = match current {
-        CurrentSecret::Absent | CurrentSecret::NoValue => serde_json::Map::new(),
+    let mut kept = Vec::new();
+    let merged = match current {
+        CurrentSecret::Absent | CurrentSecret::NoValue => {
+            serde_json::Value::Object(declared).to_string()
+        }
         CurrentSecret::Binary(..) => {
             return Err(
                 "the secret is SecretBinary, and the file sets keys of a JSON object; writing would replace it whole"
                     .into(),
             )
         }
-        CurrentSecret::Text(text, _) => {
-            match serde_json::from_str::<serde_json::Value>(text.expose_secret()) {
-                Ok(serde_json::Value::Object(map)) => map,
-                _ => {
-                    return Err(
-                        "the secret's value is not a JSON object, and the file sets keys of one; writing would replace it whole"
-                            .into(),
-                    )
+        CurrentSecret::Text(text, _) => merge_object(text.expose_secret(), declared, "", &mut kept)
+            .ok_or_else(|| {
+                "the secret's value is not a JSON object, and the file sets keys of one; writing would replace it whole"
+                    .to_string()
+            })?,
+    };
+    kept.sort();
+    Ok((Payload::Text(merged), kept))
+}
+
+/// `existing` (JSON text) with the `declared` keys set, as JSON text; `None`
+/// when `existing` is not a JSON object. Every key the file does not set is
+/// kept byte for byte (a number is not rounded through `f64`), at any depth: a
+/// declared object is merged into the object it replaces. `kept` gets the
+/// kept keys' paths (`replica.zone`).
+fn merge_object(
+    existing: &str,
+    declared: serde_json::Map<String, serde_json::Value>,
+    prefix: &str,
+    kept: &mut Vec<String>,
+) -> Option<String> {
+    use serde_json::value::RawValue;
+    let mut old: BTreeMap<String, Box<RawValue>> = serde_json::from_str(existing).ok()?;
+    let mut fields: BTreeMap<String, String> = BTreeMap::new();
+    for (key, value) in declared {
+        let text = match (value, old.remove(&key)) {
+            (serde_json::Value::Object(inner), Some(raw)) => {
+                let path = format!("{prefix}{key}.");
+                match merge_object(raw.get(), inner.clone(), &path, kept) {
+                    Some(merged) => merged,
+                    None => serde_json::Value::Object(inner).to_string(),
                 }
             }
+            (value, _) => value.to_string(),
+        };
+        fields.insert(key, text);
+    }
+    for (key, raw) in old {
+        kept.push(format!("{prefix}{key}"));
+        fields.insert(key, raw.get().to_string());
+    }
+    let mut out = String::from("{");
+    for (i, (key, text)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
         }
-    };
-    let kept: Vec<String> = object
-        .keys()
-        .filter(|k| !declared.contains_key(k.as_str()))
-        .cloned()
-        .collect();
-    object.extend(declared);
-    Ok((
-        Payload::Text(serde_json::Value::Object(object).to_string()),
-        kept,
-    ))
+        out.push_str(&serde_json::Value::String(key.clone()).to_string());
+        out.push(':');
+        out.push_str(text);
+    }
+    out.push('}');
+    Some(out)
 }
 
 /// Is the new value what the secret holds now? JSON is compared as JSON, so a
@@ -984,7 +1093,14 @@ impl Writes<'_> {
                     status
                 }
                 None => {
-                    let status = self.aws.put_parameter(&p, exists, None).await;
+                    let moved = match exists && p.kind != ParameterType::SecureString {
+                        true => self.aws.became_secure(&p.name).await,
+                        false => None,
+                    };
+                    let status = match moved {
+                        Some(status) => status,
+                        None => self.aws.put_parameter(&p, exists, None).await,
+                    };
                     self.tick();
                     status
                 }
@@ -1144,6 +1260,25 @@ impl Visit for Unknown<'_> {
         self.tables.push((table, path));
     }
 
+    fn leaf(&mut self, leaf: Leaf) {
+        // A table for a whole secret: the keys its type does not read would be
+        // written into the secret, over the keys it has.
+        let Kind::Secret(secret) = &leaf.field.kind else {
+            return;
+        };
+        if secret.key.is_some() {
+            return;
+        }
+        let Some((value @ Value::Dict(..), path)) = self.child(leaf.field) else {
+            return;
+        };
+        for keys in secret.unknown_keys(value) {
+            let mut at = path.clone();
+            at.extend(keys);
+            self.found.push((at.join("."), None));
+        }
+    }
+
     fn component(&mut self, _scope: &Scope, field: &'static Field) -> bool {
         match self.child(field) {
             Some((Value::Dict(_, table), path)) => {
@@ -1247,7 +1382,7 @@ fn lookup<'a>(dict: &'a Dict, keys: &[String]) -> Option<&'a Value> {
 /// The fields that hold one secret: all of it, or one key each of its JSON object.
 #[derive(Default)]
 struct SecretFields<'a> {
-    whole: Option<(String, &'a Value)>,
+    whole: Option<(String, std::borrow::Cow<'a, Value>)>,
     keyed: Vec<(&'static str, String, &'a Value)>,
 }
 
@@ -1267,6 +1402,8 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
     let mut problems = Vec::new();
     // Secret id -> (whole value, keyed values), fields.
     let mut secrets: BTreeMap<String, SecretFields<'_>> = BTreeMap::new();
+    // Parameter name -> the field that sets it.
+    let mut targets: BTreeMap<String, String> = BTreeMap::new();
 
     for leaf in found {
         let Some(value) = lookup(dict, &leaf.keys) else {
@@ -1316,12 +1453,31 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
                         leaf.field_path,
                         text.len()
                     )),
-                    Ok(text) => params.push(ParamDraft {
-                        name: name.clone(),
-                        kind,
-                        text,
-                        field: leaf.field_path.clone(),
-                    }),
+                    // AWS refuses a reference to a parameter inside a value.
+                    Ok(text) if text.find("{{").is_some_and(|at| text[at..].contains("}}")) => {
+                        problems.push(format!(
+                            "{} ({name}): the value contains `{{{{ … }}}}`, which Parameter Store refuses in a value (a parameter reference); the value is not shown",
+                            leaf.field_path
+                        ))
+                    }
+                    Ok(_) if crate::limits::ssm_name(name).is_err() => problems.push(format!(
+                        "{} ({}): {}",
+                        leaf.field_path,
+                        name.escape_debug(),
+                        crate::limits::ssm_name(name).err().unwrap_or_default()
+                    )),
+                    Ok(text) => match targets.insert(name.clone(), leaf.field_path.clone()) {
+                        Some(other) => problems.push(format!(
+                            "{} and {other} both set {name}: one file may set a parameter once",
+                            leaf.field_path
+                        )),
+                        None => params.push(ParamDraft {
+                            name: name.clone(),
+                            kind,
+                            text,
+                            field: leaf.field_path.clone(),
+                        }),
+                    },
                     Err(why) => problems.push(format!("{} ({name}): {why}", leaf.field_path)),
                 }
             }
@@ -1340,7 +1496,16 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
                 }
                 let entry = secrets.entry(id.clone()).or_default();
                 match s.key {
-                    None => entry.whole = Some((leaf.field_path.clone(), value)),
+                    // A table's keys that its type does not read are not
+                    // written (with `allow_unknown_keys`; else push stopped).
+                    None => {
+                        let unknown = s.unknown_keys(value);
+                        let value = match unknown.is_empty() {
+                            true => std::borrow::Cow::Borrowed(value),
+                            false => std::borrow::Cow::Owned(without_keys(value, &unknown)),
+                        };
+                        entry.whole = Some((leaf.field_path.clone(), value));
+                    }
                     Some(key) => entry.keyed.push((key, leaf.field_path.clone(), value)),
                 }
             }
@@ -1357,8 +1522,16 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
         // whole secret.
         let merge = whole
             .as_ref()
-            .is_none_or(|(_, v)| matches!(v, Value::Dict(..)));
-        match secret_payload(whole.as_ref().map(|(f, v)| (f.as_str(), *v)), &keyed) {
+            .is_none_or(|(_, v)| matches!(v.as_ref(), Value::Dict(..)));
+        if let Err(why) = crate::limits::secret_id(&id) {
+            problems.push(format!(
+                "secret {} ({}): {why}",
+                id.escape_debug(),
+                fields.join(", ")
+            ));
+            continue;
+        }
+        match secret_payload(whole.as_ref().map(|(f, v)| (f.as_str(), v.as_ref())), &keyed) {
             Ok(payload) if payload.len() > SECRET_MAX_BYTES => problems.push(format!(
                 "secret {id} ({}): the value is {} bytes; a secret holds at most {SECRET_MAX_BYTES}",
                 fields.join(", "),
@@ -1379,6 +1552,29 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
         skipped,
         problems,
     }
+}
+
+/// `value` without the keys at `paths` (each a path of keys into tables).
+fn without_keys(value: &Value, paths: &[Vec<String>]) -> Value {
+    fn remove(value: &mut Value, path: &[String]) {
+        let Value::Dict(_, dict) = value else { return };
+        match path {
+            [] => {}
+            [last] => {
+                dict.remove(last);
+            }
+            [first, rest @ ..] => {
+                if let Some(next) = dict.get_mut(first) {
+                    remove(next, rest);
+                }
+            }
+        }
+    }
+    let mut value = value.clone();
+    for path in paths {
+        remove(&mut value, path);
+    }
+    value
 }
 
 /// A secret's value from the field that holds all of it and the fields that hold
