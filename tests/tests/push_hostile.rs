@@ -692,3 +692,68 @@ async fn odd_values_never_panic_and_refusals_write_nothing() {
         assert_eq!(proxy.count("PutParameter") + proxy.count("CreateSecret"), 0);
     }
 }
+
+// ---------------------------------------------------------------------------
+// AWS's error messages may echo part of what was sent.
+
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "rtecho")]
+struct Echoed {
+    password: SecretString,
+    list: Vec<SecretString>,
+    #[secret(id = "{env}/rtecho/keyed", key = "token")]
+    token: SecretString,
+    #[secret(id = "{env}/rtecho/keyed", key = "user", plaintext)]
+    user: String,
+}
+
+/// A write refused with a message that repeats a piece of the value (a prefix
+/// of a long one, one item of a list, one key of a JSON secret): push names
+/// AWS's error code, never its message, for a SecureString or a secret. (Found
+/// by a red-team pass: only the exact whole value was scrubbed.)
+#[tokio::test]
+async fn a_refused_secret_write_never_repeats_awss_message() {
+    let env = unique_env("rtecho");
+    let proxy = Proxy::start(moto()).expect("proxy");
+    let long = format!("QZDBPW01{}", "y".repeat(200));
+    let echo = |message: String| Fault::Respond {
+        status: 400,
+        body: serde_json::json!({"__type": "ValidationException", "message": message}).to_string(),
+    };
+    proxy.add_rule(Rule::always(
+        Some("PutParameter"),
+        echo(format!(
+            "Value '{}...' at 'value' failed to satisfy constraint; items: QZLIST08-item",
+            &long[..40]
+        )),
+    ));
+    proxy.add_rule(Rule::always(
+        Some("CreateSecret"),
+        echo("Value for key 'token' is invalid: QZKTOK04-tok".into()),
+    ));
+    let file = format!(
+        "password = \"{long}\"\nlist = [\"QZLIST08-item\", \"other\"]\ntoken = \"QZKTOK04-tok\"\nuser = \"svc\"\n"
+    );
+    let report = push::<Echoed>(&env, &proxy.endpoint(), &file, APPLY)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let shown = format!(
+        "{}\n{}\n{report:?}",
+        report.to_table(),
+        serde_json::to_string(&report).unwrap_or_default()
+    );
+    for piece in ["QZDBPW01", "QZLIST08", "QZKTOK04"] {
+        assert!(!shown.contains(piece), "{piece}: {shown}");
+    }
+    assert_eq!(report.items.len(), 3, "{shown}");
+    for item in &report.items {
+        match &item.status {
+            PushStatus::Failed { message } => assert!(
+                message.contains("ValidationException") && message.contains("not shown"),
+                "{message}"
+            ),
+            other => panic!("{other:?}: {shown}"),
+        }
+    }
+    assert_eq!(report.exit_code(), 1);
+}

@@ -764,9 +764,13 @@ impl Aws {
                     what: None,
                     fields: String::new(),
                 };
-                PushStatus::Failed {
-                    message: crate::redact::scrub(classify(err, &call).message(), &p.text),
-                }
+                let message = match (p.kind == ParameterType::SecureString, err.code()) {
+                    (true, Some(code)) => {
+                        secret_write_failure(code, err.message().unwrap_or_default(), &call)
+                    }
+                    _ => crate::redact::scrub(classify(err, &call).message(), &p.text),
+                };
+                PushStatus::Failed { message }
             }
         }
     }
@@ -890,18 +894,26 @@ impl Aws {
                     what: None,
                     fields: String::new(),
                 };
-                let (_, text) = crate::aws_error::service_problem(
-                    code.as_deref().unwrap_or("Unknown"),
-                    &message,
-                    &call,
-                );
-                let text = match payload {
-                    Payload::Text(value) => crate::redact::scrub(&text, value),
-                    Payload::Binary(_) => text,
-                };
-                PushStatus::Failed { message: text }
+                PushStatus::Failed {
+                    message: secret_write_failure(
+                        code.as_deref().unwrap_or("Unknown"),
+                        &message,
+                        &call,
+                    ),
+                }
             }
         }
+    }
+}
+
+/// Why a write of a secret value (a SecureString, a secret) failed: AWS's
+/// error code, never its message, which may repeat the value or a piece of it
+/// (one key of a JSON secret, one item of a list, a prefix of a long value).
+/// Access denied keeps what the role needs (built from the call, not the text).
+fn secret_write_failure(code: &str, message: &str, call: &Call<'_>) -> String {
+    match crate::aws_error::service_problem(code, message, call) {
+        (ProblemKind::AccessDenied, text) => text,
+        _ => format!("AWS answered {code} (its message is not shown: it may repeat the value)"),
     }
 }
 
