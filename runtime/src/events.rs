@@ -54,6 +54,16 @@ pub(crate) const MAX_STALENESS: Duration = Duration::from_secs(7 * 24 * 3600);
 pub(crate) const SWEEP_SAMPLE: usize = 4;
 /// The queue tag a live instance refreshes: unix seconds.
 pub(crate) const HEARTBEAT_TAG: &str = "awsconf-heartbeat";
+/// The tag with the staleness period (seconds) of the instance that owns a
+/// `change_topic` queue: a sweep judges the queue by the longer of its own
+/// period and this one, so an instance with a shorter period never deletes the
+/// queue of a living one.
+pub(crate) const STALENESS_TAG: &str = "awsconf-staleness";
+/// The tag with the topic a `change_topic` queue is subscribed to, so a sweep
+/// unsubscribes it there (a queue of an instance on an older topic).
+pub(crate) const TOPIC_TAG: &str = "awsconf-topic";
+/// SQS's longest tag value.
+const TAG_VALUE_MAX: usize = 256;
 /// The most a teardown that outlives the tokio runtime (from `Drop`) takes.
 const DROP_TEARDOWN_BOUND: Duration = Duration::from_secs(10);
 
@@ -175,6 +185,11 @@ pub(crate) const TOPIC_QUEUE_RETENTION: Duration = Duration::from_secs(600);
 /// `awsconf__<app>__<env>__<12 hex digits>` ([`crate::topic_queue`]), within
 /// SQS's 80 characters of letters, digits, `-` and `_`.
 pub(crate) fn topic_queue_name(app: &str, env: &str) -> String {
+    fresh_queue_name(&crate::topic_queue::prefix(app, env))
+}
+
+/// `prefix` and 12 random hex digits.
+fn fresh_queue_name(prefix: &str) -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(
@@ -183,8 +198,7 @@ pub(crate) fn topic_queue_name(app: &str, env: &str) -> String {
             .map_or(0, |d| d.as_nanos()),
     );
     h.write_u32(std::process::id());
-    let stem = crate::topic_queue::prefix(app, env);
-    format!("{stem}{:012x}", h.finish() & 0xffff_ffff_ffff)
+    format!("{prefix}{:012x}", h.finish() & 0xffff_ffff_ffff)
 }
 
 /// What the config reads, to tell which events concern it.
@@ -439,8 +453,9 @@ pub(crate) fn handle<'a>(
 pub(crate) type Received = Vec<(Option<String>, Option<String>)>;
 
 impl Queue {
-    /// `ReceiveMessage` for up to 10 messages, waiting up to `wait`.
-    pub(crate) async fn receive(&self, wait: Duration) -> Result<Received, Problem> {
+    /// `ReceiveMessage` for up to 10 messages, waiting up to `wait`. The
+    /// error says whether the queue no longer exists.
+    pub(crate) async fn receive(&self, wait: Duration) -> Result<Received, (Problem, bool)> {
         let wait_s = i32::try_from(wait.min(MAX_WAIT).as_secs()).unwrap_or(20);
         let out = crate::fetch::traced(
             "ReceiveMessage",
@@ -453,7 +468,13 @@ impl Queue {
                 .send(),
         )
         .await
-        .map_err(|e| self.problem(e, "sqs:ReceiveMessage"))?;
+        .map_err(|e| {
+            let gone = matches!(
+                aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&e),
+                Some("AWS.SimpleQueueService.NonExistentQueue" | "QueueDoesNotExist")
+            );
+            (self.problem(e, "sqs:ReceiveMessage"), gone)
+        })?;
         Ok(out
             .messages
             .unwrap_or_default()
@@ -527,10 +548,10 @@ impl Queue {
     /// stopped. Without: nothing.
     pub(crate) async fn setup(&mut self) -> Result<(), Problem> {
         use aws_sdk_sqs::types::QueueAttributeName as A;
-        let Some((name, topic_arn)) = self
+        let Some((name, topic_arn, staleness)) = self
             .topic
             .as_ref()
-            .map(|t| (t.queue_name.clone(), t.arn.clone()))
+            .map(|t| (t.queue_name.clone(), t.arn.clone(), t.staleness))
         else {
             return Ok(());
         };
@@ -546,7 +567,15 @@ impl Queue {
                 .create_queue()
                 .queue_name(&name)
                 .attributes(A::MessageRetentionPeriod, retention)
-                .tags(HEARTBEAT_TAG, unix_now().to_string())
+                .set_tags(Some({
+                    let mut tags = std::collections::HashMap::new();
+                    tags.insert(HEARTBEAT_TAG.to_string(), unix_now().to_string());
+                    tags.insert(STALENESS_TAG.to_string(), staleness.as_secs().to_string());
+                    if topic_arn.len() <= TAG_VALUE_MAX {
+                        tags.insert(TOPIC_TAG.to_string(), topic_arn.clone());
+                    }
+                    tags
+                }))
                 .send()
                 .await
                 .map_err(|e| problem_on(e, "sqs:CreateQueue", &name, &self.url))?;
@@ -638,10 +667,30 @@ impl Queue {
             &mut self.url,
             &mut topic.subscription,
             topic.subscribe_sent,
+            true,
         )
         .await;
         topic.create_sent = false;
         topic.subscribe_sent = false;
+    }
+
+    /// With `change_topic`, when this `Live`'s queue is gone (another
+    /// instance's sweep took it for a dead one's, or it was deleted by hand):
+    /// removes its subscription and forgets both, under a new queue name (SQS
+    /// refuses a deleted queue's name for 60 s), so that `setup` makes new ones.
+    /// `false` without `change_topic` (a queue of the user's own is not remade).
+    pub(crate) async fn renew(&mut self) -> bool {
+        if self.topic.is_none() {
+            return false;
+        }
+        self.teardown().await;
+        self.url.clear();
+        self.arn.clear();
+        if let Some(topic) = &mut self.topic {
+            topic.subscription = None;
+            topic.queue_name = fresh_queue_name(&topic.prefix);
+        }
+        true
     }
 
     /// Whether a `change_topic` queue or subscription may still exist.
@@ -751,65 +800,72 @@ impl Beat {
             }
         }
         for url in sample(others, SWEEP_SAMPLE) {
-            if self.is_stale(&url, self.staleness).await {
-                stale.push(url);
+            if let Some(topic) = self.stale(&url).await {
+                stale.push((url, topic));
             }
         }
-        for url in stale {
+        for (url, topic) in stale {
             let arn = crate::arn::queue_of_url(&url, &self.region);
             let mut url = url;
             let mut subscription = None;
-            remove(
+            let topic = topic.as_deref().unwrap_or(&self.topic_arn);
+            if remove(
                 &self.client,
                 &self.sns,
-                &self.topic_arn,
+                topic,
                 "",
                 &arn,
                 &mut url,
                 &mut subscription,
                 true,
+                topic == self.topic_arn,
             )
-            .await;
-            tracing::info!(queue = %arn, "awsconf: deleted the change-events queue of an instance gone without a heartbeat");
+            .await
+            {
+                tracing::info!(queue = %arn, "awsconf: deleted the change-events queue of an instance gone without a heartbeat");
+            }
         }
     }
 
-    /// Whether the queue's heartbeat (or, without one, its creation) is
-    /// older than `staleness`. A queue that cannot be read is not stale.
-    async fn is_stale(&self, url: &str, staleness: Duration) -> bool {
+    /// `Some(topic it is subscribed to, if tagged)` when the queue's heartbeat
+    /// (or, without a usable one, its creation) is older than the longer of
+    /// this instance's staleness period and its owner's (its tag). A heartbeat
+    /// more than a period in the future (a clock running ahead) is not usable.
+    /// A queue that cannot be read is not stale.
+    async fn stale(&self, url: &str) -> Option<Option<String>> {
         let now = unix_now();
-        let beat = match self.client.list_queue_tags().queue_url(url).send().await {
-            Ok(out) => out
-                .tags()
-                .and_then(|t| t.get(HEARTBEAT_TAG))
-                .and_then(|v| v.parse::<u64>().ok()),
-            Err(_) => return false,
-        };
-        let beat = match beat {
+        let tags = self
+            .client
+            .list_queue_tags()
+            .queue_url(url)
+            .send()
+            .await
+            .ok()?
+            .tags
+            .unwrap_or_default();
+        let number = |tag: &str| tags.get(tag).and_then(|v| epoch_seconds(v));
+        let staleness = self
+            .staleness
+            .as_secs()
+            .max(number(STALENESS_TAG).unwrap_or(0));
+        let beat = match number(HEARTBEAT_TAG).filter(|b| *b <= now.saturating_add(staleness)) {
             Some(beat) => beat,
             None => {
                 use aws_sdk_sqs::types::QueueAttributeName as A;
-                match self
+                let out = self
                     .client
                     .get_queue_attributes()
                     .queue_url(url)
                     .attribute_names(A::CreatedTimestamp)
                     .send()
                     .await
-                {
-                    Ok(out) => match out
-                        .attributes()
-                        .and_then(|a| a.get(&A::CreatedTimestamp))
-                        .and_then(|v| v.parse::<u64>().ok())
-                    {
-                        Some(created) => created,
-                        None => return false,
-                    },
-                    Err(_) => return false,
-                }
+                    .ok()?;
+                out.attributes()
+                    .and_then(|a| a.get(&A::CreatedTimestamp))
+                    .and_then(|v| epoch_seconds(v))?
             }
         };
-        now.saturating_sub(beat) > staleness.as_secs()
+        (now.saturating_sub(beat) > staleness).then(|| tags.get(TOPIC_TAG).cloned())
     }
 
     /// With `change_topic`: tags this `Live`'s queue with the time now, so
@@ -891,6 +947,7 @@ impl Drop for Queue {
                             &mut url,
                             &mut subscription,
                             topic.subscribe_sent,
+                            true,
                         ),
                     )
                     .await;
@@ -908,7 +965,12 @@ impl Drop for Queue {
 /// Unsubscribes and deletes a `change_topic` queue. Without its URL, the
 /// queue is looked up by `queue_name` (empty: not created); without the
 /// subscription's ARN, it is looked up by the queue's ARN when `subscribed`
-/// (a `Subscribe` was sent). Failures are logged.
+/// (a `Subscribe` was sent). Failures are logged. When the subscription could
+/// not be removed (or looked up) and `keep` is set, the queue is kept: a
+/// subscription to a deleted queue is found by no sweep, while the queue, its
+/// heartbeat stopped, is swept later with its subscription. (A sweep of a
+/// queue on another topic does not keep it: this app's role may have no
+/// rights on that topic.) `true` when the queue is gone.
 #[allow(clippy::too_many_arguments)]
 async fn remove(
     sqs: &aws_sdk_sqs::Client,
@@ -919,14 +981,30 @@ async fn remove(
     url: &mut String,
     subscription: &mut Option<String>,
     subscribed: bool,
-) {
+    keep: bool,
+) -> bool {
     if subscription.is_none() && subscribed {
-        *subscription = subscription_of(sns, topic_arn, queue_arn).await;
+        match subscription_of(sns, topic_arn, queue_arn).await {
+            Ok(found) => *subscription = found,
+            Err(()) if keep => return false,
+            Err(()) => {}
+        }
     }
     if let Some(arn) = subscription.take() {
         if let Err(e) = sns.unsubscribe().subscription_arn(&arn).send().await {
-            let problem = problem_on(e, "sns:Unsubscribe", topic_arn, url);
-            tracing::warn!(problem = %problem, "awsconf: could not unsubscribe the change-events queue");
+            let gone = matches!(
+                aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&e),
+                Some("NotFound" | "NotFoundException")
+            );
+            if !gone {
+                let problem = problem_on(e, "sns:Unsubscribe", topic_arn, url);
+                if keep {
+                    tracing::warn!(problem = %problem, "awsconf: could not unsubscribe the change-events queue; the queue is kept for another instance's sweep to remove with its subscription");
+                    *subscription = Some(arn);
+                    return false;
+                }
+                tracing::warn!(problem = %problem, "awsconf: could not unsubscribe the change-events queue");
+            }
         }
     }
     if url.is_empty() && !queue_name.is_empty() {
@@ -945,18 +1023,22 @@ async fn remove(
             Err(e) => {
                 let problem = problem_on(e, "sqs:DeleteQueue", queue_arn, url);
                 tracing::warn!(problem = %problem, "awsconf: could not delete the change-events queue");
+                url.clear();
+                return false;
             }
         }
         url.clear();
     }
+    true
 }
 
-/// The subscription of `queue_arn` to the topic, if any.
+/// The subscription of `queue_arn` to the topic, if any; `Err` when the
+/// topic's subscriptions could not be listed.
 async fn subscription_of(
     sns: &aws_sdk_sns::Client,
     topic_arn: &str,
     queue_arn: &str,
-) -> Option<String> {
+) -> Result<Option<String>, ()> {
     let mut token = None;
     for _ in 0..1000 {
         let out = match sns
@@ -968,9 +1050,17 @@ async fn subscription_of(
         {
             Ok(out) => out,
             Err(e) => {
+                let gone = matches!(
+                    aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&e),
+                    Some("NotFound" | "NotFoundException")
+                );
+                if gone {
+                    // The topic is gone, and its subscriptions with it.
+                    return Ok(None);
+                }
                 let problem = problem_on(e, "sns:ListSubscriptionsByTopic", topic_arn, "");
                 tracing::warn!(problem = %problem, "awsconf: could not look up the change-events queue's subscription");
-                return None;
+                return Err(());
             }
         };
         if let Some(found) = out
@@ -980,11 +1070,14 @@ async fn subscription_of(
             .and_then(|s| s.subscription_arn())
             .filter(|a| a.starts_with("arn:"))
         {
-            return Some(found.to_string());
+            return Ok(Some(found.to_string()));
         }
-        token = Some(out.next_token?);
+        match out.next_token {
+            Some(next) => token = Some(next),
+            None => return Ok(None),
+        }
     }
-    None
+    Ok(None)
 }
 
 /// Aborts a task when dropped.
@@ -994,6 +1087,17 @@ impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
     }
+}
+
+/// Whole seconds from a number's text (`1733456789`, or `1733456789.25` as
+/// some emulators write a timestamp); `None` for anything else.
+fn epoch_seconds(text: &str) -> Option<u64> {
+    text.parse::<u64>().ok().or_else(|| {
+        text.parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite() && *f >= 0.0 && *f < u64::MAX as f64)
+            .map(|f| f as u64)
+    })
 }
 
 /// Seconds since the Unix epoch.
@@ -1071,137 +1175,156 @@ pub(crate) async fn run<T: AwsConfig, S: Refreshes>(
     let type_name = T::schema().type_name;
     let declared_secrets = watched.secrets.clone();
     let mut backoff: Option<Duration> = None;
-    // `change_topic`: this Live's own queue, subscribed to the topic.
-    loop {
-        let done = tokio::select! {
-            _ = &mut stop => {
-                queue.teardown().await;
-                return;
-            }
-            r = queue.setup() => r,
-        };
-        match done {
-            Ok(()) => break,
-            Err(problem) => {
-                let wait = next_queue_backoff(backoff);
-                if backoff.is_none() {
-                    tracing::warn!(
-                        env = shared.env(),
-                        problem = %problem,
-                        "awsconf: could not set up the change-events queue; retrying with backoff, refreshing on the interval meanwhile"
-                    );
+    // Set up (again, when the queue was taken away), then receive.
+    'queue: loop {
+        // The heartbeat runs beside the set-up and the receives, from the
+        // moment the queue exists (a `Subscribe` retried for a while must not
+        // leave it looking dead), and ends with this task or this queue.
+        let mut beat: Option<AbortOnDrop> = None;
+        // `change_topic`: this Live's own queue, subscribed to the topic.
+        loop {
+            let mut setup = Box::pin(queue.setup());
+            let done = tokio::select! {
+                _ = &mut stop => {
+                    // A `CreateQueue` or `Subscribe` on its way is not dropped:
+                    // AWS may act on it after the teardown looked for what it
+                    // makes. It finishes (bounded), then its result is removed.
+                    let _ = tokio::time::timeout(DROP_TEARDOWN_BOUND, &mut setup).await;
+                    drop(setup);
+                    queue.teardown().await;
+                    return;
                 }
-                backoff = Some(wait);
-                shared.set_queue_error(Some(queue_error(type_name, shared.env(), problem)));
-                tokio::select! {
-                    _ = &mut stop => {
-                        queue.teardown().await;
-                        return;
+                r = &mut setup => r,
+            };
+            drop(setup);
+            if beat.is_none() {
+                beat = queue.beat().map(|b| AbortOnDrop(tokio::spawn(b.run())));
+            }
+            match done {
+                Ok(()) => break,
+                Err(problem) => {
+                    let wait = next_queue_backoff(backoff);
+                    if backoff.is_none() {
+                        tracing::warn!(
+                            env = shared.env(),
+                            problem = %problem,
+                            "awsconf: could not set up the change-events queue; retrying with backoff, refreshing on the interval meanwhile"
+                        );
                     }
-                    _ = tokio::time::sleep(wait) => {}
+                    backoff = Some(wait);
+                    shared.set_queue_error(Some(queue_error(type_name, shared.env(), problem)));
+                    tokio::select! {
+                        _ = &mut stop => {
+                            queue.teardown().await;
+                            return;
+                        }
+                        _ = tokio::time::sleep(wait) => {}
+                    }
                 }
             }
         }
-    }
-    if backoff.take().is_some() {
-        shared.set_queue_error(None);
-    }
-    // The heartbeat runs beside the receives, and ends with this task.
-    let _beat = queue
-        .beat()
-        .map(|beat| AbortOnDrop(tokio::spawn(beat.run())));
-    // Changed names awaiting a refresh, and when the last one began: events
-    // cost at most one refresh per window.
-    let mut pending: Option<BTreeSet<String>> = None;
-    let mut last_refresh: Option<std::time::Instant> = None;
-    let mut malformed = MalformedLog::default();
-    loop {
-        let due = last_refresh.and_then(|t| t.checked_add(queue.window));
-        let until_due = due.map_or(Duration::ZERO, |d| {
-            d.saturating_duration_since(std::time::Instant::now())
-        });
-        if pending.is_some() {
-            if until_due.is_zero() {
-                let changed = pending.take().unwrap_or_default();
-                last_refresh = Some(std::time::Instant::now());
-                if refresh(&shared, &mut stop, &changed).await {
-                    break;
+        if backoff.take().is_some() {
+            shared.set_queue_error(None);
+        }
+        // Changed names awaiting a refresh, and when the last one began: events
+        // cost at most one refresh per window.
+        let mut pending: Option<BTreeSet<String>> = None;
+        let mut last_refresh: Option<std::time::Instant> = None;
+        let mut malformed = MalformedLog::default();
+        loop {
+            let due = last_refresh.and_then(|t| t.checked_add(queue.window));
+            let until_due = due.map_or(Duration::ZERO, |d| {
+                d.saturating_duration_since(std::time::Instant::now())
+            });
+            if pending.is_some() {
+                if until_due.is_zero() {
+                    let changed = pending.take().unwrap_or_default();
+                    last_refresh = Some(std::time::Instant::now());
+                    if refresh(&shared, &mut stop, &changed).await {
+                        break 'queue;
+                    }
+                    continue;
+                }
+                if until_due < Duration::from_secs(1) {
+                    // SQS waits in whole seconds: sleep the rest of the window.
+                    tokio::select! {
+                        _ = &mut stop => break 'queue,
+                        _ = tokio::time::sleep(until_due) => continue,
+                    }
+                }
+            }
+            let wait = match pending {
+                Some(_) => until_due.min(queue.wait),
+                None => queue.wait,
+            };
+            let started = std::time::Instant::now();
+            let received = tokio::select! {
+                _ = &mut stop => break 'queue,
+                r = queue.receive(wait) => r,
+            };
+            let messages = match received {
+                Ok(messages) => {
+                    if backoff.take().is_some() {
+                        tracing::info!(env = shared.env(), queue = %queue.url, "awsconf: change-events queue answers again");
+                        shared.set_queue_error(None);
+                    }
+                    messages
+                }
+                Err((problem, gone)) => {
+                    let wait = next_queue_backoff(backoff);
+                    if backoff.is_none() {
+                        tracing::warn!(
+                            env = shared.env(),
+                            queue = %queue.url,
+                            problem = %problem,
+                            "awsconf: change-events queue failed; retrying with backoff, refreshing on the interval meanwhile"
+                        );
+                    }
+                    backoff = Some(wait);
+                    shared.set_queue_error(Some(queue_error(type_name, shared.env(), problem)));
+                    tokio::select! {
+                        _ = &mut stop => break 'queue,
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                    // A queue of this `Live`'s own that is gone is made again.
+                    if gone && queue.renew().await {
+                        tracing::warn!(env = shared.env(), "awsconf: the change-events queue is gone (another instance's sweep, or deleted by hand); setting up a new one");
+                        continue 'queue;
+                    }
+                    continue;
+                }
+            };
+            if messages.is_empty() {
+                // SQS answers an empty long poll after its wait; one that comes
+                // back at once (a wait of 0 somewhere in between) is not retried
+                // in a tight loop.
+                if started.elapsed() < MIN_EMPTY_RECEIVE {
+                    tokio::select! {
+                        _ = &mut stop => break 'queue,
+                        _ = tokio::time::sleep(MIN_EMPTY_RECEIVE - started.elapsed()) => {}
+                    }
                 }
                 continue;
             }
-            if until_due < Duration::from_secs(1) {
-                // SQS waits in whole seconds: sleep the rest of the window.
-                tokio::select! {
-                    _ = &mut stop => break,
-                    _ = tokio::time::sleep(until_due) => continue,
-                }
+            // Secrets of map entries are known once read.
+            if let Some(ids) = shared.secret_ids_read() {
+                watched.secrets = declared_secrets.iter().cloned().chain(ids).collect();
             }
-        }
-        let wait = match pending {
-            Some(_) => until_due.min(queue.wait),
-            None => queue.wait,
-        };
-        let started = std::time::Instant::now();
-        let received = tokio::select! {
-            _ = &mut stop => break,
-            r = queue.receive(wait) => r,
-        };
-        let messages = match received {
-            Ok(messages) => {
-                if backoff.take().is_some() {
-                    tracing::info!(env = shared.env(), queue = %queue.url, "awsconf: change-events queue answers again");
-                    shared.set_queue_error(None);
-                }
-                messages
+            let (handled, handles) = sort(messages, &watched, &queue.url);
+            malformed.note(
+                handled.malformed,
+                handled.malformed_why.as_ref(),
+                &queue.url,
+            );
+            for (topic, token) in &handled.confirm {
+                queue.confirm(topic, token).await;
             }
-            Err(problem) => {
-                let wait = next_queue_backoff(backoff);
-                if backoff.is_none() {
-                    tracing::warn!(
-                        env = shared.env(),
-                        queue = %queue.url,
-                        problem = %problem,
-                        "awsconf: change-events queue failed; retrying with backoff, refreshing on the interval meanwhile"
-                    );
-                }
-                backoff = Some(wait);
-                shared.set_queue_error(Some(queue_error(type_name, shared.env(), problem)));
-                tokio::select! {
-                    _ = &mut stop => break,
-                    _ = tokio::time::sleep(wait) => continue,
-                }
+            delete(&queue, handles).await;
+            if handled.dirty {
+                pending
+                    .get_or_insert_with(BTreeSet::new)
+                    .extend(handled.changed);
             }
-        };
-        if messages.is_empty() {
-            // SQS answers an empty long poll after its wait; one that comes
-            // back at once (a wait of 0 somewhere in between) is not retried
-            // in a tight loop.
-            if started.elapsed() < MIN_EMPTY_RECEIVE {
-                tokio::select! {
-                    _ = &mut stop => break,
-                    _ = tokio::time::sleep(MIN_EMPTY_RECEIVE - started.elapsed()) => {}
-                }
-            }
-            continue;
-        }
-        // Secrets of map entries are known once read.
-        if let Some(ids) = shared.secret_ids_read() {
-            watched.secrets = declared_secrets.iter().cloned().chain(ids).collect();
-        }
-        let (handled, handles) = sort(messages, &watched, &queue.url);
-        malformed.note(
-            handled.malformed,
-            handled.malformed_why.as_ref(),
-            &queue.url,
-        );
-        for (topic, token) in &handled.confirm {
-            queue.confirm(topic, token).await;
-        }
-        delete(&queue, handles).await;
-        if handled.dirty {
-            pending
-                .get_or_insert_with(BTreeSet::new)
-                .extend(handled.changed);
         }
     }
     queue.teardown().await;

@@ -213,6 +213,10 @@ struct Status {
     last_error: Option<Arc<Error>>,
     /// Why the change-events queue fails, until a receive succeeds again.
     queue_error: Option<Arc<Error>>,
+    /// [`Live::close`] was called: no refresh changes the config any more (set
+    /// and read under this lock, so a refresh in flight either stored its
+    /// config before `close` returned or stores nothing).
+    closed: bool,
 }
 
 struct RefreshState {
@@ -245,6 +249,7 @@ impl<T: AwsConfig + Send + Sync + 'static> Live<T> {
                 loaded_at: Instant::now(),
                 last_error: None,
                 queue_error: None,
+                closed: false,
             }),
             refresh: tokio::sync::Mutex::new(RefreshState {
                 fingerprint: loaded.fingerprint,
@@ -306,14 +311,17 @@ impl<T> Live<T> {
 
     /// Stops this `Live` for every handle, and returns once it has cleaned up:
     /// with `Loader::change_topic` (feature `events`), its queue is
-    /// unsubscribed and deleted (2 calls) before this returns. Handles that
-    /// remain keep serving the last config, and refresh no more.
+    /// unsubscribed and deleted (2 calls) before this returns (a set-up call
+    /// on its way is let finish first, at most 10 s). Handles that remain keep
+    /// serving the config they had when this returned, and refresh no more: a
+    /// refresh in flight stores nothing.
     ///
     /// Dropping the last handle stops it too, with the cleanup in the
     /// background (finished during the tokio runtime's shutdown if `main`
     /// returns first); `close` is the way to know it is done, and the one to
     /// use on a runtime that may be left without being shut down.
     pub async fn close(self) {
+        self.status().closed = true;
         let stop = self
             .handle
             .stop
@@ -433,7 +441,17 @@ impl<T: AwsConfig + Send + Sync + 'static> Shared<T> {
         self.refresh(Some(changed)).await
     }
 
+    fn is_closed(&self) -> bool {
+        self.status
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .closed
+    }
+
     async fn refresh(&self, scope: Option<BTreeSet<String>>) -> Result<(), Arc<Error>> {
+        if self.is_closed() {
+            return Ok(());
+        }
         let begun_before_call = self.started.load(Ordering::Acquire);
         let mut state = self.refresh.lock().await;
         let covered = match (&state.last_scope, &scope) {
@@ -475,6 +493,12 @@ impl<T: AwsConfig + Send + Sync + 'static> Shared<T> {
                     *old = rotations;
                     changed
                 });
+                let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
+                if status.closed {
+                    // Closed while this refresh ran: the handles keep the
+                    // config they had when `close` returned.
+                    return Ok(());
+                }
                 if loaded.fingerprint != state.fingerprint {
                     state.fingerprint = loaded.fingerprint;
                     let config = Arc::new(loaded.config);
@@ -482,7 +506,6 @@ impl<T: AwsConfig + Send + Sync + 'static> Shared<T> {
                     self.tx.send_replace(config);
                     tracing::info!(env = self.session.env(), "awsconf: config changed");
                 }
-                let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
                 status.loaded_at = Instant::now();
                 status.last_error = None;
                 Ok(())

@@ -264,11 +264,15 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// the last handle does the same in the background, and if `main` returns
     /// (and the tokio runtime goes) before that is done, the runtime's
     /// shutdown finishes it on a thread of its own (waiting at most 10 s). A
-    /// stop during `CreateQueue` or `Subscribe` looks the queue and
-    /// subscription up and deletes them. A process that is killed leaves its
+    /// stop during `CreateQueue` or `Subscribe` lets that call finish (at most
+    /// 10 s: AWS may act on a request after the client has gone) and deletes
+    /// what it made. When the subscription cannot be removed, the queue is
+    /// kept for a later sweep to remove with it (a subscription to a deleted
+    /// queue would be found by none). A process that is killed leaves its
     /// queue; the next instance of the same app and env deletes it once its
     /// heartbeat is older than [`change_topic_staleness`](Self::change_topic_staleness)
-    /// (15 minutes by default).
+    /// (15 minutes by default). A `Live` whose queue is gone (deleted by hand,
+    /// or by a sweep during a long pause) sets up a new one.
     ///
     /// Until the queue is set up (retried with backoff) the failure shows in
     /// [`Live::last_error`](crate::Live::last_error) and the interval
@@ -315,9 +319,14 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// and sweeps its app and env's queues at setup and once per period
     /// (`sqs:ListQueues`, `sqs:ListQueueTags`, and for a stale one
     /// `sns:ListSubscriptionsByTopic`, `sns:Unsubscribe`, `sqs:DeleteQueue`).
-    /// Every instance of an app and env should use the same period; a period
-    /// shorter than an instance's pauses (a stopped container) deletes a
-    /// living instance's queue, which then fails and is set up again.
+    /// Each queue is also tagged with its owner's period (`awsconf-staleness`)
+    /// and topic (`awsconf-topic`): a sweep waits for the longer of its own
+    /// period and the owner's, so an instance with a shorter one never takes a
+    /// living instance's queue, and unsubscribes a stale queue on its own
+    /// topic. A heartbeat more than a period in the future (a clock running
+    /// ahead) is not trusted: the queue's creation time counts instead. A
+    /// period shorter than an instance's pauses (a stopped container) deletes
+    /// that living instance's queue; it then sets up a new one.
     #[cfg(feature = "events")]
     pub fn change_topic_staleness(mut self, staleness: Duration) -> Self {
         self.events.get_or_insert_with(Default::default).staleness = staleness;

@@ -85,6 +85,8 @@ const CHILD_ENV: &str = "AWSCONF_TC_CHILD_ENV";
 const CHILD_TOPIC: &str = "AWSCONF_TC_CHILD_TOPIC";
 /// `current_thread`, `multi_thread`; `hang`: never return (to be killed).
 const CHILD_MODE: &str = "AWSCONF_TC_CHILD_MODE";
+/// The staleness period of the child's fleet.
+const CHILD_STALENESS: Duration = Duration::from_secs(3);
 
 /// This binary, run on `child_live` only.
 fn child(env: &str, topic: &str, mode: &str) -> std::process::Child {
@@ -122,10 +124,13 @@ fn child_live() {
     // runtime.
     let proxy = Proxy::start(moto()).expect("proxy");
     rt.block_on(async {
+        // The period of the fleet it belongs to: a sweep waits for the longer
+        // of its own and the queue owner's.
         let live = App::loader()
             .env(&env)
             .sdk_config(&sdk_config(&proxy.endpoint()))
             .change_topic(&topic)
+            .change_topic_staleness(CHILD_STALENESS)
             .watch(HOUR)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
@@ -243,7 +248,7 @@ async fn a_killed_processs_queue_is_deleted_after_the_staleness_period() {
     assert_eq!(left.len(), 1, "a killed process leaves its queue");
     assert_eq!(subscriptions(&topic).await, 1);
 
-    let staleness = Duration::from_secs(3);
+    let staleness = CHILD_STALENESS;
     let proxy = Proxy::start(moto()).expect("proxy");
     let started = Instant::now();
     let live = App::loader()
