@@ -757,3 +757,50 @@ async fn a_refused_secret_write_never_repeats_awss_message() {
     }
     assert_eq!(report.exit_code(), 1);
 }
+
+/// A parameter absent when push read it, created by another writer before
+/// push writes it: push does not report "exists, kept (--overwrite replaces
+/// it)" with exit 0 under `--overwrite`; it refuses (the newer value stays),
+/// and the exit code says to run it again.
+#[tokio::test]
+async fn a_parameter_created_by_another_writer_meanwhile_is_refused_not_kept_silently() {
+    let env = unique_env("rtmeanwhile");
+    let seed = Seed::new();
+    let b = format!("/{env}/rtrace/b");
+    let name = b.clone();
+    let mut progress = move |done: usize, _total: usize| {
+        if done == 1 {
+            let name = name.clone();
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Runtime::new().expect("runtime");
+                rt.block_on(async {
+                    Seed::new().param(&name, "theirs").await;
+                })
+            })
+            .join()
+            .expect("thread");
+        }
+    };
+    let report = tools::push::<Two>(
+        &env,
+        &sdk_config(moto()),
+        "a = \"a-new\"\nb = \"b-new\"\n",
+        "local.toml",
+        APPLY,
+        &mut progress,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let statuses: Vec<_> = report.items.iter().map(|i| i.status.clone()).collect();
+    assert_eq!(statuses[0], PushStatus::Created, "{}", report.to_table());
+    assert!(
+        matches!(&statuses[1], PushStatus::Refused { reason } if reason.contains("another writer")),
+        "{}",
+        report.to_table()
+    );
+    assert_eq!(report.exit_code(), 1);
+    assert_eq!(
+        param(&seed, &b).await.map(|(_, v)| v),
+        Some("theirs".to_string())
+    );
+}

@@ -756,7 +756,8 @@ impl Aws {
         match result {
             Ok(_) if exists => PushStatus::Overwritten,
             Ok(_) => PushStatus::Created,
-            Err(err) if err.code() == Some("ParameterAlreadyExists") => PushStatus::Exists,
+            // Absent when push read it: another writer made it since.
+            Err(err) if err.code() == Some("ParameterAlreadyExists") => created_meanwhile(),
             Err(err) => {
                 let call = Call {
                     action: "ssm:PutParameter",
@@ -885,7 +886,7 @@ impl Aws {
         match result {
             Ok(status) => status,
             Err((code, _)) if code.as_deref() == Some("ResourceExistsException") => {
-                PushStatus::Exists
+                created_meanwhile()
             }
             Err((code, message)) => {
                 let call = Call {
@@ -903,6 +904,15 @@ impl Aws {
                 }
             }
         }
+    }
+}
+
+/// A create that found the parameter or secret there: another writer made it
+/// after push read it. Nothing was written, whatever `--overwrite` says: its
+/// value was never compared, so the newer one stays.
+fn created_meanwhile() -> PushStatus {
+    PushStatus::Refused {
+        reason: "another writer created it after push read it; nothing written, so its value stays; run push again".into(),
     }
 }
 
