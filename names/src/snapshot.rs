@@ -498,7 +498,10 @@ const fn walk<'a, const N: usize>(
                             end += 1;
                         }
                         let key = rest.split_at(end).0;
-                        if key.is_empty() || bytes_eq(key, last) {
+                        // An entry has fields under its key; a parameter
+                        // right at `<map>/<key>` is none (the loader reads
+                        // no entry there).
+                        if key.is_empty() || end == rest.len() || bytes_eq(key, last) {
                             continue;
                         }
                         last = key;

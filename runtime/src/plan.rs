@@ -206,13 +206,16 @@ pub(crate) fn walk(
     }
 }
 
-/// The entry keys of a map: the distinct child segments of `prefix` among `names`.
+/// The entry keys of a map: the distinct child segments of `prefix` among
+/// `names` that have a field under them (`<prefix>/<key>/<field>`); a
+/// parameter right at `<prefix>/<key>` is no entry (the loader reads none of
+/// its fields there), so the plan, `check`, `prepare` and `verify` agree.
 pub(crate) fn map_keys(prefix: &str, names: &BTreeSet<String>) -> BTreeSet<String> {
     let start = format!("{prefix}/");
     names
         .range(start.clone()..)
         .take_while(|n| n.starts_with(&start))
-        .filter_map(|n| n[start.len()..].split('/').next())
+        .filter_map(|n| n[start.len()..].split_once('/').map(|(key, _)| key))
         .filter(|k| !k.is_empty())
         .map(str::to_string)
         .collect()
@@ -284,6 +287,7 @@ mod tests {
             "/e/a/tenants/acme/plan",
             "/e/a/tenants/acme/db/host",
             "/e/a/tenants/globex/plan",
+            "/e/a/tenants/initech",
             "/e/a/tenantsx/other/plan",
             "/e/a/zzz",
         ]

@@ -437,3 +437,45 @@ fn verify_refuses_a_directory_without_snapshots() {
         .unwrap_or_default();
     assert!(err.contains("cannot read the snapshot directory"), "{err}");
 }
+
+/// A map alone, for the stray parameter below.
+#[derive(AwsConfig, Debug)]
+#[aws_config(app = "prepstray")]
+struct Stray {
+    #[component]
+    tenants: BTreeMap<String, Tenant>,
+}
+
+/// A parameter right at a map entry's level (`/ENV/prepstray/tenants/initech`,
+/// no field under it) is no entry: the load reads none there, and `prepare`'s
+/// snapshot, `verify` (the compile-time check's verdicts) and `check` agree,
+/// instead of asking for `tenants.initech.plan` (found by a red-team pass).
+#[tokio::test]
+async fn a_parameter_at_a_map_entrys_level_is_no_entry_for_load_verify_or_check() {
+    let env = unique_env("prepstray");
+    let seed = Seed::new();
+    seed.param(&format!("/{env}/prepstray/tenants/acme/plan"), "gold")
+        .await;
+    seed.param(&format!("/{env}/prepstray/tenants/initech"), "stray")
+        .await;
+    let cfg = Stray::loader()
+        .env(&env)
+        .sdk_config(&sdk_config(moto()))
+        .load()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        cfg.tenants.keys().collect::<Vec<_>>(),
+        ["acme"],
+        "the load's entries"
+    );
+    let dir = temp_dir("stray");
+    awsconf::tools::prepare::<Stray>(&env, &sdk_config(moto()), &dir)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    awsconf::verify::<Stray>(&dir)
+        .unwrap_or_else(|e| panic!("verify asks for an entry the load has not: {e}"));
+    let report = awsconf::tools::check::<Stray>(&env, &sdk_config(moto())).await;
+    let text = format!("{report:?}");
+    assert!(!text.contains("tenants.initech.plan"), "{text}");
+}
