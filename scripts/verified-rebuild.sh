@@ -60,4 +60,13 @@ cp "$backup/production.json" "$dir/production.json"
 sed -i 's/"SecureString"/"String"/' "$dir/production.json"
 expect_error "a SecureString now a String" "is a plain String, stored unencrypted"
 AWSCONF_SNAPSHOTS=off expect_ok "the same with AWSCONF_SNAPSHOTS=off"
+# A variable that names no directory of snapshots (a typo) is an error, not a
+# check turned off without a word.
+AWSCONF_SNAPSHOTS=snapshotz expect_error "AWSCONF_SNAPSHOTS naming nothing" "AWSCONF_SNAPSHOTS=\"snapshotz\" names"
+# A snapshot whose env is not its file's name (a copied file) is refused.
+cp "$backup/production.json" "$dir/production.json"
+cp "$dir/production.json" "$dir/qa.json"
+expect_error "a copied snapshot" "its env is \`production\`, not \`qa\`"
+rm "$dir/qa.json"
+expect_ok "the copy removed"
 echo "all rebuild checks passed"

@@ -119,7 +119,7 @@ pub fn fallback(input: &syn::DeriveInput, krate: &syn::Path) -> TokenStream {
 fn snapshot_dir() -> Option<PathBuf> {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR")?);
     match std::env::var(DIR_VAR) {
-        Ok(v) if v.eq_ignore_ascii_case("off") => None,
+        Ok(v) if v.trim().eq_ignore_ascii_case("off") => None,
         Ok(v) if !v.is_empty() => Some(manifest.join(v)),
         _ => Some(manifest.join(".awsconf")),
     }
@@ -142,24 +142,27 @@ fn snapshot_files(dir: &Path) -> Vec<PathBuf> {
 /// The `const` item that checks a root struct against every snapshot of its app.
 /// Nothing when no snapshot exists (and `AWSCONF_SNAPSHOTS` is unset).
 fn root_check(private: &TokenStream, ident: &syn::Ident, app: &str) -> TokenStream {
-    // `option_env!` makes cargo rebuild the crate when the variable changes.
-    let track_var = std::env::var_os(DIR_VAR).map(|_| {
-        quote!(
-            const _: ::core::option::Option<&str> = ::core::option_env!(#DIR_VAR);
-        )
-    });
+    // `option_env!` makes cargo rebuild the crate when the variable changes,
+    // set or not (an unset variable is tracked too).
+    let track_var = Some(quote!(
+        const _: ::core::option::Option<&str> = ::core::option_env!(#DIR_VAR);
+    ));
     let Some(dir) = snapshot_dir() else {
-        return match track_var {
-            Some(t) => quote!(const _: () = { #t };),
-            None => TokenStream::new(),
-        };
+        return quote!(const _: () = { #track_var };);
     };
     let files = snapshot_files(&dir);
+    // A directory the variable names must hold snapshots: a typo would turn
+    // the check off without a word.
+    let named = std::env::var(DIR_VAR).ok().filter(|v| !v.is_empty());
+    if let Some(named) = named.filter(|_| files.is_empty()) {
+        let msg = format!(
+            "awsconf: {DIR_VAR}={named:?} names {}, which is no directory holding snapshots (*.json); `off` turns the check off",
+            dir.display()
+        );
+        return syn::Error::new(ident.span(), msg).into_compile_error();
+    }
     if files.is_empty() {
-        return match track_var {
-            Some(t) => quote!(const _: () = { #t };),
-            None => TokenStream::new(),
-        };
+        return quote!(const _: () = { #track_var };);
     }
     let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
     let mut tracked = Vec::new();
@@ -176,10 +179,17 @@ fn root_check(private: &TokenStream, ident: &syn::Ident, app: &str) -> TokenStre
             .unwrap_or(path)
             .to_string_lossy()
             .into_owned();
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let snap = match std::fs::read_to_string(path)
             .map_err(|e| e.to_string())
             .and_then(|text| Snapshot::parse(&text))
-        {
+            .and_then(|snap| {
+                snap.check_file_name(&stem)?;
+                Ok(snap)
+            }) {
             Ok(snap) => snap,
             Err(e) => {
                 let msg = format!("awsconf: cannot read the environment snapshot {shown}: {e}");

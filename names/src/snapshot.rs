@@ -307,9 +307,14 @@ impl<const N: usize> Report<N> {
 
     /// The messages, one a line.
     pub const fn as_str(&self) -> &str {
-        match core::str::from_utf8(self.buf.split_at(self.len).0) {
+        let written = self.buf.split_at(self.len).0;
+        match core::str::from_utf8(written) {
             Ok(s) => s,
-            Err(_) => "",
+            // Never the whole report lost for one bad byte: what is valid.
+            Err(e) => match core::str::from_utf8(written.split_at(e.valid_up_to()).0) {
+                Ok(s) => s,
+                Err(_) => "",
+            },
         }
     }
 

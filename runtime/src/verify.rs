@@ -31,8 +31,9 @@ const REPORT_BYTES: usize = 64 * 1024;
 /// }
 /// ```
 ///
-/// A directory that does not exist, or holds no snapshot, is an error: a test that
-/// checks nothing should not pass.
+/// A directory that does not exist, or holds no snapshot of `T`'s app, is an
+/// error: a test that checks nothing should not pass. So is a snapshot whose env
+/// is not its file's name, or that a hand edit made ambiguous.
 pub fn verify<T: Root + SnapshotNode>(dir: impl AsRef<Path>) -> Result<(), Error> {
     let type_name = T::schema().type_name;
     let fail = |problems: Vec<Problem>| Err(Error::new(type_name, None, problems));
@@ -51,6 +52,22 @@ pub fn verify<T: Root + SnapshotNode>(dir: impl AsRef<Path>) -> Result<(), Error
         )
         .at(Location::layer(dir.display().to_string()))]);
     }
+    let app = T::schema().app.unwrap_or_default();
+    if !snapshots.iter().any(|(_, snap)| snap.app == app) {
+        return fail(vec![Problem::new(
+            ProblemKind::Missing,
+            format!(
+                "no snapshot in {} is of app `{app}` (those there are of {}); run `prepare --env ENV` for this config",
+                dir.display(),
+                snapshots
+                    .iter()
+                    .map(|(_, s)| format!("`{}`", s.app))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+        .at(Location::layer(dir.display().to_string()))]);
+    }
     let mut problems = Vec::new();
     let mut report: Box<Report<REPORT_BYTES>> = Box::default();
     for (file, snap) in &snapshots {
@@ -59,6 +76,13 @@ pub fn verify<T: Root + SnapshotNode>(dir: impl AsRef<Path>) -> Result<(), Error
         });
     }
     problems.extend(report.as_str().lines().map(problem));
+    if problems.is_empty() && report.count() > 0 {
+        // Never a pass when the check found something, whatever its text.
+        problems.push(Problem::new(
+            ProblemKind::Invalid,
+            format!("{} problems, whose text could not be read", report.count()),
+        ));
+    }
     if report.dropped() > 0 {
         problems.push(Problem::new(
             ProblemKind::Invalid,
@@ -96,10 +120,16 @@ pub(crate) fn read_dir(dir: &Path) -> Result<Vec<(String, Snapshot)>, Problem> {
                 Problem::new(ProblemKind::Layer, format!("cannot read {shown}: {e}"))
                     .at(Location::layer(shown.clone()))
             })?;
-            let snap = Snapshot::parse(&text).map_err(|e| {
-                Problem::new(ProblemKind::Layer, format!("snapshot {shown}: {e}"))
-                    .at(Location::layer(shown.clone()))
-            })?;
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+            let snap = Snapshot::parse(&text)
+                .and_then(|snap| {
+                    snap.check_file_name(stem.as_deref().unwrap_or_default())?;
+                    Ok(snap)
+                })
+                .map_err(|e| {
+                    Problem::new(ProblemKind::Layer, format!("snapshot {shown}: {e}"))
+                        .at(Location::layer(shown.clone()))
+                })?;
             Ok((shown, snap))
         })
         .collect()

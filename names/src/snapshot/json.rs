@@ -131,7 +131,13 @@ impl Snapshot {
                 } else {
                     None
                 };
-            let version = p.get("version").and_then(Value::as_i64);
+            let version = match p.get("version") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(
+                    v.as_i64()
+                        .ok_or_else(|| std::format!("{what}: \"version\" is not an integer"))?,
+                ),
+            };
             snap.parameters.push(ParamRecord { name, ty, version });
         }
         for m in array(root, "maps", "the snapshot")? {
@@ -154,8 +160,89 @@ impl Snapshot {
             };
             snap.secrets.push(SecretRecord { id, exists, keys });
         }
+        snap.validate()?;
         snap.sort();
         Ok(snap)
+    }
+
+    /// What a hand-edited file may get wrong that the check must not guess
+    /// about: a control character in a name (it would split a message), a map
+    /// name not under its map's prefix, two records of one name or id that
+    /// disagree.
+    fn validate(&self) -> Result<(), String> {
+        let plain = |what: &str, s: &str| match s.chars().any(char::is_control) {
+            true => Err(std::format!("{what} {s:?} has a control character")),
+            false => Ok(()),
+        };
+        plain("env", &self.env)?;
+        plain("app", &self.app)?;
+        plain("config", &self.config)?;
+        for p in &self.parameters {
+            plain("parameter", &p.name)?;
+        }
+        for s in &self.secrets {
+            plain("secret", &s.id)?;
+            for k in s.keys.iter().flatten() {
+                plain("a key of secret", k)?;
+            }
+        }
+        for m in &self.maps {
+            plain("map", &m.prefix)?;
+            let under = std::format!("{}/", m.prefix);
+            for n in &m.names {
+                plain("parameter", n)?;
+                if !n.starts_with(&under) {
+                    return Err(std::format!("map {}: name {n:?} is not under it", m.prefix));
+                }
+            }
+        }
+        let mut params: Vec<&ParamRecord> = self.parameters.iter().collect();
+        params.sort_by(|a, b| a.name.cmp(&b.name));
+        if let Some(w) = params
+            .windows(2)
+            .find(|w| w[0].name == w[1].name && w[0] != w[1])
+        {
+            return Err(std::format!(
+                "parameter {} is recorded twice, differently",
+                w[0].name
+            ));
+        }
+        let mut secrets: Vec<&SecretRecord> = self.secrets.iter().collect();
+        secrets.sort_by(|a, b| a.id.cmp(&b.id));
+        if let Some(w) = secrets
+            .windows(2)
+            .find(|w| w[0].id == w[1].id && w[0] != w[1])
+        {
+            return Err(std::format!(
+                "secret {} is recorded twice, differently",
+                w[0].id
+            ));
+        }
+        let mut maps: Vec<&MapRecord> = self.maps.iter().collect();
+        maps.sort_by(|a, b| a.prefix.cmp(&b.prefix));
+        if let Some(w) = maps
+            .windows(2)
+            .find(|w| w[0].prefix == w[1].prefix && w[0] != w[1])
+        {
+            return Err(std::format!(
+                "map {} is recorded twice, differently",
+                w[0].prefix
+            ));
+        }
+        Ok(())
+    }
+
+    /// A snapshot's env must be its file's name (`production.json` holds
+    /// `production`): a copied file would check one env twice and another
+    /// never. `stem` is the file name without `.json`.
+    pub fn check_file_name(&self, stem: &str) -> Result<(), String> {
+        match self.env == stem {
+            true => Ok(()),
+            false => Err(std::format!(
+                "its env is `{}`, not `{stem}` as its file name says; run `prepare --env {stem}` again",
+                self.env
+            )),
+        }
     }
 
     /// Sorts every list (and removes duplicates), so lookups can bisect and a diff

@@ -57,6 +57,28 @@ pub async fn prepare<T: AwsConfig + Root>(
     let snap = snapshot::<T>(env, sdk_config).await?;
     let dir = dir.as_ref();
     let path = dir.join(format!("{env}.json"));
+    // One directory holds one root's snapshots: another app's or config's file
+    // for this env is not replaced (its check would silently go).
+    let theirs = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| awsconf_names::snapshot::Snapshot::parse(&text).ok())
+        .filter(|old| old.app != snap.app || old.config != snap.config);
+    if let Some(old) = theirs {
+        return Err(Error::new(
+            T::schema().type_name,
+            Some(env.to_string()),
+            vec![Problem::new(
+                ProblemKind::Layer,
+                format!(
+                    "{} is the snapshot of app `{}` ({}); not replaced: give each root config a directory of its own (`--dir`, and `AWSCONF_SNAPSHOTS` for the derive)",
+                    path.display(),
+                    old.app,
+                    old.config
+                ),
+            )
+            .at(Location::layer(path.display().to_string()))],
+        ));
+    }
     let write =
         std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&path, snap.to_pretty_json()));
     if let Err(e) = write {
