@@ -34,3 +34,69 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
         self.clone()
     }
 }
+
+/// Every log line the tests of one binary wrote so far, captured at `TRACE`
+/// (the first call installs the subscriber for the whole binary).
+pub fn captured_logs() -> String {
+    static CAPTURE: std::sync::OnceLock<Capture> = std::sync::OnceLock::new();
+    let capture = CAPTURE.get_or_init(|| {
+        let capture = Capture::default();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(capture.clone())
+            .with_ansi(false)
+            .init();
+        capture
+    });
+    let bytes = capture.0.lock().map(|b| b.clone()).unwrap_or_default();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// An SQS client on the emulator.
+pub fn sqs() -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(&sdk_config(moto()))
+}
+
+/// An SNS client on the emulator.
+pub fn sns() -> aws_sdk_sns::Client {
+    aws_sdk_sns::Client::new(&sdk_config(moto()))
+}
+
+/// A new SNS topic with a unique name; its ARN.
+pub async fn create_topic(tag: &str) -> String {
+    sns()
+        .create_topic()
+        .name(unique_env(tag))
+        .send()
+        .await
+        .expect("topic")
+        .topic_arn
+        .expect("arn")
+}
+
+/// The URLs of the queues whose names start with `prefix` (a `change_topic`
+/// queue's is `awsconf__<app>__<env>__`).
+pub async fn queue_urls(prefix: &str) -> Vec<String> {
+    sqs()
+        .list_queues()
+        .queue_name_prefix(prefix)
+        .send()
+        .await
+        .expect("list queues")
+        .queue_urls
+        .unwrap_or_default()
+}
+
+/// The endpoints (queue ARNs) subscribed to `topic`.
+pub async fn subscription_endpoints(topic: &str) -> Vec<String> {
+    sns()
+        .list_subscriptions_by_topic()
+        .topic_arn(topic)
+        .send()
+        .await
+        .expect("subscriptions")
+        .subscriptions()
+        .iter()
+        .filter_map(|s| s.endpoint().map(str::to_string))
+        .collect()
+}

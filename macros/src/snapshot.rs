@@ -144,9 +144,9 @@ fn snapshot_files(dir: &Path) -> Vec<PathBuf> {
 fn root_check(private: &TokenStream, ident: &syn::Ident, app: &str) -> TokenStream {
     // `option_env!` makes cargo rebuild the crate when the variable changes,
     // set or not (an unset variable is tracked too).
-    let track_var = Some(quote!(
+    let track_var = quote!(
         const _: ::core::option::Option<&str> = ::core::option_env!(#DIR_VAR);
-    ));
+    );
     let Some(dir) = snapshot_dir() else {
         return quote!(const _: () = { #track_var };);
     };

@@ -7,11 +7,10 @@
 
 #![allow(dead_code)]
 
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use awsconf::{AwsConfig, ExposeSecret, Live, SecretString};
-use awsconf_tests::{moto, sdk_config, unique_env, Capture, Proxy, Seed};
+use awsconf_tests::{captured_logs, moto, sdk_config, unique_env, Proxy, Seed};
 
 const HOUR: Duration = Duration::from_secs(3600);
 /// A generous bound for "at once" (the figure is measured in BENCHMARKS.md).
@@ -30,23 +29,8 @@ struct App {
 // ---- log capture: every test's canary must stay out of every log line ----
 
 /// Every log line of this test binary so far (awsconf's and the SDK's, at TRACE).
-fn logs() -> String {
-    static CAPTURE: OnceLock<Capture> = OnceLock::new();
-    let capture = CAPTURE.get_or_init(|| {
-        let capture = Capture::default();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(capture.clone())
-            .with_ansi(false)
-            .init();
-        capture
-    });
-    let bytes = capture.0.lock().map(|b| b.clone()).unwrap_or_default();
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
 fn assert_no_canary(canary: &str, live: &Live<App>) {
-    let logs = logs();
+    let logs = captured_logs();
     assert!(!logs.contains(canary), "the canary is in a log line");
     assert!(!format!("{live:?}").contains(canary));
     assert!(!format!("{:?}", live.get()).contains(canary));
@@ -273,7 +257,7 @@ async fn fixture(tag: &str) -> Fixture {
     seed.secret(&format!("{env}/db/password"), "pw-1").await;
     seed.secret(&format!("{env}/canary"), &canary).await;
     let (url, arn) = queue(tag).await;
-    logs(); // the capture is on before the Live logs anything
+    captured_logs(); // the capture is on before the Live logs anything
     Fixture {
         env,
         seed,
@@ -453,7 +437,7 @@ async fn malformed_messages_are_deleted_and_logged_without_their_body() {
     drained(&f.url).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(proxy.count("GetParameters"), gets, "no reload");
-    let logs = logs();
+    let logs = captured_logs();
     // Rate-limited: one warning a minute per queue, with the count.
     let warnings: Vec<&str> = logs
         .lines()
@@ -466,7 +450,7 @@ async fn malformed_messages_are_deleted_and_logged_without_their_body() {
     }
     drained(&f.url).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let logs = crate::logs();
+    let logs = crate::captured_logs();
     let warnings = logs
         .lines()
         .filter(|l| l.contains("not AWS change events (body not shown") && l.contains(&f.url))
@@ -717,7 +701,7 @@ async fn a_new_map_entry_is_served_after_an_event_under_the_maps_path() {
         .await;
     seed.secret(&format!("{env}/shop/db"), "db-pw").await;
     let (url, _) = queue("map").await;
-    logs();
+    captured_logs();
     let live = Shop::loader()
         .env(&env)
         .sdk_config(&sdk_config(moto()))
@@ -756,7 +740,7 @@ async fn a_new_map_entry_is_served_after_an_event_under_the_maps_path() {
         live.get().tenants["acme"].key.expose_secret() == "k-3"
     })
     .await;
-    assert!(!logs().contains(&canary));
+    assert!(!captured_logs().contains(&canary));
     assert!(!format!("{:?}", live.get()).contains(&canary));
 }
 
@@ -1506,7 +1490,7 @@ async fn delete_message_batch_entry_failures_are_retried_then_reported() {
     send(&f.url, &parameter_change(&f.port_name(), "Update")).await;
     within_soon("the next port", || live.get().port == 6200).await;
     within_soon("the report", || {
-        logs().lines().any(|l| {
+        captured_logs().lines().any(|l| {
             l.contains("SQS did not delete some change events")
                 && l.contains(&f.url)
                 && l.contains("InternalError")
@@ -1567,7 +1551,7 @@ async fn a_subscription_confirmation_for_the_lives_topic_is_confirmed() {
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert!(sent[0].contains("Token=tok-ours-123"), "{}", sent[0]);
     assert!(
-        !logs().contains("SubscriptionConfirmation without"),
+        !captured_logs().contains("SubscriptionConfirmation without"),
         "not dropped as malformed"
     );
     live.close().await;

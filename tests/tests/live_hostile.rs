@@ -3,11 +3,10 @@
 
 #![allow(dead_code)]
 
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use awsconf::{AwsConfig, ExposeSecret, Live, SecretString};
-use awsconf_tests::{moto, sdk_config, unique_env, Capture, Fault, Proxy, Rule, Seed};
+use awsconf_tests::{captured_logs, moto, sdk_config, unique_env, Fault, Proxy, Rule, Seed};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -22,23 +21,8 @@ struct App {
     api: SecretString,
 }
 
-fn logs() -> String {
-    static CAPTURE: OnceLock<Capture> = OnceLock::new();
-    let capture = CAPTURE.get_or_init(|| {
-        let capture = Capture::default();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(capture.clone())
-            .with_ansi(false)
-            .init();
-        capture
-    });
-    let bytes = capture.0.lock().map(|b| b.clone()).unwrap_or_default();
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
 async fn seed(env: &str) -> Seed {
-    logs();
+    captured_logs();
     let seed = Seed::new();
     seed.param(&format!("/{env}/rtf/port"), "5432").await;
     seed.param(&format!("/{env}/rtf/host"), "h1").await;
@@ -85,7 +69,7 @@ async fn change_all(seed: &Seed, env: &str) {
 }
 
 fn no_canary(live: &Live<App>) {
-    let logs = logs();
+    let logs = captured_logs();
     for c in ["CANARYpwA1", "CANARYapiA1", "CANARYpwB2", "CANARYapiB2"] {
         assert!(!logs.contains(c), "{c} in a log line");
         if let Some(e) = live.last_error() {

@@ -12,7 +12,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use awsconf::{AwsConfig, SecretString};
-use awsconf_tests::{moto, sdk_config, unique_env, Fault, Proxy, Rule, Seed};
+use awsconf_tests::{
+    create_topic, moto, sdk_config, sns, sqs, unique_env, Fault, Proxy, Rule, Seed,
+};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -28,25 +30,6 @@ async fn seed(env: &str) {
     let seed = Seed::new();
     seed.param(&format!("/{env}/tc/port"), "5432").await;
     seed.secret(&format!("{env}/tc/password"), "pw-1").await;
-}
-
-fn sqs() -> aws_sdk_sqs::Client {
-    aws_sdk_sqs::Client::new(&sdk_config(moto()))
-}
-
-fn sns() -> aws_sdk_sns::Client {
-    aws_sdk_sns::Client::new(&sdk_config(moto()))
-}
-
-async fn topic(tag: &str) -> String {
-    sns()
-        .create_topic()
-        .name(unique_env(tag))
-        .send()
-        .await
-        .expect("topic")
-        .topic_arn
-        .expect("arn")
 }
 
 /// The queues of app `tc` in `env` (the env names unique_env makes need no
@@ -156,7 +139,7 @@ fn child_live() {
 async fn three_processes_that_end_the_ordinary_way_leave_no_queue_and_no_subscription() {
     let env = unique_env("ordinary");
     seed(&env).await;
-    let topic = topic("ordinary").await;
+    let topic = create_topic("ordinary").await;
     let children: Vec<_> = ["current_thread", "multi_thread", "multi_thread"]
         .into_iter()
         .map(|mode| child(&env, &topic, mode))
@@ -180,7 +163,7 @@ async fn three_processes_that_end_the_ordinary_way_leave_no_queue_and_no_subscri
 async fn close_unsubscribes_and_deletes_the_queue_before_it_returns() {
     let env = unique_env("close");
     seed(&env).await;
-    let topic = topic("close").await;
+    let topic = create_topic("close").await;
     let live = App::loader()
         .env(&env)
         .sdk_config(&sdk_config(moto()))
@@ -206,7 +189,7 @@ async fn a_stop_during_create_queue_or_subscribe_leaves_nothing() {
     let env = unique_env("midsetup");
     seed(&env).await;
     for op in ["CreateQueue", "/"] {
-        let topic = topic("midsetup").await;
+        let topic = create_topic("midsetup").await;
         let proxy = Proxy::start(moto()).expect("proxy");
         // The call is made, and its answer held: the queue or subscription
         // exists, and the Live does not know it.
@@ -234,7 +217,7 @@ async fn a_stop_during_create_queue_or_subscribe_leaves_nothing() {
 async fn a_killed_processs_queue_is_deleted_after_the_staleness_period() {
     let env = unique_env("killed");
     seed(&env).await;
-    let topic = topic("killed").await;
+    let topic = create_topic("killed").await;
     let mut killed = child(&env, &topic, "hang");
     eventually(
         "the child subscribed",

@@ -8,11 +8,13 @@
 
 #![allow(dead_code)]
 
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use awsconf::{AwsConfig, ExposeSecret, Live, SecretString};
-use awsconf_tests::{moto, sdk_config, unique_env, Capture, Fault, Proxy, Rule, Seed};
+use awsconf_tests::{
+    captured_logs, create_topic, moto, queue_urls, sdk_config, sns, sqs, subscription_endpoints,
+    unique_env, Fault, Proxy, Rule, Seed,
+};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -24,23 +26,8 @@ struct App {
     password: SecretString,
 }
 
-fn logs() -> String {
-    static CAPTURE: OnceLock<Capture> = OnceLock::new();
-    let capture = CAPTURE.get_or_init(|| {
-        let capture = Capture::default();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_writer(capture.clone())
-            .with_ansi(false)
-            .init();
-        capture
-    });
-    let bytes = capture.0.lock().map(|b| b.clone()).unwrap_or_default();
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
 async fn seed(env: &str) -> Seed {
-    logs();
+    captured_logs();
     let seed = Seed::new();
     seed.param(&format!("/{env}/rtc/port"), "5432").await;
     seed.secret(&format!("{env}/rtc/password"), "CANARY-rtc-pw-1")
@@ -48,51 +35,12 @@ async fn seed(env: &str) -> Seed {
     seed
 }
 
-fn sqs() -> aws_sdk_sqs::Client {
-    aws_sdk_sqs::Client::new(&sdk_config(moto()))
-}
-
-fn sns() -> aws_sdk_sns::Client {
-    aws_sdk_sns::Client::new(&sdk_config(moto()))
-}
-
-async fn topic(tag: &str) -> String {
-    sns()
-        .create_topic()
-        .name(unique_env(tag))
-        .send()
-        .await
-        .expect("topic")
-        .topic_arn
-        .expect("arn")
-}
-
 fn prefix(env: &str) -> String {
     format!("awsconf__rtc__{env}__")
 }
 
 async fn queues(env: &str) -> Vec<String> {
-    sqs()
-        .list_queues()
-        .queue_name_prefix(prefix(env))
-        .send()
-        .await
-        .expect("list queues")
-        .queue_urls
-        .unwrap_or_default()
-}
-
-async fn subscriptions(topic: &str) -> Vec<String> {
-    sns()
-        .list_subscriptions_by_topic()
-        .topic_arn(topic)
-        .send()
-        .await
-        .expect("subscriptions")
-        .subscriptions()
-        .iter()
-        .filter_map(|s| s.endpoint().map(str::to_string))
-        .collect()
+    queue_urls(&prefix(env)).await
 }
 
 async fn publish_port(topic: &str, env: &str) {
@@ -188,14 +136,14 @@ fn now() -> u64 {
 async fn a_swept_living_queue_is_set_up_again() {
     let env = unique_env("resetup");
     let seed = seed(&env).await;
-    let topic = topic("resetup").await;
+    let topic = create_topic("resetup").await;
     let staleness = Duration::from_secs(2);
     let pa = Proxy::start(moto()).expect("proxy");
     pa.add_rule(Rule::always(Some("TagQueue"), Fault::Status(500)));
     let a = watch(&env, &pa.endpoint(), &topic, Some(staleness)).await;
     assert!(
         eventually("A subscribed", Duration::from_secs(10), async || {
-            subscriptions(&topic).await.len() == 1
+            subscription_endpoints(&topic).await.len() == 1
         })
         .await
     );
@@ -218,7 +166,7 @@ async fn a_swept_living_queue_is_set_up_again() {
     let set_up_again = eventually(
         "A set up a queue again",
         Duration::from_secs(40),
-        async || queues(&env).await.len() == 2 && subscriptions(&topic).await.len() == 2,
+        async || queues(&env).await.len() == 2 && subscription_endpoints(&topic).await.len() == 2,
     )
     .await;
     seed.param(&format!("/{env}/rtc/port"), "6001").await;
@@ -256,11 +204,11 @@ async fn a_swept_living_queue_is_set_up_again() {
 async fn a_shorter_staleness_in_one_instance_never_deletes_a_living_instances_queue() {
     let env = unique_env("mismatch");
     let _seed = seed(&env).await;
-    let topic = topic("mismatch").await;
+    let topic = create_topic("mismatch").await;
     let a = watch(&env, moto(), &topic, None).await; // default, 15 minutes
     assert!(
         eventually("A subscribed", Duration::from_secs(10), async || {
-            subscriptions(&topic).await.len() == 1
+            subscription_endpoints(&topic).await.len() == 1
         })
         .await
     );
@@ -287,7 +235,7 @@ async fn a_shorter_staleness_in_one_instance_never_deletes_a_living_instances_qu
 async fn close_with_a_failing_unsubscribe_leaves_no_subscription() {
     let env = unique_env("unsub");
     let _seed = seed(&env).await;
-    let topic = topic("unsub").await;
+    let topic = create_topic("unsub").await;
     let proxy = Proxy::start(moto()).expect("proxy");
     let live = watch(
         &env,
@@ -298,7 +246,7 @@ async fn close_with_a_failing_unsubscribe_leaves_no_subscription() {
     .await;
     assert!(
         eventually("subscribed", Duration::from_secs(10), async || {
-            subscriptions(&topic).await.len() == 1
+            subscription_endpoints(&topic).await.len() == 1
         })
         .await
     );
@@ -306,14 +254,14 @@ async fn close_with_a_failing_unsubscribe_leaves_no_subscription() {
     proxy.add_rule(Rule::always(Some("/"), Fault::Status(500)));
     live.close().await;
     let left_queues = queues(&env).await;
-    let left_subs = subscriptions(&topic).await;
+    let left_subs = subscription_endpoints(&topic).await;
     eprintln!("after close: queues {left_queues:?}, subscriptions {left_subs:?}");
     // A later instance of the same app and env, sweeping.
     proxy.clear_rules();
     let later = watch(&env, moto(), &topic, Some(Duration::from_secs(2))).await;
     tokio::time::sleep(Duration::from_secs(6)).await;
     later.close().await;
-    let left_subs = subscriptions(&topic).await;
+    let left_subs = subscription_endpoints(&topic).await;
     eprintln!("after a later instance swept: subscriptions {left_subs:?}");
     assert!(
         left_subs.is_empty(),
@@ -337,12 +285,12 @@ async fn close_with_a_failing_unsubscribe_leaves_no_subscription() {
 async fn close_with_delete_queue_denied_is_reported() {
     let env = unique_env("denied");
     let _seed = seed(&env).await;
-    let topic = topic("denied").await;
+    let topic = create_topic("denied").await;
     let proxy = Proxy::start(moto()).expect("proxy");
     let live = watch(&env, &proxy.endpoint(), &topic, None).await;
     assert!(
         eventually("subscribed", Duration::from_secs(10), async || {
-            subscriptions(&topic).await.len() == 1
+            subscription_endpoints(&topic).await.len() == 1
         })
         .await
     );
@@ -360,7 +308,7 @@ async fn close_with_delete_queue_denied_is_reported() {
         "after close: queues {left:?}; last_error {:?}",
         other.last_error().map(|e| e.to_string())
     );
-    let logs = logs();
+    let logs = captured_logs();
     let warned = logs
         .lines()
         .filter(|l| l.contains("could not delete the change-events queue"))
@@ -381,10 +329,10 @@ async fn close_with_delete_queue_denied_is_reported() {
 async fn a_swept_queue_subscribed_to_another_topic_leaves_no_subscription() {
     let env = unique_env("othertopic");
     let _seed = seed(&env).await;
-    let old_topic = topic("oldtopic").await;
-    let new_topic = topic("newtopic").await;
+    let old_topic = create_topic("oldtopic").await;
+    let new_topic = create_topic("newtopic").await;
     let (url, arn) = dead_queue(&env, &old_topic, now() - 3600).await;
-    assert_eq!(subscriptions(&old_topic).await, vec![arn.clone()]);
+    assert_eq!(subscription_endpoints(&old_topic).await, vec![arn.clone()]);
     let live = watch(&env, moto(), &new_topic, Some(Duration::from_secs(2))).await;
     let swept = eventually(
         "the dead queue swept",
@@ -393,7 +341,7 @@ async fn a_swept_queue_subscribed_to_another_topic_leaves_no_subscription() {
     )
     .await;
     live.close().await;
-    let left = subscriptions(&old_topic).await;
+    let left = subscription_endpoints(&old_topic).await;
     eprintln!("swept {swept}; old topic's subscriptions {left:?}");
     assert!(swept);
     assert!(
@@ -408,7 +356,7 @@ async fn a_swept_queue_subscribed_to_another_topic_leaves_no_subscription() {
 async fn a_dead_queue_with_a_future_heartbeat_is_swept() {
     let env = unique_env("future");
     let _seed = seed(&env).await;
-    let topic = topic("future").await;
+    let topic = create_topic("future").await;
     let (url, _arn) = dead_queue(&env, &topic, now() + 24 * 3600).await;
     let live = watch(&env, moto(), &topic, Some(Duration::from_secs(2))).await;
     let swept = eventually(
@@ -433,7 +381,7 @@ async fn a_dead_queue_with_a_future_heartbeat_is_swept() {
 async fn a_living_instance_retrying_subscribe_keeps_its_queue() {
     let env = unique_env("subretry");
     let seed = seed(&env).await;
-    let topic = topic("subretry").await;
+    let topic = create_topic("subretry").await;
     let staleness = Duration::from_secs(2);
     let pa = Proxy::start(moto()).expect("proxy");
     pa.add_rule(Rule::always(Some("/"), Fault::Status(500)));
@@ -456,7 +404,7 @@ async fn a_living_instance_retrying_subscribe_keeps_its_queue() {
     let _ = eventually(
         "A subscribes something",
         Duration::from_secs(40),
-        async || subscriptions(&topic).await.len() == 2,
+        async || subscription_endpoints(&topic).await.len() == 2,
     )
     .await;
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -464,12 +412,12 @@ async fn a_living_instance_retrying_subscribe_keeps_its_queue() {
     // (moto refuses a Publish to a topic with a subscription to a deleted
     // queue, so the event is sent to A's queue name directly instead: if A
     // had a queue it would be there.)
-    let subs = subscriptions(&topic).await;
+    let subs = subscription_endpoints(&topic).await;
     let queues_now = queues(&env).await;
     let a_got = subs.len() == queues_now.len();
     eprintln!(
         "swept {swept}; subs {:?}; queues {:?}; A last_error {:?}",
-        subscriptions(&topic).await,
+        subscription_endpoints(&topic).await,
         queues(&env).await,
         a.last_error().map(|e| e.to_string())
     );
@@ -523,7 +471,7 @@ async fn after_close_the_remaining_handles_config_does_not_change() {
 async fn many_lives_closed_or_dropped_concurrently_leave_nothing() {
     let env = unique_env("many");
     let _seed = seed(&env).await;
-    let topic = topic("many").await;
+    let topic = create_topic("many").await;
     let mut tasks = Vec::new();
     for i in 0..16u64 {
         let env = env.clone();
@@ -542,13 +490,13 @@ async fn many_lives_closed_or_dropped_concurrently_leave_nothing() {
         t.await.expect("task");
     }
     let clean = eventually("nothing left", Duration::from_secs(15), async || {
-        queues(&env).await.is_empty() && subscriptions(&topic).await.is_empty()
+        queues(&env).await.is_empty() && subscription_endpoints(&topic).await.is_empty()
     })
     .await;
     eprintln!(
         "left: {:?} {:?}",
         queues(&env).await,
-        subscriptions(&topic).await
+        subscription_endpoints(&topic).await
     );
     assert!(clean);
 }
@@ -561,7 +509,7 @@ fn lives_dropped_with_their_runtime_leave_nothing() {
     let env = unique_env("rtdrop");
     let topic = outer.block_on(async {
         seed(&env).await;
-        topic("rtdrop").await
+        create_topic("rtdrop").await
     });
     for mode in ["current", "multi", "shutdown_timeout"] {
         let rt = match mode {
@@ -585,7 +533,8 @@ fn lives_dropped_with_their_runtime_leave_nothing() {
         } else {
             drop(rt);
         }
-        let (q, s) = outer.block_on(async { (queues(&env).await, subscriptions(&topic).await) });
+        let (q, s) =
+            outer.block_on(async { (queues(&env).await, subscription_endpoints(&topic).await) });
         eprintln!(
             "{mode}: right after the runtime went: queues {} subs {}",
             q.len(),
@@ -594,7 +543,9 @@ fn lives_dropped_with_their_runtime_leave_nothing() {
         let clean = outer.block_on(eventually(
             "nothing left",
             Duration::from_secs(15),
-            async || queues(&env).await.is_empty() && subscriptions(&topic).await.is_empty(),
+            async || {
+                queues(&env).await.is_empty() && subscription_endpoints(&topic).await.is_empty()
+            },
         ));
         assert!(clean, "{mode}");
     }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use awsconf::{AwsConfig, SecretString};
-use awsconf_tests::{moto, sdk_config, unique_env, Seed};
+use awsconf_tests::{moto, queue_urls, sdk_config, sns, subscription_endpoints, unique_env, Seed};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -27,36 +27,8 @@ struct App {
     password: SecretString,
 }
 
-fn sqs() -> aws_sdk_sqs::Client {
-    aws_sdk_sqs::Client::new(&sdk_config(moto()))
-}
-
-fn sns() -> aws_sdk_sns::Client {
-    aws_sdk_sns::Client::new(&sdk_config(moto()))
-}
-
 async fn queues(env: &str) -> Vec<String> {
-    sqs()
-        .list_queues()
-        .queue_name_prefix(format!("awsconf__rtr__{env}__"))
-        .send()
-        .await
-        .expect("list queues")
-        .queue_urls
-        .unwrap_or_default()
-}
-
-async fn subscriptions(topic: &str) -> Vec<String> {
-    sns()
-        .list_subscriptions_by_topic()
-        .topic_arn(topic)
-        .send()
-        .await
-        .expect("subscriptions")
-        .subscriptions()
-        .iter()
-        .filter_map(|s| s.endpoint().map(str::to_string))
-        .collect()
+    queue_urls(&format!("awsconf__rtr__{env}__")).await
 }
 
 /// A TCP relay to moto that holds back, by `delay`, the bytes of the first
@@ -160,7 +132,7 @@ async fn run(needle: &'static str, tag: &str) -> (Vec<String>, Vec<String>) {
     // Let the late request land.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let q = queues(&env).await;
-    let s = subscriptions(&topic).await;
+    let s = subscription_endpoints(&topic).await;
     eprintln!("{needle}: left after close(): queues {q:?}, subscriptions {s:?}");
     (q, s)
 }

@@ -1458,6 +1458,7 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
                 } else {
                     ParameterType::String
                 };
+                let name_refused = crate::limits::ssm_name(name).err();
                 match ssm_text(value) {
                     Ok(text) if text.is_empty() => skipped.push(PushItem {
                         target: Location::parameter(name),
@@ -1482,11 +1483,11 @@ fn drafts(found: &[Leaf], dict: &Dict) -> Drafts {
                             leaf.field_path
                         ))
                     }
-                    Ok(_) if crate::limits::ssm_name(name).is_err() => problems.push(format!(
+                    Ok(_) if name_refused.is_some() => problems.push(format!(
                         "{} ({}): {}",
                         leaf.field_path,
                         name.escape_debug(),
-                        crate::limits::ssm_name(name).err().unwrap_or_default()
+                        name_refused.unwrap_or_default()
                     )),
                     Ok(text) => match targets.insert(name.clone(), leaf.field_path.clone()) {
                         Some(other) => problems.push(format!(
