@@ -57,7 +57,8 @@ pub fn expand(cont: &Container<'_>) -> TokenStream {
                     use #private::NotSecret as _;
                     #private::IsSecret::<#ty>::IS
                 });
-                quote!(#private::NodeKind::Param { json: #json, secret: #secret })
+                let plaintext = field.plaintext;
+                quote!(#private::NodeKind::Param { json: #json, secret: #secret, plaintext: #plaintext })
             }
             Kind::Secret { id, key, .. } => {
                 let (id, key) = (opt(id), opt(key));

@@ -128,6 +128,8 @@ pub enum NodeKind {
         json: bool,
         /// A secret type (`SecretString`) or `#[param(secret)]`.
         secret: bool,
+        /// `#[param(plaintext)]`: a SecureString may be read into a plain type.
+        plaintext: bool,
     },
     /// A Secrets Manager secret.
     Secret {
@@ -468,9 +470,13 @@ const fn walk<'a, const N: usize>(
         }
         fpath = fpath.push(f.ident.as_bytes());
         match f.kind {
-            NodeKind::Param { json, secret } => {
+            NodeKind::Param {
+                json,
+                secret,
+                plaintext,
+            } => {
                 let name = prefix.push(b"/").push(f.name.as_bytes());
-                check_param(v, f, json, secret, &name, &fpath, out);
+                check_param(v, f, (json, secret, plaintext), &name, &fpath, out);
             }
             NodeKind::Secret { id, key } => {
                 let id = match id {
@@ -529,8 +535,7 @@ const fn walk<'a, const N: usize>(
 const fn check_param<'a, const N: usize>(
     v: &View<'a>,
     f: &'static NodeField,
-    json: bool,
-    secret: bool,
+    (json, secret, plaintext): (bool, bool, bool),
     name: &Text<'a>,
     fpath: &Text<'a>,
     out: &mut Report<N>,
@@ -567,14 +572,14 @@ const fn check_param<'a, const N: usize>(
                 .push(ty.as_str().as_bytes())
                 .push(b", stored unencrypted; re-create it as a SecureString");
                 out.emit(&m);
-            } else if !secret && matches!(ty, ParamType::SecureString) {
+            } else if !secret && !plaintext && matches!(ty, ParamType::SecureString) {
                 let m = append(
                     opening(v, fpath).push(b" is not secret (")
                         .push(f.type_name.as_bytes())
                         .push(b"), but parameter "),
                     name,
                 )
-                .push(b" is a SecureString; its value would show in Debug output and errors: make the field a SecretString (or #[param(secret)])");
+                .push(b" is a SecureString; its value would show in Debug output and errors: make the field a SecretString (or #[param(secret)]), or say #[param(plaintext)] if the value is not secret");
                 out.emit(&m);
             } else if !json
                 && !secret

@@ -15,5 +15,6 @@ fn structs_are_checked_against_every_snapshot_at_compile_time() {
     }
     let t = trybuild::TestCases::new();
     t.pass("verified/ok.rs");
+    t.pass("verified/ok_plaintext_over_secure.rs");
     t.compile_fail("verified/[!o]*.rs");
 }

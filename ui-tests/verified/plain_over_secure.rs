@@ -9,8 +9,7 @@ struct Shop {
 
 #[derive(AwsConfig)]
 struct Database {
-    #[param(name = "password", plaintext)]
-    pw: String,
+    dsn: String,
 }
 
 fn main() {}
