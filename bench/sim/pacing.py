@@ -97,6 +97,40 @@ calls per process, 400 at N = 200, while the simulation's budget after the burst
 also has the secrets read with GetSecretValue after a throttled batch). Starting low costs
 N = 10 its time target instead, since a process can only speed up one answer at a time.
 
+Tried in a fifth session: what if the process knows how many may start together
+(`Pacing::Fleet(N)`, --set FLEET=N)? The first burst still goes at once, so a process alone
+keeps its one round trip; at the first throttling each process paces at its share of the
+quota among the processes the burst left throttled, RATE / (N - BURST / C) with C its own
+burst, and answers do not grow it (seeds 1-5; last ready / target at N = 10, 50, 200;
+throttled Parameter Store calls at N = 50 and 200; processes' first calls arriving together):
+- that share, kept at a later throttling (chosen: FLEET_DECREASE=1,
+  FLEET_CUTS=1, FLEET_IDLE=2): 0.55-0.56, 0.79-0.85, 0.83-0.89; 461-468 and 1,963-1,973: the
+  first burst's throttling and almost nothing after it, below 550 and 2,200 answered.
+- the same with a later throttling cutting the share x0.9: 0.60-0.62, 0.88-0.94, 0.92-0.98
+  (the few processes cut become the last; the fleet benchmark's N = 200 took 57.4-59.5 s
+  against its 59.8 s target); without FLEET_CUTS (the share kept throughout), a fleet of 200
+  told 50 is throttled 3,542-3,608 times at 1.25 of the target.
+- RATE / N instead (the burst's answered processes counted as throttled): N = 10 at 0.99-1.01
+  and N = 50 at 0.91-0.98 of the target; a 0.9 or 0.8 share of it: up to 1.26 of the target.
+- any growth per answer (GROWTH=0.03 or 0.1): N = 200 overshoots the quota, 2,112-2,412
+  throttled and 1.13-1.37 of the target.
+- a later throttling halving the share (FLEET_DECREASE=0.5): 1.56-1.70 of the target.
+- a fleet told too few (FLEET=50 or 100 at N = 200): the adaptive rule takes over at the
+  second later throttling, 0.85-0.92 of the target and 2,962-3,332 throttled (the adaptive
+  rule's figures).
+- the fleet benchmark's processes, tasks of one runtime, reach AWS interleaved, so the burst's
+  40 answers go to many processes (CALL_SKEW=0.05 models it): at the share above, N = 50 took
+  1.09-1.16 of its target (the benchmark: one of three starts 17.6 s against 14.8 s): every
+  process paced for 10 calls where most had 9 left, the fleet asked 43.5 calls per second of
+  40, and the processes throttled twice more fell to the adaptive rule. Chosen instead
+  (FLEET_BURST_ANSWERS=1): the rate that sends what is left of the process's own burst in the
+  time the quota needs for the fleet's, RATE x (C - answered) / (N x C - BURST), shrinking
+  with each answer of the burst: 0.57-0.77, 0.78-0.86, 0.82-0.90 with CALL_SKEW=0.05 and
+  0.61-0.62, 0.79-0.85, 0.82-0.91 with 0.2; 462-470 and 1,962-2,020 throttled. Unchanged
+  without skew (a throttled process then has all C left).
+- a fleet told too many (FLEET=200 at N = 10 and 50): each throttled process keeps the
+  200-fleet's pace, 49-53 s (17 and 3.5 times the target), as long as the fleet it was told of.
+
 A fleet that knows it is one can spread its starts instead (`--jitter`, the loader's
 `.start_jitter(..)`), over the quota bound that `cost --instances N` prints: seeds 1 and 2,
 --jitter 11.5 at N = 50 and 49 at N = 200: 0.84-0.91 and 0.89-0.96 of the time target,
@@ -114,7 +148,11 @@ RATE, BURST = 40.0, 40.0
 CALLS = 10
 MOTO_SERVICE = 0.010  # seconds per answered call, uniform in 0.5x..1.5x
 THROTTLE_LATENCY = 0.003
-DEADLINE = 0.9 * 120.0  # 90% of the default .timeout(2 min)
+DEADLINE = 0.9 * 120.0
+# How far apart a process's first calls reach AWS (0: together): the fleet benchmark's
+# processes, tasks of one runtime on 2 cores, reach it interleaved, so the first burst's
+# answers go to many processes, not to the first few.
+CALL_SKEW = 0.0  # 90% of the default .timeout(2 min)
 
 # pace.rs's constants.
 INITIAL_WINDOW = 10  # the whole load (the loader's concurrency) at once
@@ -148,6 +186,16 @@ CA_GROWTH = 0.0
 CA_MULT = 0.0  # or a share of the rate per answer
 CA_DECREASE = 0.5  # the cut while avoiding
 CA_AFTER = 2
+# Pacing::Fleet(FLEET) (0: off, the adaptive rule): told how many processes may start
+# together, the first throttling sets the rate to the quota's share of the processes the
+# first burst left throttled, RATE / max(FLEET - BURST / C, 1) with C the calls the process
+# had sent; answers do not grow it, later throttlings multiply it by FLEET_DECREASE, and
+# it doubles every QUIET_DOUBLING only after FLEET_IDLE intervals without an answer.
+FLEET = 0
+FLEET_DECREASE = 1.0
+FLEET_IDLE = 2.0
+FLEET_BURST_ANSWERS = True  # the share shrinks with each of the first burst's answers
+FLEET_CUTS = 1  # later throttlings at the share's pace before the adaptive rule takes over
 
 
 class Bucket:
@@ -181,6 +229,11 @@ class Pacer:
         self.last_answer = None
         self.cuts = 0
         self.recent_ok = []
+        self.started = 0
+        self.fleet = bool(FLEET)
+        self.unpaced_ok = 0
+        self.share_cut = None
+        self.share_burst = 0
         self.wake = env.event()
         self.waiting = 0
 
@@ -191,9 +244,19 @@ class Pacer:
     def avoiding(self):
         return (CA_GROWTH > 0 or CA_MULT > 0) and self.cuts >= CA_AFTER
 
+    def share(self):
+        c = max(self.share_burst, 1)
+        if not FLEET_BURST_ANSWERS:
+            return RATE / max(FLEET - BURST / c, 1)
+        left = max(c - self.unpaced_ok, 1)
+        return RATE * left / max(FLEET * c - BURST, c)
+
     def rate_at(self, now):
         if self.rate is None or self.streak == 0 or self.last_answer is None or self.avoiding():
             return self.rate
+        if self.fleet:
+            quiet = now - self.last_answer - FLEET_IDLE / self.rate
+            return self.rate * 2 ** min(max(quiet, 0) / QUIET_DOUBLING, 30)
         return self.rate * 2 ** min((now - self.last_answer) / QUIET_DOUBLING, 30)
 
     def slot(self, until):
@@ -213,6 +276,7 @@ class Pacer:
                 at = None if rate is None or self.last_start is None else self.last_start + 1 / rate
                 if at is None or at <= now:
                     self.in_flight += 1
+                    self.started += 1
                     if self.rate is not None:
                         self.last_start = now
                     return now
@@ -227,14 +291,22 @@ class Pacer:
         self.in_flight -= 1
         self.notify()
 
-    def succeeded(self):
+    def succeeded(self, sent=None):
         now = self.env.now
+        if self.rate is None:
+            self.unpaced_ok += 1
+        elif FLEET_BURST_ANSWERS and self.fleet and self.share_cut is not None and sent is not None and sent < self.share_cut:
+            # An answer of the first burst: one call fewer left to pace.
+            self.unpaced_ok += 1
+            self.rate = self.share()
         self.window = min(self.window + 1, int(MAX_WINDOW))
         self.rate = self.rate_at(now)
         self.last_answer = now
         self.streak += 1
         boost = STREAK_BOOST ** min(max(self.streak - STREAK, 0), STREAK_BOOST_MAX)
-        if self.rate is not None and self.avoiding():
+        if self.fleet:
+            pass
+        elif self.rate is not None and self.avoiding():
             self.rate = self.rate + CA_GROWTH + CA_MULT * self.rate
         elif self.rate is not None:
             rate = self.rate + GROWTH * max(self.rate, GROWTH_FLOOR) * boost
@@ -249,11 +321,18 @@ class Pacer:
         self.recent_ok = [t for t in self.recent_ok if now - t <= 1.0]
         first = self.rate is None
         self.cuts += 1
-        if first:
+        if self.fleet and self.cuts > 1 + FLEET_CUTS:
+            self.fleet = False
+        if self.fleet and first:
+            self.share_cut, self.share_burst = now, self.started
+            rate = self.share()
+        elif self.fleet:
+            rate = self.rate * FLEET_DECREASE
+        elif first:
             rate = max(FIRST_OK_FACTOR * len(self.recent_ok), FIRST_PACED_RATE)
         else:
             rate = self.rate * (CA_DECREASE if self.avoiding() else DECREASE)
-        self.rate = max(rate, MIN_RATE)
+        self.rate = rate if self.fleet else max(rate, MIN_RATE)
         self.window = max(self.window // 2, 1)
         self.last_cut = now
         self.streak = 0
@@ -276,12 +355,15 @@ def call(env, bucket, pacer, out):
         if sent is None:
             out["failed"] = True
             return
+        if attempt == 0 and CALL_SKEW > 0:
+            # The first burst's calls reach AWS interleaved with other processes'.
+            yield env.timeout(CALL_SKEW * pacer.rng.random())
         ok = bucket.admit()
         if ok:
             with bucket.moto.request() as req:
                 yield req
                 yield env.timeout(MOTO_SERVICE * (0.5 + pacer.rng.random()))
-            pacer.succeeded()
+            pacer.succeeded(sent)
         else:
             yield env.timeout(THROTTLE_LATENCY * (0.5 + pacer.rng.random()))
             pacer.throttled(sent)

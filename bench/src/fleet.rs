@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
 use aws_sdk_ssm::error::DisplayErrorContext;
-use awsconf::{AwsConfig, ExposeSecret, SecretString};
+use awsconf::{AwsConfig, ExposeSecret, Pacing, SecretString};
 use awsconf_testkit::proxy::SSM_GET_TPS;
 use awsconf_testkit::{Moto, Proxy, Quota};
 
@@ -41,6 +41,8 @@ pub enum FleetStrategy {
     /// The same with `.start_jitter(..)` set to what `cost --instances N`
     /// suggests: the time the quota needs for the whole fleet's start.
     AwsconfSpread,
+    /// The same with `.pacing(Pacing::Fleet(N))`: told the fleet's size.
+    AwsconfFleet,
     /// `GetParameters` with 10 names per call one after another, then
     /// `GetSecretValue` per secret, the SDK's standard 3 attempts.
     Serial,
@@ -54,6 +56,7 @@ impl FleetStrategy {
         match self {
             FleetStrategy::Awsconf => "awsconf, default settings",
             FleetStrategy::AwsconfSpread => "awsconf, .start_jitter(cost's start time)",
+            FleetStrategy::AwsconfFleet => "awsconf, .pacing(Pacing::Fleet(N))",
             FleetStrategy::Serial => "GetParameters x10 one after another, 3 attempts",
             FleetStrategy::ByPath => "by-path pages one after another, 3 attempts",
         }
@@ -63,21 +66,26 @@ impl FleetStrategy {
     fn rank(self) -> u8 {
         match self {
             FleetStrategy::Awsconf => 0,
-            FleetStrategy::AwsconfSpread => 1,
-            FleetStrategy::Serial => 2,
-            FleetStrategy::ByPath => 3,
+            FleetStrategy::AwsconfFleet => 1,
+            FleetStrategy::AwsconfSpread => 2,
+            FleetStrategy::Serial => 3,
+            FleetStrategy::ByPath => 4,
         }
     }
 
     /// awsconf's own runs, which the checks and the spread table cover.
     fn ours(self) -> bool {
-        matches!(self, FleetStrategy::Awsconf | FleetStrategy::AwsconfSpread)
+        matches!(
+            self,
+            FleetStrategy::Awsconf | FleetStrategy::AwsconfFleet | FleetStrategy::AwsconfSpread
+        )
     }
 
     fn color(self) -> &'static str {
         match self {
             FleetStrategy::Awsconf => "#1b7837",
             FleetStrategy::AwsconfSpread => "#b8860b",
+            FleetStrategy::AwsconfFleet => "#6a3d9a",
             FleetStrategy::Serial => "#c51b7d",
             FleetStrategy::ByPath => "#2166ac",
         }
@@ -182,12 +190,14 @@ pub fn run(
     for &n in sizes {
         let strategies = [
             FleetStrategy::Awsconf,
+            FleetStrategy::AwsconfFleet,
             FleetStrategy::AwsconfSpread,
             FleetStrategy::Serial,
             FleetStrategy::ByPath,
         ];
         let again = AWSCONF_RUNS.saturating_sub(1);
         let repeated = std::iter::repeat_n(FleetStrategy::Awsconf, again)
+            .chain(std::iter::repeat_n(FleetStrategy::AwsconfFleet, again))
             .chain(std::iter::repeat_n(FleetStrategy::AwsconfSpread, again));
         for strategy in strategies.into_iter().chain(repeated) {
             let r = runtime.block_on(fleet_start(moto.endpoint(), &layout, n, strategy))?;
@@ -249,7 +259,7 @@ async fn fleet_start(
             let sdk = sdk.clone();
             let layout = *layout;
             tokio::spawn(async move {
-                let result = instance(strategy, &layout, spread, &sdk).await;
+                let result = instance(strategy, &layout, n, spread, &sdk).await;
                 result.map(|()| start.elapsed())
             })
         })
@@ -298,15 +308,21 @@ fn suggested_spread(n: usize) -> Duration {
 async fn instance(
     strategy: FleetStrategy,
     layout: &LayoutSpec,
+    n: usize,
     spread: Option<Duration>,
     sdk: &SdkConfig,
 ) -> Result<(), String> {
     match strategy {
-        FleetStrategy::Awsconf | FleetStrategy::AwsconfSpread => {
+        FleetStrategy::Awsconf | FleetStrategy::AwsconfFleet | FleetStrategy::AwsconfSpread => {
             let loader = P100S10::loader().env(layout.env()).sdk_config(sdk);
             let loader = match spread {
                 Some(spread) => loader.start_jitter(spread),
                 None => loader,
+            };
+            let loader = if strategy == FleetStrategy::AwsconfFleet {
+                loader.pacing(Pacing::Fleet(u32::try_from(n).unwrap_or(u32::MAX)))
+            } else {
+                loader
             };
             let loaded = layouts::load_p100s10(loader)
                 .await
@@ -418,6 +434,11 @@ pub fn section(runs: &[FleetRun], saas: &SaasRun) -> String {
          (`start_jitter_seconds`: the time the quota needs for the whole start, (10 N − 40) / 40 s rounded up): each instance waits a random time \
          up to it before its first call, so the fleet's first calls no longer arrive together.\n\n",
     );
+    out.push_str(
+        "*awsconf, .pacing(Pacing::Fleet(N))* is awsconf told how many instances may start together: each still sends its whole load at once \
+         (one round trip when alone), and once throttled paces at its share of the quota, 40 / (N − 4) calls per second (the first burst's 40 calls \
+         answer 4 instances), instead of searching for a rate.\n\n",
+    );
     out.push_str("| N | strategy | loaded | last ready | quota bound | last ready / bound | answered calls | throttled calls |\n|---:|---|---:|---:|---:|---:|---:|---:|\n");
     for r in runs {
         let bound = r.bound();
@@ -450,7 +471,11 @@ pub fn section(runs: &[FleetRun], saas: &SaasRun) -> String {
     let mut sizes: Vec<usize> = runs.iter().map(|r| r.n).collect();
     sizes.dedup();
     for n in sizes {
-        for strategy in [FleetStrategy::Awsconf, FleetStrategy::AwsconfSpread] {
+        for strategy in [
+            FleetStrategy::Awsconf,
+            FleetStrategy::AwsconfFleet,
+            FleetStrategy::AwsconfSpread,
+        ] {
             let ours: Vec<&FleetRun> = runs
                 .iter()
                 .filter(|r| r.n == n && r.strategy == strategy)

@@ -1,5 +1,5 @@
 //! AWS's default quotas, per account and region, for the calls a load makes.
-//! The pacing's error hints and the `cost` tool both read them, so they live
+//! The pacing (its fleet share and error hints) and the `cost` tool read them, so they live
 //! below both.
 
 /// AWS's default quota, per account and region, on the calls that read
@@ -16,10 +16,9 @@ pub const PARAMETER_STORE_GET_TPS: f64 = 40.0;
 #[cfg(feature = "tools")]
 pub const DESCRIBE_SECRET_TPS: f64 = 40_000.0;
 /// Secrets Manager's `GetSecretValue` quota: 10,000 requests per second per
-/// account and region (same source as [`DESCRIBE_SECRET_TPS`]).
-#[cfg(feature = "tools")]
+/// account and region. Source: "AWS Secrets Manager quotas",
+/// <https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html>.
 pub const GET_SECRET_VALUE_TPS: f64 = 10_000.0;
 /// Secrets Manager's `BatchGetSecretValue` quota: 100 requests per second per
-/// account and region, not adjustable (same source as [`DESCRIBE_SECRET_TPS`]).
-#[cfg(feature = "tools")]
+/// account and region, not adjustable (same source as [`GET_SECRET_VALUE_TPS`]).
 pub const BATCH_GET_SECRET_VALUE_TPS: f64 = 100.0;

@@ -765,7 +765,7 @@ fn cost_for_a_fleet_shows_its_refresh_calls_as_a_share_of_each_quota() {
          DescribeSecret         40000  3              15.000               0.0%   0             0.0\n\
          GetSecretValue         10000  0              0.000                0.0%   0             0.0\n\
          BatchGetSecretValue    100    0              0.000                0.0%   600           5.0\n\
-         A start of all 300 at once takes the quotas 14 s however it is paced: .start_jitter(Duration::from_secs(14)) spreads the starts over that time, and AWS throttles far fewer of their calls\n"
+         A start of all 300 at once takes the quotas 14 s however it is paced: .pacing(Pacing::Fleet(300)) paces each instance AWS throttles at its share of the quota (an instance alone still loads in one round trip), and .start_jitter(Duration::from_secs(14)) spreads the starts over that time, so AWS throttles fewer of their calls still\n"
     );
     assert_eq!(load.start_jitter_seconds, 14);
 

@@ -39,10 +39,24 @@
 //!   bucket of 40 calls per second (`bench/sim/pacing.py`, N from 1 to 300) and
 //!   checked with the fleet benchmark (`scripts/bench.sh --fleet-only`, BENCHMARKS.md): at the fleet
 //!   sizes of up to 200 it measures, the last process is ready within about 1.2 times
-//!   the least time the quota allows plus 1 s (8 of its last 9 starts; one of
-//!   N = 50 took 16.9 s against 14.8 s), and AWS throttles more calls than it
-//!   answers from N = 50 on. A larger fleet still loads (each process keeps trying at
+//!   the least time the quota allows plus 1 s (8 of 9 starts in each of its
+//!   last two runs; one of N = 50 took 16.9 s against 14.8 s, one of N = 10
+//!   3.2 s against 2.8 s), and AWS throttles more calls than it answers from
+//!   N = 50 on. A larger fleet still loads (each process keeps trying at
 //!   [`MIN_RATE`] or faster until the deadline), with more throttling.
+//! - **A fleet that names its size** ([`Pacing::Fleet`]) skips the search:
+//!   after the first burst no process knows how many share the quota (the
+//!   rate each needs spans 33x between 10 and 200 processes, and only
+//!   throttling says "too fast"), which is what the adaptive rule pays for in
+//!   throttled calls. Told `n`, a process throttled in its first burst knows
+//!   how long the quota needs for the fleet's throttled calls and sends its own
+//!   in that time ([`Share`]); answers do not grow the rate (at the share, any
+//!   growth overshoots the quota), one throttling more is the quota's jitter,
+//!   and a second hands over to the adaptive rule (more processes than `n`).
+//!   The first burst still goes at once, so a process alone keeps its one
+//!   round trip. In the fleet benchmark it met every target in all 9 starts
+//!   (N = 10, 50, 200): AWS throttled 60-62, 458-460 and 1,996-2,020 calls
+//!   (about the first burst's) against 110, 550 and 2,578-2,749 answered.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -65,6 +79,23 @@ pub enum Pacing {
     /// each success (the default).
     #[default]
     Adaptive,
+    /// [`Adaptive`](Self::Adaptive), told that up to this many processes of
+    /// the config may start together (a deployment's task count, say). A load
+    /// still sends its calls at once, so a process alone on a quiet account
+    /// still takes one round trip. At the first throttling it paces at its
+    /// share of the service's default quota instead of searching for a rate:
+    /// `n` processes sending as many calls as it did leave that many times
+    /// `n`, less the quota's one second of burst, throttled; it sends what
+    /// is left of its own burst (less each call of it answered meanwhile) in
+    /// the time the quota takes to answer all of those, and later answers do
+    /// not speed it up. If AWS throttles it twice more, the fleet is
+    /// larger than it was told, and the adaptive rule takes over. A `Live`'s
+    /// refresh long after the start is not paced.
+    ///
+    /// Too large a number slows a smaller start down to the pace of the whole
+    /// fleet it names (a lone process is never slowed); 0 and 1 mean
+    /// [`Adaptive`](Self::Adaptive).
+    Fleet(u32),
     /// Send every call as soon as the `concurrency` cap allows, throttled or not.
     /// Throttled calls are still retried until the deadline.
     Off,
@@ -96,6 +127,15 @@ pub(crate) const FIRST_PACED_RATE: f64 = 1.6;
 pub(crate) const MIN_RATE: f64 = 0.2;
 /// What each throttling (once per round) multiplies the paced rate by.
 pub(crate) const DECREASE: f64 = 0.5;
+/// The throttlings after the first that a [`Pacing::Fleet`] share takes
+/// before the adaptive rule takes over (the fleet is larger than named). One
+/// keeps the share: a fleet at its share of the quota meets an empty bucket
+/// now and then, and slowing down for it makes the processes it hit the last.
+pub(crate) const FLEET_CUTS: u32 = 1;
+/// A [`Pacing::Fleet`] share doubles with each [`QUIET_DOUBLING`] only once
+/// this many intervals have passed without an answer (the fleet has finished:
+/// a `Live`'s refresh an hour later is not paced).
+pub(crate) const FLEET_IDLE: f64 = 2.0;
 /// How much each answer grows the paced rate (30%).
 pub(crate) const GROWTH: f64 = 0.3;
 /// From this many answers in a row (without a throttling) on, each further
@@ -166,6 +206,9 @@ pub(crate) fn is_throttling<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) ->
 /// throttled, a rate.
 pub(crate) struct Pacer {
     adaptive: bool,
+    /// [`Pacing::Fleet`]'s processes and the service's quota (calls per
+    /// second, with one second of burst).
+    fleet: Option<(f64, f64)>,
     max_window: usize,
     state: Mutex<PaceState>,
     wake: Notify,
@@ -188,6 +231,36 @@ struct PaceState {
     last_answer: Option<Instant>,
     /// Successes in the last second.
     recent_ok: VecDeque<Instant>,
+    /// Calls started and answered unpaced since the last cut (the first
+    /// burst's size, and its answers so far).
+    unpaced_started: u32,
+    unpaced_answered: u32,
+    /// Paced at a [`Pacing::Fleet`] share.
+    share: Option<Share>,
+}
+
+/// A [`Pacing::Fleet`] share: set at the first throttling of a burst.
+struct Share {
+    /// The first throttling: calls sent before it are the burst's.
+    since: Instant,
+    /// The burst's calls, and those of them AWS answered.
+    burst: u32,
+    answered: u32,
+    /// Throttlings since the first.
+    cuts: u32,
+}
+
+impl Share {
+    /// The calls per second that finish this process's throttled calls when
+    /// the fleet's finish: `n` processes of `burst` calls each leave
+    /// `n * burst - quota` throttled (the quota's one second of burst
+    /// answered the rest), which the quota answers in `(n * burst - quota) /
+    /// quota` seconds.
+    fn rate(&self, n: f64, quota: f64) -> f64 {
+        let burst = f64::from(self.burst.max(1));
+        let left = f64::from(self.burst.saturating_sub(self.answered).max(1));
+        quota * left / (n * burst - quota).max(burst)
+    }
 }
 
 impl PaceState {
@@ -206,10 +279,16 @@ impl PaceState {
     fn rate_at(&self, now: Instant) -> Option<f64> {
         let rate = self.rate?;
         let quiet = match self.last_answer {
-            Some(at) if self.streak > 0 => now.saturating_duration_since(at),
+            Some(at) if self.streak > 0 => now.saturating_duration_since(at).as_secs_f64(),
             _ => return Some(rate),
         };
-        let doublings = (quiet.as_secs_f64() / QUIET_DOUBLING.as_secs_f64()).min(30.0);
+        // A fleet share holds while the fleet's calls come at its pace.
+        let quiet = if self.share.is_some() {
+            (quiet - FLEET_IDLE / rate).max(0.0)
+        } else {
+            quiet
+        };
+        let doublings = (quiet / QUIET_DOUBLING.as_secs_f64()).min(30.0);
         Some(rate * doublings.exp2())
     }
 
@@ -230,10 +309,16 @@ pub(crate) struct Slot<'a> {
 }
 
 impl Pacer {
-    pub(crate) fn new(pacing: Pacing, concurrency: usize) -> Pacer {
+    /// `quota`: the service's default calls per second per account and
+    /// region, which [`Pacing::Fleet`] shares out.
+    pub(crate) fn new(pacing: Pacing, concurrency: usize, quota: f64) -> Pacer {
         let max_window = concurrency.max(1);
         Pacer {
-            adaptive: pacing == Pacing::Adaptive,
+            adaptive: pacing != Pacing::Off,
+            fleet: match pacing {
+                Pacing::Fleet(n) if n > 1 => Some((f64::from(n), quota)),
+                _ => None,
+            },
             max_window,
             state: Mutex::new(PaceState {
                 // The whole load at once: a quiet account answers in one round trip.
@@ -246,6 +331,9 @@ impl Pacer {
                 streak: 0,
                 last_answer: None,
                 recent_ok: VecDeque::new(),
+                unpaced_started: 0,
+                unpaced_answered: 0,
+                share: None,
             }),
             wake: Notify::new(),
         }
@@ -304,6 +392,9 @@ impl Pacer {
                         }
                         _ => {
                             s.in_flight += 1;
+                            if at.is_none() {
+                                s.unpaced_started = s.unpaced_started.saturating_add(1);
+                            }
                             if s.rate.is_some() {
                                 s.last_start = Some(now);
                             }
@@ -350,10 +441,25 @@ impl Slot<'_> {
         }
         let now = Instant::now();
         let mut s = p.lock();
+        if s.rate.is_none() {
+            s.unpaced_answered = s.unpaced_answered.saturating_add(1);
+        }
         s.window = (s.window + 1).min(p.max_window);
         s.rate = s.rate_at(now);
         s.last_answer = Some(now);
         s.streak = s.streak.saturating_add(1);
+        if let (Some(share), Some((n, quota))) = (&mut s.share, p.fleet) {
+            // The share is the fleet's pace: an answer only says that one of
+            // the burst's calls is not left to send.
+            if self.sent < share.since {
+                share.answered = share.answered.saturating_add(1);
+                let rate = share.rate(n, quota);
+                s.rate = Some(rate);
+            }
+            drop(s);
+            p.wake.notify_waiters();
+            return;
+        }
         let boost = STREAK_BOOST.powi(
             s.streak
                 .saturating_sub(STREAK)
@@ -387,11 +493,36 @@ impl Slot<'_> {
         s.prune(now);
         // A rate grown past the pacing's end while quiet (a `Live` whose last
         // refresh was long ago) counts as unpaced: the first cut's rule applies.
-        let (rate, first) = match s.rate_at(now).filter(|r| *r < UNPACED_RATE) {
-            Some(r) => (r * DECREASE, false),
-            None => ((2.0 * s.recent_ok.len() as f64).max(FIRST_PACED_RATE), true),
+        let paced = s.rate_at(now).filter(|r| *r < UNPACED_RATE);
+        let first = paced.is_none();
+        if first {
+            s.share = p.fleet.map(|_| Share {
+                since: now,
+                burst: s.unpaced_started,
+                answered: s.unpaced_answered,
+                cuts: 0,
+            });
+        } else if let Some(share) = &mut s.share {
+            share.cuts += 1;
+            if share.cuts > FLEET_CUTS {
+                // Throttled again and again: more processes share the quota
+                // than the fleet named.
+                s.share = None;
+            }
+        }
+        let rate = match (paced, &s.share, p.fleet) {
+            (None, Some(share), Some((n, quota))) => share.rate(n, quota),
+            (None, _, _) => (2.0 * s.recent_ok.len() as f64).max(FIRST_PACED_RATE),
+            (Some(r), Some(_), _) => r,
+            (Some(r), None, _) => r * DECREASE,
         };
-        let rate = rate.max(MIN_RATE);
+        let rate = if s.share.is_some() {
+            rate
+        } else {
+            rate.max(MIN_RATE)
+        };
+        s.unpaced_started = 0;
+        s.unpaced_answered = 0;
         s.rate = Some(rate);
         s.window = (s.window / 2).max(1);
         s.last_cut = Some(now);
@@ -526,7 +657,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_whole_load_goes_at_once_and_throttling_switches_to_a_shrinking_rate() {
-        let pacer = Pacer::new(Pacing::Adaptive, 10);
+        let pacer = Pacer::new(Pacing::Adaptive, 10, 40.0);
         // A quiet account: all ten calls start at once, none waits.
         let mut first_round = Vec::new();
         for _ in 0..10 {
@@ -568,8 +699,91 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_fleet_share_is_the_quota_over_the_processes_its_first_burst_left_throttled() {
+        let pacer = Pacer::new(Pacing::Fleet(50), 10, 40.0);
+        // A lone process is not slowed: the whole load at once.
+        let mut burst = Vec::new();
+        for _ in 0..10 {
+            let slot = tokio::time::timeout(Duration::from_millis(50), pacer.slot(None))
+                .await
+                .expect("no call of the first burst waits")
+                .expect("slot");
+            burst.push(slot);
+        }
+        assert_eq!(pacer.rate(), None);
+        burst[0].throttled();
+        // 50 processes of 10 calls leave 460 throttled, 11.5 s of the quota:
+        // 10 calls in that time (46 processes at 40 / 46 per second).
+        let close = |r: Option<f64>, want: f64| r.is_some_and(|r| (r - want).abs() < 1e-12);
+        assert!(close(pacer.rate(), 40.0 / 46.0), "{:?}", pacer.rate());
+        // The rest of the burst was sent before the cut: no further cut.
+        burst[1].throttled();
+        assert!(close(pacer.rate(), 40.0 / 46.0));
+        // A call of the burst answered: 9 calls left for the same 11.5 s.
+        burst[2].succeeded();
+        let share = 9.0 / 11.5;
+        assert!(close(pacer.rate(), share), "{:?}", pacer.rate());
+        drop(burst);
+        // Answers do not speed the share up, nor does the time between them.
+        let s = pacer.slot_now();
+        s.succeeded();
+        s.succeeded();
+        drop(s);
+        assert!(close(pacer.rate(), share));
+        let share = pacer.rate().unwrap_or_default();
+        let at = Instant::now() + Duration::from_secs_f64(1.5 / share);
+        assert_eq!(
+            pacer.lock().rate_at(at),
+            Some(share),
+            "within FLEET_IDLE intervals"
+        );
+        let later = Instant::now() + Duration::from_secs_f64(FLEET_IDLE / share + 3.0);
+        let grown = pacer.lock().rate_at(later).unwrap_or_default();
+        assert!(grown > 7.0 * share, "idle: doubling again ({grown})");
+        // One throttling later: still the share.
+        let mut s = pacer.slot_now();
+        s.sent += Duration::from_millis(10);
+        s.throttled();
+        drop(s);
+        assert_eq!(pacer.rate(), Some(share));
+        // Another: more processes than named share the quota; the adaptive rule.
+        let mut s = pacer.slot_now();
+        s.sent += Duration::from_millis(20);
+        s.throttled();
+        drop(s);
+        assert_eq!(pacer.rate(), Some((share * DECREASE).max(MIN_RATE)));
+        let s = pacer.slot_now();
+        s.succeeded();
+        assert!(
+            pacer.rate().unwrap_or_default() > MIN_RATE,
+            "answers grow it again"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_fleet_of_one_or_a_share_past_the_quota_is_the_adaptive_rule() {
+        for n in [0, 1] {
+            let pacer = Pacer::new(Pacing::Fleet(n), 10, 40.0);
+            pacer.slot_now().throttled();
+            assert_eq!(pacer.rate(), Some(FIRST_PACED_RATE), "Fleet({n})");
+        }
+        // Fewer processes than the burst answers: at most the whole quota.
+        let pacer = Pacer::new(Pacing::Fleet(3), 10, 40.0);
+        pacer.slot(None).await.expect("slot").throttled();
+        assert_eq!(pacer.rate(), Some(40.0));
+        // The largest fleet there is: a rate, no panic.
+        let pacer = Pacer::new(Pacing::Fleet(u32::MAX), 10, 40.0);
+        pacer.slot(None).await.expect("slot").throttled();
+        assert!(pacer.rate().is_some_and(|r| r > 0.0));
+        assert!(pacer
+            .slot(Some(Instant::now() + Duration::from_secs(1)))
+            .await
+            .is_none());
+    }
+
+    #[tokio::test]
     async fn paced_slots_are_spaced_by_the_rate() {
-        let pacer = Pacer::new(Pacing::Adaptive, 10);
+        let pacer = Pacer::new(Pacing::Adaptive, 10, 40.0);
         {
             let mut s = pacer.lock();
             s.rate = Some(20.0);
@@ -589,7 +803,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_waiting_call_starts_sooner_when_the_rate_grows() {
-        let pacer = Pacer::new(Pacing::Adaptive, 10);
+        let pacer = Pacer::new(Pacing::Adaptive, 10, 40.0);
         {
             let mut s = pacer.lock();
             s.rate = Some(MIN_RATE);
@@ -620,7 +834,7 @@ mod tests {
 
     #[test]
     fn a_throttling_after_a_long_quiet_starts_over_from_what_aws_let_through() {
-        let pacer = Pacer::new(Pacing::Adaptive, 10);
+        let pacer = Pacer::new(Pacing::Adaptive, 10, 40.0);
         {
             let mut s = pacer.lock();
             s.rate = Some(MIN_RATE);
@@ -644,7 +858,7 @@ mod tests {
         let interval = Duration::from_secs_f64(1.0 / FIRST_PACED_RATE);
         let mut waits = Vec::new();
         for _ in 0..40 {
-            let pacer = Pacer::new(Pacing::Adaptive, 10);
+            let pacer = Pacer::new(Pacing::Adaptive, 10, 40.0);
             let slot = pacer.slot_now();
             let now = Instant::now();
             slot.throttled();
@@ -664,7 +878,7 @@ mod tests {
         let interval = Duration::from_secs(2);
         let mut waits = Vec::new();
         for _ in 0..40 {
-            let pacer = Pacer::new(Pacing::Adaptive, 10);
+            let pacer = Pacer::new(Pacing::Adaptive, 10, 40.0);
             // Paced at 1 call per second; the cut halves it: a 2 s interval.
             pacer.lock().rate = Some(1.0);
             let slot = pacer.slot_now();
@@ -684,7 +898,7 @@ mod tests {
         );
 
         // A call throttled beside others keeps the interval after the last start.
-        let pacer = Pacer::new(Pacing::Adaptive, 10);
+        let pacer = Pacer::new(Pacing::Adaptive, 10, 40.0);
         let started = Instant::now();
         {
             let mut s = pacer.lock();
@@ -704,7 +918,7 @@ mod tests {
 
     #[test]
     fn answers_in_a_row_grow_the_rate_faster() {
-        let pacer = Pacer::new(Pacing::Adaptive, 10);
+        let pacer = Pacer::new(Pacing::Adaptive, 10, 40.0);
         pacer.lock().rate = Some(2.0);
         let slot = pacer.slot_now();
         let mut steps = Vec::new();
@@ -727,7 +941,7 @@ mod tests {
 
     #[tokio::test]
     async fn no_slot_is_given_past_the_deadline_once_paced() {
-        let pacer = Pacer::new(Pacing::Adaptive, 10);
+        let pacer = Pacer::new(Pacing::Adaptive, 10, 40.0);
         {
             let mut s = pacer.lock();
             s.rate = Some(0.1);
@@ -741,7 +955,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_window_waits_for_a_call_to_finish() {
-        let pacer = Pacer::new(Pacing::Adaptive, 1);
+        let pacer = Pacer::new(Pacing::Adaptive, 1, 40.0);
         let first = pacer.slot(None).await.expect("slot");
         let waiting = pacer.slot(None);
         tokio::pin!(waiting);
@@ -759,7 +973,7 @@ mod tests {
 
     #[tokio::test]
     async fn pacing_off_never_waits() {
-        let pacer = Pacer::new(Pacing::Off, 1);
+        let pacer = Pacer::new(Pacing::Off, 1, 40.0);
         let a = pacer.slot(None).await.expect("slot");
         let b = pacer.slot(None).await.expect("slot");
         a.throttled();
