@@ -292,6 +292,11 @@ impl PaceState {
         Some(rate * doublings.exp2())
     }
 
+    /// Not paced at `now`: never throttled, or grown past [`UNPACED_RATE`].
+    fn unpaced(&self, now: Instant) -> bool {
+        self.rate_at(now).is_none_or(|r| r >= UNPACED_RATE)
+    }
+
     /// When the next paced call may start, at `rate`.
     fn next_start(&self, rate: f64) -> Option<Instant> {
         let last = self.last_start?;
@@ -391,10 +396,15 @@ impl Pacer {
                             })
                         }
                         _ => {
-                            s.in_flight += 1;
-                            if at.is_none() {
+                            if s.unpaced(now) {
+                                // A burst: the calls sent since none was in flight.
+                                if s.in_flight == 0 {
+                                    s.unpaced_started = 0;
+                                    s.unpaced_answered = 0;
+                                }
                                 s.unpaced_started = s.unpaced_started.saturating_add(1);
                             }
+                            s.in_flight += 1;
                             if s.rate.is_some() {
                                 s.last_start = Some(now);
                             }
@@ -441,7 +451,8 @@ impl Slot<'_> {
         }
         let now = Instant::now();
         let mut s = p.lock();
-        if s.rate.is_none() {
+        let unpaced = s.unpaced(now);
+        if unpaced {
             s.unpaced_answered = s.unpaced_answered.saturating_add(1);
         }
         s.window = (s.window + 1).min(p.max_window);
@@ -455,6 +466,10 @@ impl Slot<'_> {
                 share.answered = share.answered.saturating_add(1);
                 let rate = share.rate(n, quota);
                 s.rate = Some(rate);
+            } else if unpaced {
+                // Idle long enough to grow past the pacing's end.
+                s.rate = None;
+                s.share = None;
             }
             drop(s);
             p.wake.notify_waiters();
@@ -758,6 +773,41 @@ mod tests {
             pacer.rate().unwrap_or_default() > MIN_RATE,
             "answers grow it again"
         );
+    }
+
+    #[tokio::test]
+    async fn a_fleet_share_ends_when_idle_and_the_next_burst_is_counted_afresh() {
+        let pacer = Pacer::new(Pacing::Fleet(200), 10, 40.0);
+        for _ in 0..3 {
+            // A refresh long after the last: its own burst of 4 calls, all at once.
+            let burst: Vec<_> = futures_util::future::join_all((0..4).map(|_| pacer.slot(None)))
+                .await
+                .into_iter()
+                .map(|s| s.expect("slot"))
+                .collect();
+            burst[0].succeeded();
+            burst[1].throttled();
+            // 200 processes of 4 calls leave 760 throttled, 19 s of the quota;
+            // 3 calls left in that time.
+            let want = 40.0 * 3.0 / 760.0;
+            assert!(
+                pacer.rate().is_some_and(|r| (r - want).abs() < 1e-12),
+                "{:?}",
+                pacer.rate()
+            );
+            drop(burst);
+            // The fleet's start is long over: idle past FLEET_IDLE intervals and
+            // thirty doublings, an answer ends the pacing.
+            {
+                let mut s = pacer.lock();
+                s.last_answer = Instant::now().checked_sub(Duration::from_secs(2_000));
+                s.streak = 1;
+            }
+            let late = pacer.slot(None).await.expect("unpaced");
+            late.succeeded();
+            drop(late);
+            assert_eq!(pacer.rate(), None);
+        }
     }
 
     #[tokio::test]
