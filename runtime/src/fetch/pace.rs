@@ -84,11 +84,11 @@ pub enum Pacing {
     /// still sends its calls at once, so a process alone on a quiet account
     /// still takes one round trip. At the first throttling it paces at its
     /// share of the service's default quota instead of searching for a rate:
-    /// `n` processes sending as many calls as it did leave that many times
-    /// `n`, less the quota's one second of burst, throttled; it sends what
-    /// is left of its own burst (less each call of it answered meanwhile) in
-    /// the time the quota takes to answer all of those, and later answers do
-    /// not speed it up. If AWS throttles it twice more, the fleet is
+    /// if `n` processes each sent as many calls as it did, all but the quota's
+    /// one second of burst were throttled, and the quota needs a known time to
+    /// answer them; the process sends what is left of its own calls (one fewer
+    /// for each AWS answered meanwhile) evenly over that time, and later
+    /// answers do not speed it up. If AWS throttles it twice more, the fleet is
     /// larger than it was told, and the adaptive rule takes over. A `Live`'s
     /// refresh long after the start is not paced.
     ///
@@ -231,8 +231,8 @@ struct PaceState {
     last_answer: Option<Instant>,
     /// Successes in the last second.
     recent_ok: VecDeque<Instant>,
-    /// Calls started and answered unpaced since the last cut (the first
-    /// burst's size, and its answers so far).
+    /// The current burst's calls (started unpaced since none was in flight)
+    /// and its answers so far.
     unpaced_started: u32,
     unpaced_answered: u32,
     /// Paced at a [`Pacing::Fleet`] share.
