@@ -74,6 +74,23 @@ pub async fn create_topic(tag: &str) -> String {
         .expect("arn")
 }
 
+/// A "Parameter Store Change" event for `name`, as EventBridge delivers it
+/// (the shape `awsconf`'s events module documents and cites).
+pub fn parameter_change(name: &str, operation: &str) -> String {
+    serde_json::json!({
+        "version": "0",
+        "id": "6a7e4feb-b491-4cf7-a9f1-bf3703497718",
+        "detail-type": "Parameter Store Change",
+        "source": "aws.ssm",
+        "account": "123456789012",
+        "time": "2026-12-02T10:00:00Z",
+        "region": "us-east-1",
+        "resources": [format!("arn:aws:ssm:us-east-1:123456789012:parameter{name}")],
+        "detail": {"operation": operation, "name": name, "type": "String", "description": ""}
+    })
+    .to_string()
+}
+
 /// The URLs of the queues whose names start with `prefix` (a `change_topic`
 /// queue's is `awsconf__<app>__<env>__`).
 pub async fn queue_urls(prefix: &str) -> Vec<String> {

@@ -10,7 +10,9 @@
 use std::time::{Duration, Instant};
 
 use awsconf::{AwsConfig, ExposeSecret, Live, SecretString};
-use awsconf_tests::{captured_logs, moto, sdk_config, unique_env, Proxy, Seed};
+use awsconf_tests::{
+    captured_logs, moto, parameter_change, queue_urls, sdk_config, sqs, unique_env, Proxy, Seed,
+};
 
 const HOUR: Duration = Duration::from_secs(3600);
 /// A generous bound for "at once" (the figure is measured in BENCHMARKS.md).
@@ -40,10 +42,6 @@ fn assert_no_canary(canary: &str, live: &Live<App>) {
 }
 
 // ---- the emulator's SQS, EventBridge and SNS ----
-
-fn sqs() -> aws_sdk_sqs::Client {
-    aws_sdk_sqs::Client::new(&sdk_config(moto()))
-}
 
 /// A fresh queue: its URL and ARN.
 async fn queue(tag: &str) -> (String, String) {
@@ -160,22 +158,6 @@ fn xml_text(xml: &str, tag: &str) -> String {
 }
 
 // ---- AWS's event shapes (see awsconf::events for the documentation cited) ----
-
-/// A "Parameter Store Change" event, as EventBridge delivers it.
-fn parameter_change(name: &str, operation: &str) -> String {
-    serde_json::json!({
-        "version": "0",
-        "id": "6a7e4feb-b491-4cf7-a9f1-bf3703497718",
-        "detail-type": "Parameter Store Change",
-        "source": "aws.ssm",
-        "account": "123456789012",
-        "time": "2026-12-02T10:00:00Z",
-        "region": "us-east-1",
-        "resources": [format!("arn:aws:ssm:us-east-1:123456789012:parameter{name}")],
-        "detail": {"operation": operation, "name": name, "type": "String", "description": ""}
-    })
-    .to_string()
-}
 
 /// The detail of a CloudTrail "AWS API Call via CloudTrail" event for
 /// Secrets Manager's `PutSecretValue`.
@@ -1083,18 +1065,6 @@ fn subscriptions(topic: &str) -> usize {
         .count()
 }
 
-/// The queues whose name starts with `prefix`.
-async fn queues(prefix: &str) -> Vec<String> {
-    sqs()
-        .list_queues()
-        .queue_name_prefix(prefix)
-        .send()
-        .await
-        .expect("list queues")
-        .queue_urls
-        .unwrap_or_default()
-}
-
 #[tokio::test]
 async fn change_topic_gives_each_live_a_queue_of_its_own_and_deletes_it_on_drop() {
     let f = fixture("topic").await;
@@ -1115,7 +1085,7 @@ async fn change_topic_gives_each_live_a_queue_of_its_own_and_deletes_it_on_drop(
     let b = watch().await.unwrap_or_else(|e| panic!("{e}"));
     within_soon("both subscribed", || subscriptions(&topic) == 2).await;
     let prefix = format!("awsconf__ev__{}__", f.env);
-    assert_eq!(queues(&prefix).await.len(), 2, "one queue per Live");
+    assert_eq!(queue_urls(&prefix).await.len(), 2, "one queue per Live");
     // Setting up costs 3 calls per Live: CreateQueue, SetQueueAttributes, Subscribe.
     assert_eq!(proxy.count("CreateQueue"), 2);
     assert_eq!(proxy.count("SetQueueAttributes"), 2);
@@ -1138,7 +1108,7 @@ async fn change_topic_gives_each_live_a_queue_of_its_own_and_deletes_it_on_drop(
     drop(a);
     within_soon("a unsubscribed", || subscriptions(&topic) == 1).await;
     let start = Instant::now();
-    while queues(&prefix).await.len() != 1 {
+    while queue_urls(&prefix).await.len() != 1 {
         assert!(start.elapsed() < SOON, "a's queue still there");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -1304,7 +1274,7 @@ async fn a_live_dropped_during_an_event_refresh_still_deletes_its_queue() {
     drop(live);
     within_soon("unsubscribed after the drop", || subscriptions(&topic) == 0).await;
     let start = Instant::now();
-    while !queues(&format!("awsconf__ev__{}__", f.env))
+    while !queue_urls(&format!("awsconf__ev__{}__", f.env))
         .await
         .is_empty()
     {
@@ -1516,7 +1486,7 @@ async fn a_subscription_confirmation_for_the_lives_topic_is_confirmed() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     within_soon("subscribed", || subscriptions(&topic) == 1).await;
-    let own = queues(&format!("awsconf__ev__{}__", f.env)).await;
+    let own = queue_urls(&format!("awsconf__ev__{}__", f.env)).await;
     assert_eq!(own.len(), 1);
     let confirmation = |topic: &str, token: &str| {
         serde_json::json!({
@@ -1555,7 +1525,7 @@ async fn a_subscription_confirmation_for_the_lives_topic_is_confirmed() {
         "not dropped as malformed"
     );
     live.close().await;
-    assert!(queues(&format!("awsconf__ev__{}__", f.env))
+    assert!(queue_urls(&format!("awsconf__ev__{}__", f.env))
         .await
         .is_empty());
 }

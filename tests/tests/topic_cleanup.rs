@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use awsconf::{AwsConfig, SecretString};
 use awsconf_tests::{
-    create_topic, moto, sdk_config, sns, sqs, unique_env, Fault, Proxy, Rule, Seed,
+    create_topic, moto, sdk_config, sqs, subscription_endpoints, unique_env, Fault, Proxy, Rule,
+    Seed,
 };
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -46,14 +47,7 @@ async fn queues(env: &str) -> Vec<String> {
 }
 
 async fn subscriptions(topic: &str) -> usize {
-    sns()
-        .list_subscriptions_by_topic()
-        .topic_arn(topic)
-        .send()
-        .await
-        .expect("subscriptions")
-        .subscriptions()
-        .len()
+    subscription_endpoints(topic).await.len()
 }
 
 async fn eventually(what: &str, within: Duration, mut check: impl AsyncFnMut() -> bool) {

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use awsconf::{AwsConfig, ExposeSecret, Live, SecretString};
 use awsconf_tests::{
-    captured_logs, create_topic, moto, queue_urls, sdk_config, sns, sqs, subscription_endpoints,
-    unique_env, Fault, Proxy, Rule, Seed,
+    captured_logs, create_topic, moto, parameter_change, queue_urls, sdk_config, sns, sqs,
+    subscription_endpoints, unique_env, Fault, Proxy, Rule, Seed,
 };
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -45,21 +45,11 @@ async fn queues(env: &str) -> Vec<String> {
 
 async fn publish_port(topic: &str, env: &str) {
     let name = format!("/{env}/rtc/port");
-    let event = serde_json::json!({
-        "version": "0",
-        "id": "6a7e4feb-b491-4cf7-a9f1-bf3703497718",
-        "detail-type": "Parameter Store Change",
-        "source": "aws.ssm",
-        "account": "123456789012",
-        "time": "2026-12-02T10:00:00Z",
-        "region": "us-east-1",
-        "resources": [format!("arn:aws:ssm:us-east-1:123456789012:parameter{name}")],
-        "detail": {"operation": "Update", "name": name, "type": "String", "description": ""}
-    });
+    let event = parameter_change(&name, "Update");
     sns()
         .publish()
         .topic_arn(topic)
-        .message(event.to_string())
+        .message(event)
         .send()
         .await
         .expect("publish");
