@@ -542,11 +542,20 @@ impl Queue {
         Ok(failed)
     }
 
-    /// With `change_topic`: creates this `Live`'s queue (3 calls: CreateQueue,
-    /// SetQueueAttributes for the policy that lets only the topic send, and
-    /// SNS Subscribe with raw message delivery), resuming where a failed try
-    /// stopped. Without: nothing.
-    pub(crate) async fn setup(&mut self) -> Result<(), Problem> {
+    /// With `change_topic`, one step of setting up this `Live`'s queue
+    /// ([`SetupStep::Create`], then [`SetupStep::Subscribe`]); a step already
+    /// done is not done again. Without: nothing.
+    pub(crate) async fn setup(&mut self, step: SetupStep) -> Result<(), Problem> {
+        match step {
+            SetupStep::Create => self.create().await,
+            SetupStep::Subscribe => self.subscribe().await,
+        }
+    }
+
+    /// With `change_topic`: creates this `Live`'s queue (2 calls: CreateQueue,
+    /// and SetQueueAttributes for the policy that lets only the topic send),
+    /// unless it exists. Without: nothing.
+    async fn create(&mut self) -> Result<(), Problem> {
         use aws_sdk_sqs::types::QueueAttributeName as A;
         let Some((name, topic_arn, staleness)) = self
             .topic
@@ -605,6 +614,13 @@ impl Queue {
                 return Err(problem);
             }
         }
+        Ok(())
+    }
+
+    /// With `change_topic`: subscribes this `Live`'s queue to the topic (SNS
+    /// Subscribe with raw message delivery), unless it is, then sweeps the
+    /// queues of dead instances. Without: nothing.
+    async fn subscribe(&mut self) -> Result<(), Problem> {
         let Some(topic) = &mut self.topic else {
             return Ok(());
         };
@@ -715,6 +731,15 @@ impl Queue {
     {
         problem_on(err, action, &self.arn, &self.url)
     }
+}
+
+/// The steps of setting up a `change_topic` queue, in order.
+#[derive(Clone, Copy)]
+pub(crate) enum SetupStep {
+    /// CreateQueue and its policy.
+    Create,
+    /// SNS Subscribe.
+    Subscribe,
 }
 
 /// What the heartbeat of a `change_topic` queue needs: it runs beside the
@@ -1183,22 +1208,31 @@ pub(crate) async fn run<T: AwsConfig, S: Refreshes>(
         let mut beat: Option<AbortOnDrop> = None;
         // `change_topic`: this Live's own queue, subscribed to the topic.
         loop {
-            let mut setup = Box::pin(queue.setup());
-            let done = tokio::select! {
-                _ = &mut stop => {
-                    // A `CreateQueue` or `Subscribe` on its way is not dropped:
-                    // AWS may act on it after the teardown looked for what it
-                    // makes. It finishes (bounded), then its result is removed.
-                    let _ = tokio::time::timeout(DROP_TEARDOWN_BOUND, &mut setup).await;
-                    drop(setup);
-                    queue.teardown().await;
-                    return;
+            let mut done = Ok(());
+            for step in [SetupStep::Create, SetupStep::Subscribe] {
+                let mut setup = Box::pin(queue.setup(step));
+                let r = tokio::select! {
+                    _ = &mut stop => {
+                        // A `CreateQueue` or `Subscribe` on its way is not
+                        // dropped: AWS may act on it after the teardown looked
+                        // for what it makes. It finishes (bounded), then its
+                        // result is removed.
+                        let _ = tokio::time::timeout(DROP_TEARDOWN_BOUND, &mut setup).await;
+                        drop(setup);
+                        queue.teardown().await;
+                        return;
+                    }
+                    r = &mut setup => r,
+                };
+                drop(setup);
+                // Before `Subscribe`, which the SDK may retry for seconds.
+                if beat.is_none() {
+                    beat = queue.beat().map(|b| AbortOnDrop(tokio::spawn(b.run())));
                 }
-                r = &mut setup => r,
-            };
-            drop(setup);
-            if beat.is_none() {
-                beat = queue.beat().map(|b| AbortOnDrop(tokio::spawn(b.run())));
+                if r.is_err() {
+                    done = r;
+                    break;
+                }
             }
             match done {
                 Ok(()) => break,

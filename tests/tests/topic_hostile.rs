@@ -364,9 +364,10 @@ async fn a_dead_queue_with_a_future_heartbeat_is_swept() {
 }
 
 /// A Live whose topic does not answer Subscribe for a while (a policy being
-/// fixed): its queue exists, but the heartbeat only starts after set-up, so
-/// a peer sweeps the queue of this living instance; when Subscribe works
-/// again, the instance subscribes the deleted queue and its receives fail.
+/// fixed, or one Subscribe the SDK retries for longer than the staleness
+/// period): its queue exists and must keep its heartbeat meanwhile, or a peer
+/// sweeps the queue of this living instance, which then subscribes a deleted
+/// queue and gets no events.
 #[tokio::test]
 async fn a_living_instance_retrying_subscribe_keeps_its_queue() {
     let env = unique_env("subretry");
@@ -374,6 +375,11 @@ async fn a_living_instance_retrying_subscribe_keeps_its_queue() {
     let topic = create_topic("subretry").await;
     let staleness = Duration::from_secs(2);
     let pa = Proxy::start(moto()).expect("proxy");
+    // SNS (every SNS call is POST / in the proxy's eyes): the first Subscribe
+    // attempt stalls until the SDK's 5 s attempt timeout, longer than the
+    // staleness period (the SDK's own retries of one call can take as long),
+    // then every attempt fails.
+    pa.add_rule(Rule::always(Some("/"), Fault::Stall).times(1));
     pa.add_rule(Rule::always(Some("/"), Fault::Status(500)));
     let a = watch(&env, &pa.endpoint(), &topic, Some(staleness)).await;
     assert!(
