@@ -47,6 +47,10 @@ pub enum ProblemKind {
     /// `Debug` could print the value: make the field a `SecretString`, or mark it
     /// `#[param(plaintext)]` if the value is not secret.
     WouldLeak,
+    /// The load was not run on a Tokio runtime (the AWS SDK's HTTP client and
+    /// awsconf's timers need one): run it from `#[tokio::main]`, or from a
+    /// runtime built with `enable_all()`.
+    NoRuntime,
     /// A refresh of a [`Live`](crate::Live) config panicked (in a `Deserialize`
     /// impl, say); the last good config stays and refreshing goes on.
     Panic,

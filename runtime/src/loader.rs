@@ -413,6 +413,7 @@ impl<T: AwsConfig + Root> Loader<T> {
         let timeout = self.timeout;
         let type_name = T::schema().type_name;
         let env = self.env.clone();
+        need_runtime(type_name, &env)?;
         self.wait_start_jitter().await;
         let load = async {
             let session = self.session().await?;
@@ -438,6 +439,7 @@ impl<T: AwsConfig + Root> Loader<T> {
         let timeout = self.timeout;
         let type_name = T::schema().type_name;
         let env = self.env.clone();
+        need_runtime(type_name, &env)?;
         self.wait_start_jitter().await;
         let session = match tokio::time::timeout(timeout, self.session()).await {
             Ok(session) => session?,
@@ -576,3 +578,19 @@ fn env_flag(name: &str) -> bool {
 
 /// SSM's rules for one name segment (the env, at run time): `awsconf-names`.
 pub(crate) use crate::limits::ssm_segment as check_segment;
+
+/// A load run outside a Tokio runtime (`futures::executor::block_on`, another
+/// executor) as one clear problem, where the SDK and `tokio::time` would panic.
+fn need_runtime(type_name: &'static str, env: &Option<String>) -> Result<(), Error> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Ok(());
+    }
+    Err(Error::new(
+        type_name,
+        env.clone(),
+        vec![Problem::new(
+            ProblemKind::NoRuntime,
+            "no Tokio runtime: the AWS SDK's HTTP client and awsconf's timers run on Tokio; load from #[tokio::main] (or a runtime built with enable_all())",
+        )],
+    ))
+}

@@ -271,3 +271,63 @@ proptest! {
         }
     }
 }
+
+/// Runs a future to its end on this thread, with no Tokio runtime: what
+/// `futures::executor::block_on` (or another executor) does.
+fn block_on_without_tokio<F: std::future::Future>(future: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::park();
+    }
+}
+
+/// A load, an offline load and a watch run on another executor than Tokio's
+/// fail with one `NoRuntime` problem naming the fix; none panics (tokio's
+/// timers and the SDK's HTTP client would).
+#[test]
+fn a_load_outside_a_tokio_runtime_is_an_error_not_a_panic() {
+    let env = unique_env("nort");
+    let loaded = block_on_without_tokio(
+        Small::loader()
+            .env(&env)
+            .sdk_config(&sdk_config(moto()))
+            .load(),
+    );
+    let offline = block_on_without_tokio(Small::loader().env(&env).offline().load());
+    let watched = block_on_without_tokio(
+        Small::loader()
+            .env(&env)
+            .sdk_config(&sdk_config(moto()))
+            .watch(Duration::from_secs(60)),
+    );
+    for (what, err) in [
+        ("load", loaded.map(|_| ()).err()),
+        ("offline load", offline.map(|_| ()).err()),
+        ("watch", watched.map(|_| ()).err()),
+    ] {
+        let err = err.unwrap_or_else(|| panic!("{what} outside a runtime succeeded"));
+        assert_eq!(err.problems().len(), 1, "{what}: {err}");
+        assert_eq!(
+            err.problems()[0].kind(),
+            ProblemKind::NoRuntime,
+            "{what}: {err}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("Tokio") && text.contains("#[tokio::main]"),
+            "{what}: {text}"
+        );
+        assert!(text.contains(&env), "{what} does not name the env: {text}");
+    }
+}

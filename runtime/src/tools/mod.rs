@@ -12,7 +12,7 @@
 //!   config's change events to its queue.
 //!
 //! The least-privilege IAM policy is [`crate::iam::policy`]. The `cli` feature
-//! wraps all of them in subcommands for the user's own binary ([`crate::cli`]).
+//! wraps all of them in subcommands for the user's own binary (`awsconf::cli`).
 
 #[cfg(all(feature = "ssm", feature = "secretsmanager"))]
 pub mod check;
