@@ -187,9 +187,9 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// alone still takes one round trip, and once throttled each paces at its
     /// share of the quota, which AWS throttles far less than the adaptive
     /// search for a rate. In the fleet benchmark (BENCHMARKS.md), 50 processes
-    /// of 100 parameters starting at once got 458 to 460 throttled calls with
-    /// it (the first burst's) against 624 to 659 adaptive, where AWS answered
-    /// 550, and the last was ready after 11.6 to 12.7 s (12.3 to 14.8 s).
+    /// of 100 parameters starting at once got 462 to 465 throttled calls with
+    /// it (the first burst's) against 640 to 682 adaptive, where AWS answered
+    /// 550, and the last was ready after 12.4 to 12.6 s (15.7 to 17.2 s).
     ///
     /// [`Pacing::Off`] sends every call as soon as the concurrency cap allows;
     /// throttled calls are still retried until the deadline.

@@ -55,8 +55,8 @@
 //!   and a second hands over to the adaptive rule (more processes than `n`).
 //!   The first burst still goes at once, so a process alone keeps its one
 //!   round trip. In the fleet benchmark it met every target in all 9 starts
-//!   (N = 10, 50, 200): AWS throttled 60-62, 458-460 and 1,996-2,020 calls
-//!   (about the first burst's) against 110, 550 and 2,578-2,749 answered.
+//!   (N = 10, 50, 200): AWS throttled 61-62, 462-465 and 2,019-2,036 calls
+//!   (about the first burst's) against 110, 550 and 2,785-2,848 answered.
 
 use std::collections::VecDeque;
 use std::future::Future;

@@ -643,8 +643,8 @@ pub struct FleetLoad {
     /// in the quotas' burst; at most
     /// [`MAX_START_JITTER`](crate::MAX_START_JITTER)). Spread so, a fleet's
     /// first calls no longer arrive together and AWS throttles far fewer of
-    /// them (at 200 instances of 100 parameters, 1,051-1,347 calls against
-    /// 3,858-3,927 without and 1,996-2,020 with
+    /// them (at 200 instances of 100 parameters, 971-1,805 calls against
+    /// 3,889-4,065 without and 2,019-2,036 with
     /// [`Pacing::Fleet`](crate::Pacing::Fleet); BENCHMARKS.md, "Fleet start
     /// under AWS's quotas"), but every instance waits, even one that starts
     /// alone.
