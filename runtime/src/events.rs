@@ -126,6 +126,33 @@ pub(crate) struct Topic {
     pub sdk_config: SdkConfig,
 }
 
+impl Topic {
+    /// SNS Subscribe of the queue `queue_arn` to this topic, with raw message
+    /// delivery: the subscription's ARN.
+    async fn subscribe(&self, queue_arn: &str) -> Result<Option<String>, Problem> {
+        self.sns
+            .subscribe()
+            .topic_arn(&self.arn)
+            .protocol("sqs")
+            .endpoint(queue_arn)
+            .attributes("RawMessageDelivery", "true")
+            .return_subscription_arn(true)
+            .send()
+            .await
+            .map(|out| out.subscription_arn)
+            .map_err(|e| {
+                problem_at(
+                    e,
+                    "sns:Subscribe",
+                    &self.arn,
+                    Location::Topic {
+                        arn: self.arn.clone(),
+                    },
+                )
+            })
+    }
+}
+
 impl Options {
     /// The SQS client, from the same `SdkConfig` as the other clients. Its
     /// per-attempt timeout is the wait plus 10 s, whatever the `SdkConfig` says:
@@ -626,24 +653,39 @@ impl Queue {
         };
         if topic.subscription.is_none() {
             topic.subscribe_sent = true;
-            let out = topic
-                .sns
-                .subscribe()
-                .topic_arn(&topic.arn)
-                .protocol("sqs")
-                .endpoint(&self.arn)
-                .attributes("RawMessageDelivery", "true")
-                .return_subscription_arn(true)
-                .send()
-                .await
-                .map_err(|e| problem_on(e, "sns:Subscribe", &topic.arn, &self.url))?;
-            topic.subscription = out.subscription_arn;
+            topic.subscription = topic.subscribe(&self.arn).await?;
             // The queues of instances that died without deleting theirs.
             if let Some(beat) = self.beat() {
                 beat.sweep_stale().await;
             }
         }
         Ok(())
+    }
+
+    /// With `change_topic`, once subscribed: subscribes again. SNS answers a
+    /// subscription that stands with its own ARN, so while the topic stands
+    /// this changes nothing; a topic deleted and made again (its subscriptions
+    /// went with it) gets a new one. `Ok(true)` when the subscription is new; an
+    /// error when the topic is gone or refuses.
+    pub(crate) async fn resubscribe(&mut self) -> Result<bool, Problem> {
+        let Some(topic) = &mut self.topic else {
+            return Ok(false);
+        };
+        let Some(old) = topic.subscription.clone() else {
+            return Ok(false);
+        };
+        let new = topic.subscribe(&self.arn).await?;
+        let renewed = new.as_deref().is_some_and(|new| new != old);
+        if renewed {
+            topic.subscription = new;
+        }
+        Ok(renewed)
+    }
+
+    /// How often [`resubscribe`](Self::resubscribe) is due: once per staleness
+    /// period (`None` without `change_topic`).
+    pub(crate) fn resubscribe_every(&self) -> Option<Duration> {
+        self.topic.as_ref().map(|t| t.staleness)
     }
 
     /// The heartbeat and sweep of a set-up `change_topic` queue.
@@ -1132,7 +1174,7 @@ fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// An SDK error of a call on `resource`, in plain words.
+/// An SDK error of a call on `resource`, in plain words, at the queue `url`.
 fn problem_on<E, R>(
     err: aws_smithy_runtime_api::client::result::SdkError<E, R>,
     action: &str,
@@ -1147,9 +1189,28 @@ where
         + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    let what = Some(Location::Queue {
+    let queue = Location::Queue {
         url: url.to_string(),
-    });
+    };
+    problem_at(err, action, resource, queue)
+}
+
+/// An SDK error of a call on `resource`, in plain words, at `location`.
+fn problem_at<E, R>(
+    err: aws_smithy_runtime_api::client::result::SdkError<E, R>,
+    action: &str,
+    resource: &str,
+    location: Location,
+) -> Problem
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
+        + std::error::Error
+        + Send
+        + Sync
+        + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let what = Some(location);
     let call = crate::aws_error::Call {
         action,
         resource: resource.to_string(),
@@ -1265,7 +1326,39 @@ pub(crate) async fn run<T: AwsConfig, S: Refreshes>(
         let mut pending: Option<BTreeSet<String>> = None;
         let mut last_refresh: Option<std::time::Instant> = None;
         let mut malformed = MalformedLog::default();
+        // `change_topic`: when to subscribe again, and whether the last try
+        // failed (its problem stands in `last_error` until one succeeds).
+        let mut resubscribe_at = queue
+            .resubscribe_every()
+            .and_then(|every| std::time::Instant::now().checked_add(every));
+        let mut resubscribe_failed = false;
         loop {
+            if let Some(at) = resubscribe_at.filter(|at| *at <= std::time::Instant::now()) {
+                resubscribe_at = queue
+                    .resubscribe_every()
+                    .and_then(|every| at.checked_add(every));
+                let result = tokio::select! {
+                    _ = &mut stop => break 'queue,
+                    r = queue.resubscribe() => r,
+                };
+                match result {
+                    Ok(renewed) => {
+                        if renewed {
+                            tracing::warn!(env = shared.env(), queue = %queue.url, "awsconf: the change topic had lost this queue's subscription (the topic deleted and made again?); subscribed again");
+                        }
+                        if std::mem::take(&mut resubscribe_failed) && backoff.is_none() {
+                            shared.set_queue_error(None);
+                        }
+                    }
+                    Err(problem) => {
+                        if !resubscribe_failed {
+                            tracing::warn!(env = shared.env(), problem = %problem, "awsconf: could not confirm the change topic's subscription (the topic deleted?); events may not arrive, refreshing on the interval meanwhile");
+                        }
+                        resubscribe_failed = true;
+                        shared.set_queue_error(Some(queue_error(type_name, shared.env(), problem)));
+                    }
+                }
+            }
             let due = last_refresh.and_then(|t| t.checked_add(queue.window));
             let until_due = due.map_or(Duration::ZERO, |d| {
                 d.saturating_duration_since(std::time::Instant::now())
@@ -1300,7 +1393,9 @@ pub(crate) async fn run<T: AwsConfig, S: Refreshes>(
                 Ok(messages) => {
                     if backoff.take().is_some() {
                         tracing::info!(env = shared.env(), queue = %queue.url, "awsconf: change-events queue answers again");
-                        shared.set_queue_error(None);
+                        if !resubscribe_failed {
+                            shared.set_queue_error(None);
+                        }
                     }
                     messages
                 }

@@ -281,7 +281,11 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// queue; the next instance of the same app and env deletes it once its
     /// heartbeat is older than [`change_topic_staleness`](Self::change_topic_staleness)
     /// (15 minutes by default). A `Live` whose queue is gone (deleted by hand,
-    /// or by a sweep during a long pause) sets up a new one.
+    /// or by a sweep during a long pause) sets up a new one. Once per that
+    /// period it also subscribes its queue again (`sns:Subscribe`, which SNS
+    /// answers with the standing subscription): a topic deleted and made again
+    /// is subscribed anew, and a topic that is gone shows in
+    /// [`Live::last_error`](crate::Live::last_error) until it is back.
     ///
     /// Until the queue is set up (retried with backoff) the failure shows in
     /// [`Live::last_error`](crate::Live::last_error) and the interval
@@ -327,7 +331,8 @@ impl<T: AwsConfig + Root> Loader<T> {
     /// seconds) at creation and every quarter of this period (`sqs:TagQueue`),
     /// and sweeps its app and env's queues at setup and once per period
     /// (`sqs:ListQueues`, `sqs:ListQueueTags`, and for a stale one
-    /// `sns:ListSubscriptionsByTopic`, `sns:Unsubscribe`, `sqs:DeleteQueue`).
+    /// `sns:ListSubscriptionsByTopic`, `sns:Unsubscribe`, `sqs:DeleteQueue`),
+    /// and confirms its own subscription once per period (`sns:Subscribe`).
     /// Each queue is also tagged with its owner's period (`awsconf-staleness`)
     /// and topic (`awsconf-topic`): a sweep waits for the longer of its own
     /// period and the owner's, so an instance with a shorter one never takes a

@@ -47,6 +47,12 @@ pub enum Location {
         /// The queue's URL; empty while `change_topic` creates it.
         url: String,
     },
+    /// The SNS topic a `Live` with `change_topic` subscribes its queue to
+    /// (shown `change topic <arn>`).
+    Topic {
+        /// The topic's ARN.
+        arn: String,
+    },
     /// A local layer given to `Loader::merge`.
     Layer {
         /// figment's description of the layer and the key in it, e.g. `TOML
@@ -130,6 +136,7 @@ impl fmt::Display for Location {
                 f.write_str("change-events queue (being created)")
             }
             Location::Queue { url } => write!(f, "change-events queue {url}"),
+            Location::Topic { arn } => write!(f, "change topic {arn}"),
             Location::Layer { description } => f.write_str(description),
         }
     }

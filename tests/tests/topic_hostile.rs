@@ -4,7 +4,8 @@
 //! a sweep unsubscribes on the queue's own topic; a heartbeat in the future is
 //! not trusted), the stale sweep never takes a living instance's queue (its
 //! owner's longer period counts; the heartbeat runs while `Subscribe` is
-//! retried), and a `Live` whose queue was taken sets up a new one.
+//! retried), a `Live` whose queue was taken sets up a new one, and one whose
+//! topic was deleted and made again subscribes again.
 
 #![allow(dead_code)]
 
@@ -545,4 +546,95 @@ fn lives_dropped_with_their_runtime_leave_nothing() {
         ));
         assert!(clean, "{mode}");
     }
+}
+
+/// A change topic deleted (its subscriptions go with it) and made again under
+/// the same name: within a staleness period the `Live` says the topic is gone
+/// (`last_error`), then subscribes to the new topic once it exists and serves
+/// its next change event; `close` leaves no subscription.
+#[tokio::test]
+async fn a_topic_deleted_and_made_again_is_subscribed_again() {
+    let env = unique_env("retopic");
+    let seed = seed(&env).await;
+    let topic = create_topic("retopic").await;
+    let live = watch(&env, moto(), &topic, Some(Duration::from_secs(2))).await;
+    assert!(
+        eventually("subscribed", Duration::from_secs(10), async || {
+            subscription_endpoints(&topic).await.len() == 1
+        })
+        .await
+    );
+    sns()
+        .delete_topic()
+        .topic_arn(&topic)
+        .send()
+        .await
+        .expect("delete topic");
+    // (The topic's own listing answers NotFound now: every subscription's.)
+    let gone_after: Vec<String> = sns()
+        .list_subscriptions()
+        .send()
+        .await
+        .expect("subscriptions")
+        .subscriptions()
+        .iter()
+        .filter(|s| s.topic_arn() == Some(topic.as_str()))
+        .filter_map(|s| s.endpoint().map(str::to_string))
+        .collect();
+    let said = eventually(
+        "last_error names the topic",
+        Duration::from_secs(15),
+        async || {
+            live.last_error()
+                .is_some_and(|e| e.to_string().contains(&topic))
+        },
+    )
+    .await;
+    let said_what = live.last_error().map(|e| e.to_string());
+    let name = topic.rsplit(':').next().unwrap_or_default();
+    let again = sns()
+        .create_topic()
+        .name(name)
+        .send()
+        .await
+        .expect("topic again")
+        .topic_arn
+        .unwrap_or_default();
+    assert_eq!(again, topic, "the topic made again has the same ARN");
+    let resubscribed = eventually("subscribed again", Duration::from_secs(15), async || {
+        subscription_endpoints(&topic).await.len() == 1
+    })
+    .await;
+    let cleared = eventually("last_error cleared", Duration::from_secs(10), async || {
+        live.last_error().is_none()
+    })
+    .await;
+    let cleared_what = live.last_error().map(|e| e.to_string());
+    seed.param(&format!("/{env}/rtc/port"), "6001").await;
+    publish_port(&topic, &env).await;
+    let served = eventually("the new port served", Duration::from_secs(15), async || {
+        live.get().port == 6001
+    })
+    .await;
+    live.close().await;
+    let left = subscription_endpoints(&topic).await;
+    eprintln!("after delete: {gone_after:?}; said {said_what:?}; left {left:?}");
+    assert!(
+        gone_after.is_empty(),
+        "deleting the topic kept its subscriptions: {gone_after:?}"
+    );
+    assert!(
+        said,
+        "last_error does not say the topic is gone: {said_what:?}"
+    );
+    assert!(resubscribed, "the topic made again got no subscription");
+    assert!(
+        cleared,
+        "last_error still names the gone topic: {cleared_what:?}"
+    );
+    assert!(
+        served,
+        "the change event on the topic made again was not served"
+    );
+    assert!(left.is_empty(), "close left a subscription: {left:?}");
 }
